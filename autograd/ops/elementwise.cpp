@@ -1,0 +1,149 @@
+// Elementwise ops: binary ones broadcast (numpy rules) and sum their gradients back with sum_to.
+// Each op: forward formula, gradient and shapes in one place.
+#include <cmath>
+
+#include "autograd/ops.hpp"
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+namespace {
+// Checks broadcastability up front so the error names the op (xtensor's would not).
+void check_broadcast(const Tensor& a, const Tensor& b, const char* op) { broadcast_shapes(a.shape(), b.shape(), op); }
+}  // namespace
+
+// add: y = a + b      a, b broadcast to y      da = sum_to(dy), db = sum_to(dy)
+Tensor add(const Tensor& a, const Tensor& b) {
+    check_broadcast(a, b, "add");
+    Array y = a.data() + b.data();
+    return record("add", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
+        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(dy, in[0].shape()));
+        if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(dy, in[1].shape()));
+    });
+}
+
+// sub: y = a - b      da = sum_to(dy), db = -sum_to(dy)
+Tensor sub(const Tensor& a, const Tensor& b) {
+    check_broadcast(a, b, "sub");
+    Array y = a.data() - b.data();
+    return record("sub", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
+        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(dy, in[0].shape()));
+        if (in[1].requires_grad()) in[1].accumulate_grad(Array(-sum_to(dy, in[1].shape())));
+    });
+}
+
+// mul: y = a * b      da = sum_to(dy * b), db = sum_to(dy * a)
+Tensor mul(const Tensor& a, const Tensor& b) {
+    check_broadcast(a, b, "mul");
+    Array y = a.data() * b.data();
+    return record("mul", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
+        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(Array(dy * in[1].data()), in[0].shape()));
+        if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(Array(dy * in[0].data()), in[1].shape()));
+    });
+}
+
+// div: y = a / b      da = sum_to(dy / b), db = sum_to(-dy * a / b²)
+Tensor div(const Tensor& a, const Tensor& b) {
+    check_broadcast(a, b, "div");
+    Array y = a.data() / b.data();
+    return record("div", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
+        const Array& av = in[0].data();
+        const Array& bv = in[1].data();
+        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(Array(dy / bv), in[0].shape()));
+        if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(Array(-dy * av / (bv * bv)), in[1].shape()));
+    });
+}
+
+// neg: y = -x         dx = -dy
+Tensor neg(const Tensor& x) {
+    Array y = -x.data();
+    return record("neg", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(-dy));
+    });
+}
+
+// add (scalar): y = x + s     dx = dy
+Tensor add(const Tensor& x, float s) {
+    Array y = x.data() + s;
+    return record("add", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) { in[0].accumulate_grad(dy); });
+}
+
+// mul (scalar): y = x * s     dx = dy * s
+Tensor mul(const Tensor& x, float s) {
+    Array y = x.data() * s;
+    return record("mul", std::move(y), {x}, [s](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(dy * s));
+    });
+}
+
+// div (scalar): y = x / s     dx = dy / s
+Tensor div(const Tensor& x, float s) {
+    Array y = x.data() / s;
+    return record("div", std::move(y), {x}, [s](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(dy / s));
+    });
+}
+
+// rdiv: y = s / x             dx = -dy * s / x²  (= -dy * y / x)
+Tensor rdiv(float s, const Tensor& x) {
+    Array y = s / x.data();
+    return record("rdiv", std::move(y), {x}, [s](const Array& dy, const Array&, Inputs in) {
+        const Array& xv = in[0].data();
+        in[0].accumulate_grad(Array(-dy * s / (xv * xv)));
+    });
+}
+
+// pow: y = x^p                dx = dy * p * x^(p-1)
+Tensor pow(const Tensor& x, float p) {
+    Array y = xt::pow(x.data(), p);
+    return record("pow", std::move(y), {x}, [p](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(dy * p * xt::pow(in[0].data(), p - 1.0f)));
+    });
+}
+
+// exp: y = e^x                dx = dy * y
+Tensor exp(const Tensor& x) {
+    Array y = xt::exp(x.data());
+    return record("exp", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
+        in[0].accumulate_grad(Array(dy * y));
+    });
+}
+
+// log: y = ln x               dx = dy / x
+Tensor log(const Tensor& x) {
+    Array y = xt::log(x.data());
+    return record("log", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(dy / in[0].data()));
+    });
+}
+
+// tanh: y = tanh x            dx = dy * (1 - y²)
+Tensor tanh(const Tensor& x) {
+    Array y = xt::tanh(x.data());
+    return record("tanh", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
+        in[0].accumulate_grad(Array(dy * (1.0f - y * y)));
+    });
+}
+
+// sigmoid: y = 1 / (1 + e^-x) dx = dy * y * (1 - y)
+Tensor sigmoid(const Tensor& x) {
+    Array y = 1.0f / (1.0f + xt::exp(-x.data()));
+    return record("sigmoid", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
+        in[0].accumulate_grad(Array(dy * y * (1.0f - y)));
+    });
+}
+
+// relu: y = max(x, 0)         dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)
+Tensor relu(const Tensor& x) {
+    Array y = xt::maximum(x.data(), 0.0f);
+    return record("relu", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(xt::where(in[0].data() > 0.0f, dy, 0.0f)));
+    });
+}
+
+// clone: y = x (a copy)       dx = dy
+Tensor clone(const Tensor& x) {
+    return record("clone", x.data(), {x}, [](const Array& dy, const Array&, Inputs in) { in[0].accumulate_grad(dy); });
+}
+
+}  // namespace xgrad

@@ -1,0 +1,80 @@
+// Indexing: index_select (the embedding primitive: a row gather whose backward is a duplicate-safe
+// scatter-add) and one_hot. Every id is checked by check_ids, so the message is the same on every path.
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "tensor/kernels/gather.hpp"
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+namespace {
+
+// "(1, 2)": the multi-index of flat position i in shape s ("(i)" for 1-D).
+std::string position_str(std::size_t i, const IdArray::shape_type& s) {
+    std::vector<std::size_t> idx(s.size());
+    for (std::size_t d = s.size(); d-- > 0;) {
+        idx[d] = i % s[d];
+        i /= s[d];
+    }
+    std::string out = "(";
+    for (std::size_t d = 0; d < idx.size(); ++d) out += (d ? ", " : "") + std::to_string(idx[d]);
+    return out + ")";
+}
+
+}  // namespace
+
+void check_ids(const IdArray& ids, std::size_t n, const char* op) {
+    const int64_t* p = ids.data();
+    const auto hi = static_cast<int64_t>(n);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if (p[i] < 0 || p[i] >= hi)
+            throw IndexError(fmt::format("{}: id {} at position {} is out of range [0, {})", op, p[i],
+                                         position_str(i, ids.shape()), n));
+}
+
+// index_select along dim 0: x (V, d...), ids (n) → y (n, d...), y[i] = x[ids[i]]
+//   dx[v] = Σ_{i: ids[i] = v} dy[i]   (repeated ids add up; deterministic at any thread count)
+// Other dims are moved to the front with transpose, selected, and moved back.
+Tensor index_select(const Tensor& x, int dim, const IdArray& ids) {
+    if (ids.dimension() != 1)
+        throw ShapeError(fmt::format("index_select: ids must be 1-D, got shape {} (flatten them first)",
+                                     shape_str(Shape(ids.shape().begin(), ids.shape().end()))));
+    const std::size_t d = normalize_dim(dim, x.dim(), "index_select");
+    if (d != 0) return transpose(index_select(transpose(x, 0, static_cast<int>(d)), 0, ids), 0, static_cast<int>(d));
+    const std::size_t V = x.shape()[0];
+    check_ids(ids, V, "index_select");
+    const std::size_t D = V == 0 ? 0 : x.numel() / V;
+    Shape ys = x.shape();
+    ys[0] = ids.size();
+    Array y = Array::from_shape(ys);
+    kernels::gather_rows(x.data().data(), D, ids.data(), ids.size(), y.data());
+    return record("index_select", std::move(y), {x}, [ids, V, D](const Array& dy, const Array&, Inputs in) {
+        Array g = full_array(in[0].shape(), 0.0f);
+        kernels::scatter_add_rows(g.data(), V, D, ids.data(), ids.size(), dy.data());
+        in[0].accumulate_grad(std::move(g));
+    });
+}
+
+// one_hot: ids (...) → (..., C) with y[..., ids[...]] = 1, else 0. No gradient (ids are integers).
+Tensor one_hot(const IdArray& ids, long num_classes) {
+    std::size_t C;
+    if (num_classes == -1) {
+        if (ids.size() == 0)
+            throw ValueError("one_hot: cannot infer the number of classes from empty ids; pass num_classes");
+        check_ids(ids, static_cast<std::size_t>(INT64_MAX), "one_hot");  // negative ids
+        C = static_cast<std::size_t>(*std::max_element(ids.begin(), ids.end())) + 1;
+    } else if (num_classes < 0) {
+        throw ValueError(fmt::format("one_hot: num_classes must be -1 (infer) or >= 0, got {}", num_classes));
+    } else {
+        C = static_cast<std::size_t>(num_classes);
+    }
+    check_ids(ids, C, "one_hot");
+    Shape s(ids.shape().begin(), ids.shape().end());
+    s.push_back(C);
+    Array y = full_array(s, 0.0f);
+    for (std::size_t i = 0; i < ids.size(); ++i) y.data()[i * C + static_cast<std::size_t>(ids.data()[i])] = 1.0f;
+    return Tensor(std::move(y));
+}
+
+}  // namespace xgrad

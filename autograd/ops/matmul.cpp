@@ -1,0 +1,114 @@
+// matmul: 2-D, batched with broadcast batch dims, and 1-D operands as in torch.matmul.
+// The products run on the xsimd GEMM kernel (tensor/kernels/gemm.hpp).
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "tensor/kernels/gemm.hpp"
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+namespace {
+
+[[noreturn]] void cannot_multiply(const Shape& a, const Shape& b, const std::string& why) {
+    throw ShapeError(fmt::format("matmul: shapes {} and {} cannot be multiplied ({})", shape_str(a), shape_str(b), why));
+}
+
+// The batch dims of a (..., r, c) shape.
+Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
+
+// x (batch..., r, c) broadcast to (batch_to..., r, c), made contiguous.
+Array expand_batch(const Array& x, const Shape& batch_to) {
+    Shape target = batch_to;
+    target.push_back(x.shape()[x.dimension() - 2]);
+    target.push_back(x.shape()[x.dimension() - 1]);
+    if (target == x.shape()) return x;
+    return Array(xt::broadcast(x, target));
+}
+
+// For each batch b: C_b (M×N) (+)= op(A_b) · op(B_b), with A, B, C contiguous stacks of matrices.
+void batched_gemm(std::size_t batch, bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, const float* A,
+                  std::size_t lda, const float* B, std::size_t ldb, float* C) {
+    for (std::size_t b = 0; b < batch; ++b)
+        kernels::gemm(ta, tb, M, N, K, A + b * M * K, lda, B + b * K * N, ldb, C + b * M * N, N, false);
+}
+
+// The n-D case: a (..., n, k), b (..., k, m) → y (broadcast(...), n, m).
+//   dA = dY · Bᵀ    dB = Aᵀ · dY    (each summed back over the batch dims it was broadcast along)
+Tensor matmul_nd(const Tensor& a, const Tensor& b) {
+    const Shape& as = a.shape();
+    const Shape& bs = b.shape();
+    const std::size_t n = as[as.size() - 2], k = as[as.size() - 1], m = bs[bs.size() - 1];
+    if (bs[bs.size() - 2] != k)
+        cannot_multiply(as, bs, fmt::format("{} columns on the left, {} rows on the right", k, bs[bs.size() - 2]));
+    Shape batch;
+    try {
+        batch = broadcast_shapes(batch_of(as), batch_of(bs), "matmul");
+    } catch (const ShapeError&) {
+        cannot_multiply(as, bs, fmt::format("batch dims {} and {} do not broadcast", shape_str(batch_of(as)),
+                                            shape_str(batch_of(bs))));
+    }
+    const std::size_t nb = shape_numel(batch);
+    const Array A = expand_batch(a.data(), batch);
+    const Array B = expand_batch(b.data(), batch);
+    Shape ys = batch;
+    ys.push_back(n);
+    ys.push_back(m);
+    Array y = Array::from_shape(ys);
+    if (k == 0) y.fill(0.0f);
+    else batched_gemm(nb, false, false, n, m, k, A.data(), k, B.data(), m, y.data());
+
+    return record("matmul", std::move(y), {a, b}, [batch, nb, n, k, m](const Array& dy, const Array&, Inputs in) {
+        if (in[0].requires_grad()) {
+            // dA_b (n×k) = dY_b (n×m) · B_bᵀ; B_b is k×m, so op(B) = Bᵀ reads it as a transposed (k×m)
+            const Array B = expand_batch(in[1].data(), batch);
+            Shape s = batch;
+            s.push_back(n);
+            s.push_back(k);
+            Array da = Array::from_shape(s);
+            if (m == 0) da.fill(0.0f);
+            else batched_gemm(nb, false, true, n, k, m, dy.data(), m, B.data(), m, da.data());
+            in[0].accumulate_grad(sum_to(da, in[0].shape()));
+        }
+        if (in[1].requires_grad()) {
+            // dB_b (k×m) = A_bᵀ · dY_b; A_b is n×k, read transposed
+            const Array A = expand_batch(in[0].data(), batch);
+            Shape s = batch;
+            s.push_back(k);
+            s.push_back(m);
+            Array db = Array::from_shape(s);
+            if (n == 0) db.fill(0.0f);
+            else batched_gemm(nb, true, false, k, m, n, A.data(), k, dy.data(), m, db.data());
+            in[1].accumulate_grad(sum_to(db, in[1].shape()));
+        }
+    });
+}
+
+}  // namespace
+
+// matmul: y = a · b
+//   (n,k)·(k,m) → (n,m); (...,n,k)·(...,k,m) → (broadcast(...),n,m)
+//   1-D a (k): treated as (1,k) and the 1 dropped; 1-D b (k): treated as (k,1) and the 1 dropped;
+//   (k)·(k) → () (the dot product).
+Tensor matmul(const Tensor& a, const Tensor& b) {
+    const Shape& as = a.shape();
+    const Shape& bs = b.shape();
+    if (a.dim() == 0 || b.dim() == 0) cannot_multiply(as, bs, "both operands need at least one dim");
+    const bool a_vec = a.dim() == 1, b_vec = b.dim() == 1;
+    const std::size_t ka = as.back(), kb = b_vec ? bs[0] : bs[bs.size() - 2];
+    if (ka != kb) cannot_multiply(as, bs, fmt::format("{} columns on the left, {} rows on the right", ka, kb));
+    if (!a_vec && !b_vec) return matmul_nd(a, b);
+    const Tensor a2 = a_vec ? reshape(a, {1, static_cast<long>(ka)}) : a;
+    const Tensor b2 = b_vec ? reshape(b, {static_cast<long>(kb), 1}) : b;
+    Tensor y = matmul_nd(a2, b2);
+    std::vector<long> out;
+    const Shape& ys = y.shape();
+    for (std::size_t i = 0; i < ys.size(); ++i) {
+        if (a_vec && i == ys.size() - 2) continue;
+        if (b_vec && i == ys.size() - 1) continue;
+        out.push_back(static_cast<long>(ys[i]));
+    }
+    return reshape(y, out);
+}
+
+}  // namespace xgrad

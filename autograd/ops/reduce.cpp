@@ -1,0 +1,127 @@
+// Reductions: sum and mean (all elements, or over dims with keepdim) and max over one dim.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+std::size_t normalize_dim(int dim, std::size_t rank, const char* op) {
+    const long r = static_cast<long>(rank);
+    if (dim < -r || dim >= r || (r == 0))
+        throw IndexError(fmt::format("{}: dim {} is out of range for a tensor of rank {}{}", op, dim, rank,
+                                     r == 0 ? "" : fmt::format(" (expected {}..{})", -r, r - 1)));
+    return static_cast<std::size_t>(dim < 0 ? dim + r : dim);
+}
+
+namespace {
+
+// Sorted, unique, non-negative dims.
+std::vector<std::size_t> normalize_dims(const std::vector<int>& dims, std::size_t rank, const char* op) {
+    std::vector<std::size_t> out;
+    for (int d : dims) out.push_back(normalize_dim(d, rank, op));
+    std::sort(out.begin(), out.end());
+    if (std::adjacent_find(out.begin(), out.end()) != out.end())
+        throw IndexError(fmt::format("{}: dim {} appears more than once", op, *std::adjacent_find(out.begin(), out.end())));
+    return out;
+}
+
+// x's shape with the reduced dims set to 1.
+Shape kept_shape(const Shape& x, const std::vector<std::size_t>& dims) {
+    Shape s = x;
+    for (auto d : dims) s[d] = 1;
+    return s;
+}
+
+// Reduced shape: with dims set to 1 (keepdim) or removed.
+Shape reduced_shape(const Shape& x, const std::vector<std::size_t>& dims, bool keepdim) {
+    if (keepdim) return kept_shape(x, dims);
+    Shape s;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (std::find(dims.begin(), dims.end(), i) == dims.end()) s.push_back(x[i]);
+    return s;
+}
+
+// Spreads dy (reduced shape) back over x's shape, times `scale`.
+Array spread(const Array& dy, const Shape& x_shape, const std::vector<std::size_t>& dims, float scale) {
+    Array k = dy;
+    k.reshape(kept_shape(x_shape, dims));
+    Array g = xt::broadcast(k, x_shape);
+    if (scale != 1.0f) g *= scale;
+    return g;
+}
+
+Tensor reduce_sum(const Tensor& x, const std::vector<std::size_t>& dims, bool keepdim, bool average, const char* op) {
+    std::size_t count = 1;
+    for (auto d : dims) count *= x.shape()[d];
+    Array y = sum_dims(x.data(), dims);
+    if (average) y /= static_cast<float>(count);  // count 0 gives nan, as PyTorch's mean of nothing
+    y.reshape(reduced_shape(x.shape(), dims, keepdim));
+    const float scale = average ? 1.0f / static_cast<float>(count) : 1.0f;
+    return record(op, std::move(y), {x}, [dims, scale](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(spread(dy, in[0].shape(), dims, scale));
+    });
+}
+
+std::vector<std::size_t> all_dims(std::size_t rank) {
+    std::vector<std::size_t> d(rank);
+    for (std::size_t i = 0; i < rank; ++i) d[i] = i;
+    return d;
+}
+
+}  // namespace
+
+// sum: y = Σ x over dims (all dims: shape ())          dx = dy broadcast back over the summed dims
+Tensor sum(const Tensor& x) { return reduce_sum(x, all_dims(x.dim()), false, false, "sum"); }
+Tensor sum(const Tensor& x, const std::vector<int>& dims, bool keepdim) {
+    return reduce_sum(x, normalize_dims(dims, x.dim(), "sum"), keepdim, false, "sum");
+}
+
+// mean: y = Σ x / n over dims                          dx = dy / n broadcast back
+Tensor mean(const Tensor& x) { return reduce_sum(x, all_dims(x.dim()), false, true, "mean"); }
+Tensor mean(const Tensor& x, const std::vector<int>& dims, bool keepdim) {
+    return reduce_sum(x, normalize_dims(dims, x.dim(), "mean"), keepdim, true, "mean");
+}
+
+// max over dim: values[o, i] = max_j x[o, j, i], indices = argmax (first on ties; NaN wins, as PyTorch)
+//   x (..., n, ...) → (..., ...) or (..., 1, ...) with keepdim      dx[o, idx, i] += dy[o, i]
+ValuesIndices max(const Tensor& x, int dim, bool keepdim) {
+    const std::size_t d = normalize_dim(dim, x.dim(), "max");
+    const Shape& s = x.shape();
+    const std::size_t n = s[d];
+    if (n == 0)
+        throw ShapeError(fmt::format("max: dim {} of shape {} is empty; a maximum needs at least one element", dim,
+                                     shape_str(s)));
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < d; ++i) outer *= s[i];
+    for (std::size_t i = d + 1; i < s.size(); ++i) inner *= s[i];
+    const Shape out_shape = reduced_shape(s, {d}, keepdim);
+    Array values = Array::from_shape(out_shape);
+    IdArray indices = IdArray::from_shape(out_shape);
+    const float* xp = x.data().data();
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t i = 0; i < inner; ++i) {
+            std::size_t best = 0;
+            float bv = xp[o * n * inner + i];
+            for (std::size_t j = 1; j < n && !std::isnan(bv); ++j) {
+                const float v = xp[(o * n + j) * inner + i];
+                if (v > bv || std::isnan(v)) bv = v, best = j;
+            }
+            values.data()[o * inner + i] = bv;
+            indices.data()[o * inner + i] = static_cast<int64_t>(best);
+        }
+    IdArray idx = indices;
+    Tensor v = record("max", std::move(values), {x}, [idx, outer, inner, n](const Array& dy, const Array&, Inputs in) {
+        Array g = full_array(in[0].shape(), 0.0f);
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::size_t i = 0; i < inner; ++i)
+                g.data()[(o * n + static_cast<std::size_t>(idx.data()[o * inner + i])) * inner + i] += dy.data()[o * inner + i];
+        in[0].accumulate_grad(std::move(g));
+    });
+    return {std::move(v), std::move(indices)};
+}
+
+}  // namespace xgrad

@@ -1,0 +1,258 @@
+// Tensor, record() and backward(): the graph is built by record() and walked once by backward().
+#include "autograd/tensor.hpp"
+
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "tensor/print.hpp"
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+namespace {
+thread_local bool g_grad_enabled = true;
+std::atomic<uint64_t> g_visit_stamp{0};
+}  // namespace
+
+bool is_grad_enabled() { return g_grad_enabled; }
+NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
+
+Tensor::Tensor(Array data, bool requires_grad) : impl_(std::make_shared<TensorImpl>()) {
+    impl_->data = std::move(data);
+    impl_->requires_grad = requires_grad;
+}
+
+TensorImpl& Tensor::impl() const {
+    if (!impl_) throw ValueError("Tensor: this tensor is undefined (default-constructed)");
+    return *impl_;
+}
+
+float Tensor::item() const {
+    if (numel() != 1)
+        throw ValueError(fmt::format("item: only a one-element tensor has an item; this one has shape {}",
+                                     shape_str(shape())));
+    return *impl().data.data();
+}
+
+Array& Tensor::mutable_data() const {
+    ++impl().version;
+    return impl().data;
+}
+
+Tensor& Tensor::requires_grad_(bool on) {
+    if (!is_leaf())
+        throw ValueError(fmt::format("requires_grad_: only a leaf can change requires_grad; this tensor was made "
+                                     "by '{}' (use detach() first)", grad_fn_name()));
+    impl().requires_grad = on;
+    return *this;
+}
+
+const char* Tensor::grad_fn_name() const { return impl().grad_fn ? impl().grad_fn->name : ""; }
+
+Array& Tensor::grad() const {
+    if (!impl().has_grad)
+        throw ValueError(fmt::format("grad: this tensor of shape {} has no gradient ({})", shape_str(shape()),
+                                     !requires_grad() ? "it does not require grad"
+                                     : is_leaf()      ? "no backward() has reached it since the last zero_grad()"
+                                                      : "it is not a leaf: call retain_grad() before backward()"));
+    return impl().grad;
+}
+
+void Tensor::zero_grad() const {
+    impl().grad = Array();
+    impl().has_grad = false;
+}
+
+void Tensor::set_grad(Array g) const {
+    if (g.shape() != shape())
+        throw ShapeError(fmt::format("set_grad: gradient of shape {} for a tensor of shape {}", shape_str(g.shape()),
+                                     shape_str(shape())));
+    impl().grad = std::move(g);
+    impl().has_grad = true;
+}
+
+void Tensor::accumulate_grad(const Array& g) const {
+    if (!requires_grad()) return;
+    auto& im = impl();
+    if (g.shape() != im.data.shape())
+        throw ShapeError(fmt::format("internal: gradient of shape {} for a tensor of shape {} (op '{}')",
+                                     shape_str(g.shape()), shape_str(im.data.shape()), grad_fn_name()));
+    if (im.has_grad) {
+        im.grad += g;
+    } else {
+        im.grad = g;
+        im.has_grad = true;
+    }
+}
+
+void Tensor::accumulate_grad(Array&& g) const {
+    if (!requires_grad()) return;
+    auto& im = impl();
+    if (!im.has_grad && g.shape() == im.data.shape()) {
+        im.grad = std::move(g);
+        im.has_grad = true;
+        return;
+    }
+    accumulate_grad(static_cast<const Array&>(g));
+}
+
+void Tensor::retain_grad() const { impl().retains_grad = true; }
+
+Tensor Tensor::detach() const { return Tensor(impl().data, false); }
+Tensor Tensor::t() const { return xgrad::t(*this); }
+Tensor Tensor::reshape(const std::vector<long>& s) const { return xgrad::reshape(*this, s); }
+Tensor Tensor::sum() const { return xgrad::sum(*this); }
+Tensor Tensor::mean() const { return xgrad::mean(*this); }
+
+std::string Tensor::to_string() const {
+    if (!impl_) return "tensor(undefined)";
+    std::string suffix;
+    if (impl_->grad_fn) suffix = fmt::format(", grad_fn=<{}>", impl_->grad_fn->name);
+    else if (impl_->requires_grad) suffix = ", requires_grad=true";
+    return format_array(impl_->data, suffix);
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
+
+// --- record and backward --------------------------------------------------------------------------
+
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward) {
+    Tensor out(std::move(result));
+    if (!g_grad_enabled) return out;
+    bool any = false;
+    for (const auto& in : inputs) any = any || in.requires_grad();
+    if (!any) return out;
+    auto node = std::make_shared<Node>();
+    node->name = name;
+    node->input_versions.reserve(inputs.size());
+    for (const auto& in : inputs) node->input_versions.push_back(in.version());
+    node->inputs = std::move(inputs);
+    node->backward = std::move(backward);
+    out.impl().requires_grad = true;
+    out.impl().grad_fn = std::move(node);
+    return out;
+}
+
+Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward) {
+    return record(name, std::move(result), std::vector<Tensor>(inputs), std::move(backward));
+}
+
+void Tensor::backward(const BackwardOptions& options) const {
+    auto& root = impl();
+    if (!root.requires_grad)
+        throw ValueError("backward: this tensor does not require grad and has no grad_fn (no input of the ops that "
+                         "made it requires grad, or it was made under NoGradGuard)");
+    Array seed;
+    if (options.grad) {
+        if (options.grad->shape() != root.data.shape())
+            throw ShapeError(fmt::format("backward: grad has shape {} but the tensor has shape {}",
+                                         shape_str(options.grad->shape()), shape_str(root.data.shape())));
+        seed = *options.grad;
+    } else {
+        if (root.data.size() != 1)
+            throw ValueError(fmt::format("backward: a gradient can be implied only for a one-element output; this one "
+                                         "has shape {}: pass {{.grad = ...}}", shape_str(root.data.shape())));
+        seed = full_array(root.data.shape(), 1.0f);
+    }
+
+    // Post-order DFS over tensors that require grad; reversed, it is a topological order (outputs
+    // first). Raw pointers are safe here: every tensor in the graph is held by its consumer's node,
+    // and nothing is released until the walk is over.
+    const uint64_t stamp = ++g_visit_stamp;
+    std::vector<TensorImpl*> post;
+    std::vector<std::pair<TensorImpl*, std::size_t>> stack;
+    root.visit = stamp;
+    stack.emplace_back(&root, 0);
+    while (!stack.empty()) {
+        auto& [t, next] = stack.back();
+        Node* node = t->grad_fn.get();
+        if (node && next < node->inputs.size()) {
+            TensorImpl* child = node->inputs[next++].impl_ptr().get();
+            if (child->requires_grad && child->visit != stamp) {
+                child->visit = stamp;
+                stack.emplace_back(child, 0);  // invalidates t/next: we loop right away
+            }
+            continue;
+        }
+        post.push_back(t);
+        stack.pop_back();
+    }
+
+    accumulate_grad(std::move(seed));
+    std::vector<std::shared_ptr<Node>> walked;
+    for (auto it = post.rbegin(); it != post.rend(); ++it) {
+        TensorImpl* t = *it;
+        Node* node = t->grad_fn.get();
+        if (!node || !t->has_grad) continue;
+        if (node->released)
+            throw ValueError(fmt::format("backward: trying to go through the graph of '{}' a second time, but its saved "
+                                         "values were freed by the first backward(); pass {{.retain_graph = true}} to "
+                                         "the first call to go through it twice", node->name));
+        for (std::size_t i = 0; i < node->inputs.size(); ++i)
+            if (node->inputs[i].version() != node->input_versions[i])
+                throw ValueError(fmt::format("backward: input {} of '{}' was modified in place after '{}' used it; its "
+                                             "gradient would be wrong", i, node->name, node->name));
+        if (t->version != node->output_version)
+            throw ValueError(fmt::format("backward: the output of '{}' was modified in place after it was computed",
+                                         node->name));
+        node->backward(t->grad, t->data, Inputs(node->inputs));
+        if (!t->retains_grad) {
+            t->grad = Array();
+            t->has_grad = false;
+        }
+        walked.push_back(t->grad_fn);
+    }
+    // Release the graph: `walked` keeps every node alive while their inputs are dropped.
+    if (!options.retain_graph)
+        for (auto& node : walked) {
+            node->backward = nullptr;
+            node->released = true;
+            node->inputs.clear();
+        }
+}
+
+// --- factories ------------------------------------------------------------------------------------
+
+Tensor zeros(const Shape& shape) { return Tensor(full_array(shape, 0.0f)); }
+Tensor ones(const Shape& shape) { return Tensor(full_array(shape, 1.0f)); }
+Tensor full(const Shape& shape, float value) { return Tensor(full_array(shape, value)); }
+Tensor arange(float end) { return arange(0.0f, end, 1.0f); }
+Tensor arange(float start, float end, float step) {
+    if (step == 0.0f) throw ValueError("arange: step must be non-zero");
+    const double n = std::ceil((double(end) - start) / step);
+    Array a = Array::from_shape({static_cast<std::size_t>(std::max(0.0, n))});
+    for (std::size_t i = 0; i < a.size(); ++i) a(i) = static_cast<float>(start + double(step) * i);
+    return Tensor(std::move(a));
+}
+Tensor tensor(xt::nested_initializer_list_t<float, 1> v) { return Tensor(Array(v)); }
+Tensor tensor(xt::nested_initializer_list_t<float, 2> v) { return Tensor(Array(v)); }
+Tensor tensor(xt::nested_initializer_list_t<float, 3> v) { return Tensor(Array(v)); }
+Tensor tensor(xt::nested_initializer_list_t<float, 4> v) { return Tensor(Array(v)); }
+
+Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
+    if (values.size() != shape_numel(shape))
+        throw ShapeError(fmt::format("from_vector: {} values cannot fill shape {} ({} elements)", values.size(),
+                                     shape_str(shape), shape_numel(shape)));
+    Array a = Array::from_shape(shape);
+    std::copy(values.begin(), values.end(), a.begin());
+    return Tensor(std::move(a));
+}
+
+Tensor randn(const Shape& shape, Generator& gen) {
+    Array a = Array::from_shape(shape);
+    for (auto& v : a) v = gen.normal();
+    return Tensor(std::move(a));
+}
+Tensor rand(const Shape& shape, Generator& gen) {
+    Array a = Array::from_shape(shape);
+    for (auto& v : a) v = gen.uniform();
+    return Tensor(std::move(a));
+}
+Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen) {
+    Array a = Array::from_shape(shape);
+    for (auto& v : a) v = gen.uniform(lo, hi);
+    return Tensor(std::move(a));
+}
+
+}  // namespace xgrad

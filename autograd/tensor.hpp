@@ -1,0 +1,183 @@
+// Tensor: float32 data (an xtensor Array), an optional gradient, and the node of the op that made it.
+// Reverse-mode, define-by-run: each op computes its result and, through record(), remembers a backward
+// function and its inputs. backward() walks that graph once in reverse topological order; gradients
+// ACCUMULATE (+=) into leaves until zero_grad(). A node holds its inputs, never its output, so a graph
+// has no reference cycles and is freed as soon as its last tensor goes away.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tensor/array.hpp"
+#include "tensor/random.hpp"
+
+namespace xgrad {
+
+class Tensor;
+using Inputs = std::span<const Tensor>;
+/// An op's backward: gets dL/dy (shaped like y), the op's output y and its inputs, and adds each
+/// input's gradient with Tensor::accumulate_grad (a no-op for inputs that do not require grad).
+using BackwardFn = std::function<void(const Array& dy, const Array& y, Inputs in)>;
+
+/// One recorded op: its name, its inputs (kept alive until backward releases them), their versions at
+/// record time (to catch in-place edits of saved values), and its backward function.
+struct Node {
+    const char* name = "";
+    std::vector<Tensor> inputs;
+    std::vector<uint64_t> input_versions;
+    uint64_t output_version = 0;
+    BackwardFn backward;
+    bool released = false;
+};
+
+struct TensorImpl {
+    Array data;
+    Array grad;
+    bool has_grad = false;
+    bool requires_grad = false;
+    bool retains_grad = false;
+    uint64_t version = 0;           // bumped by every in-place change of data
+    std::shared_ptr<Node> grad_fn;  // null for leaves
+    uint64_t visit = 0;             // backward()'s traversal mark
+
+    TensorImpl() { ++live_; }
+    ~TensorImpl() { --live_; }
+    TensorImpl(const TensorImpl&) = delete;
+    TensorImpl& operator=(const TensorImpl&) = delete;
+    /// How many tensors exist right now (tests use it to show a training loop does not leak).
+    static long live() { return live_.load(); }
+
+private:
+    static inline std::atomic<long> live_{0};
+};
+
+/// Options of Tensor::backward. `grad` is dL/d(this) (default: 1 for a one-element tensor);
+/// `retain_graph` keeps the graph so backward can go through it again.
+struct BackwardOptions {
+    std::optional<Array> grad;
+    bool retain_graph = false;
+};
+
+class Tensor {
+public:
+    /// An undefined tensor (like a default torch::Tensor); defined() is false.
+    Tensor() = default;
+    explicit Tensor(Array data, bool requires_grad = false);
+
+    bool defined() const { return impl_ != nullptr; }
+    const Shape& shape() const { return impl().data.shape(); }
+    std::size_t dim() const { return impl().data.dimension(); }
+    std::size_t numel() const { return impl().data.size(); }
+    /// The value of a one-element tensor; throws ValueError otherwise.
+    float item() const;
+    /// Element access (read-only): t(i, j).
+    template <class... I>
+    float operator()(I... i) const { return impl().data(i...); }
+
+    /// The data (read-only). For in-place changes use mutable_data(), which marks the change.
+    const Array& data() const { return impl().data; }
+    /// The data for an in-place change: bumps the version, so a graph that saved the old values
+    /// refuses to run backward instead of giving a wrong gradient.
+    Array& mutable_data() const;
+
+    bool requires_grad() const { return impl().requires_grad; }
+    /// Sets requires_grad on a leaf (throws on a non-leaf). Returns *this for chaining.
+    Tensor& requires_grad_(bool on = true);
+    bool is_leaf() const { return !impl().grad_fn; }
+    /// Name of the op that made this tensor ("" for a leaf).
+    const char* grad_fn_name() const;
+    uint64_t version() const { return impl().version; }
+
+    bool has_grad() const { return impl().has_grad; }
+    /// The accumulated gradient; throws ValueError when there is none.
+    Array& grad() const;
+    /// Drops the gradient (as PyTorch's zero_grad(set_to_none=True)): the next backward starts at 0.
+    void zero_grad() const;
+    /// Replaces the gradient (shape must match).
+    void set_grad(Array g) const;
+    /// grad += g (or grad = g when there is none); no-op when this tensor does not require grad.
+    void accumulate_grad(const Array& g) const;
+    void accumulate_grad(Array&& g) const;
+    /// Keep the gradient of this non-leaf after backward (leaves always keep theirs).
+    void retain_grad() const;
+
+    /// Backpropagates from this tensor. Throws when nothing here requires grad, when the graph was
+    /// already released by an earlier backward, or when a saved value was modified in place.
+    void backward(const BackwardOptions& options = {}) const;
+
+    /// A new leaf sharing nothing with this graph (the data is copied; gradients stop here).
+    Tensor detach() const;
+
+    // Method forms of common ops (see autograd/ops.hpp).
+    Tensor t() const;
+    Tensor reshape(const std::vector<long>& shape) const;
+    Tensor sum() const;
+    Tensor mean() const;
+
+    std::string to_string() const;
+    TensorImpl& impl() const;
+    const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+
+private:
+    std::shared_ptr<TensorImpl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// --- grad mode ------------------------------------------------------------------------------------
+
+/// False inside a NoGradGuard: ops record nothing.
+bool is_grad_enabled();
+/// RAII: no op records a graph while one is alive (torch::NoGradGuard).
+class NoGradGuard {
+public:
+    NoGradGuard();
+    ~NoGradGuard();
+    NoGradGuard(const NoGradGuard&) = delete;
+    NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
+/// Makes an op's result. When grad mode is on and an input requires grad, the result is a non-leaf
+/// that remembers `backward` and the inputs; otherwise it is a plain leaf and nothing is kept.
+Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward);
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward);
+
+// --- factories ----------------------------------------------------------------------------------
+
+Tensor zeros(const Shape& shape);
+Tensor ones(const Shape& shape);
+Tensor full(const Shape& shape, float value);
+/// [0, 1, ..., n-1] and [start, start+step, ...) below end.
+Tensor arange(float end);
+Tensor arange(float start, float end, float step = 1.0f);
+/// From nested braces: tensor({{1, 2}, {3, 4}}).
+Tensor tensor(xt::nested_initializer_list_t<float, 1> values);
+Tensor tensor(xt::nested_initializer_list_t<float, 2> values);
+Tensor tensor(xt::nested_initializer_list_t<float, 3> values);
+Tensor tensor(xt::nested_initializer_list_t<float, 4> values);
+/// From flat values and a shape (sizes must agree).
+Tensor from_vector(const std::vector<float>& values, const Shape& shape);
+/// N(0, 1), U[0, 1) and U[lo, hi) from `gen` (default: the process-wide generator).
+Tensor randn(const Shape& shape, Generator& gen = default_generator());
+Tensor rand(const Shape& shape, Generator& gen = default_generator());
+Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen = default_generator());
+
+}  // namespace xgrad
+
+template <>
+struct fmt::formatter<xgrad::Tensor> : fmt::formatter<std::string_view> {
+    template <class Ctx>
+    auto format(const xgrad::Tensor& t, Ctx& ctx) const {
+        return fmt::formatter<std::string_view>::format(t.to_string(), ctx);
+    }
+};

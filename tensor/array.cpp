@@ -1,0 +1,89 @@
+// Shape helpers shared by all ops: printing shapes, numpy broadcasting and its reverse (sum_to).
+#include "tensor/array.hpp"
+
+#include <fmt/format.h>
+
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+std::string shape_str(const Shape& shape) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + ")";
+}
+
+std::size_t shape_numel(const Shape& shape) {
+    std::size_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+    const std::size_t rank = std::max(a.size(), b.size());
+    Shape out(rank);
+    for (std::size_t i = 0; i < rank; ++i) {
+        // align from the right
+        std::size_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+        std::size_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+        if (da != db && da != 1 && db != 1)
+            throw ShapeError(fmt::format("{}: shapes {} and {} cannot be broadcast together (dim {}: {} vs {})",
+                                         op, shape_str(a), shape_str(b), i, da, db));
+        out[i] = da == 1 ? db : da;
+    }
+    return out;
+}
+
+Array sum_dims(const Array& x, const std::vector<std::size_t>& dims) {
+    const Shape& xs = x.shape();
+    const std::size_t rank = xs.size();
+    Shape out_shape = xs;
+    for (auto d : dims) out_shape[d] = 1;
+    // Output stride of each input dim (0 along the summed dims).
+    std::vector<std::size_t> ostride(rank, 0);
+    for (std::size_t d = rank, st = 1; d-- > 0;) {
+        ostride[d] = out_shape[d] == 1 ? 0 : st;
+        st *= out_shape[d];
+    }
+    std::vector<double> acc(shape_numel(out_shape), 0.0);
+    std::vector<std::size_t> idx(rank, 0);
+    const float* p = x.data();
+    std::size_t o = 0;  // output offset of idx
+    for (std::size_t i = 0, n = x.size(); i < n; ++i) {
+        acc[o] += p[i];
+        for (std::size_t d = rank; d-- > 0;) {  // next multi-index, row-major
+            o += ostride[d];
+            if (++idx[d] < xs[d]) break;
+            o -= ostride[d] * xs[d];
+            idx[d] = 0;
+        }
+    }
+    Array r = Array::from_shape(out_shape);
+    std::copy(acc.begin(), acc.end(), r.begin());
+    return r;
+}
+
+Array sum_to(const Array& g, const Shape& shape) {
+    if (g.shape() == shape) return g;
+    const std::size_t lead = g.dimension() - shape.size();
+    std::vector<std::size_t> axes;
+    for (std::size_t i = 0; i < g.dimension(); ++i)
+        if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) axes.push_back(i);
+    Array r = sum_dims(g, axes);
+    r.reshape(shape);
+    return r;
+}
+
+Array full_array(const Shape& shape, float value) {
+    Array a = Array::from_shape(shape);
+    std::fill(a.begin(), a.end(), value);
+    return a;
+}
+
+IdArray to_ids(const xt::xarray<int32_t>& ids) {
+    IdArray out = IdArray::from_shape(ids.shape());
+    std::copy(ids.begin(), ids.end(), out.begin());
+    return out;
+}
+
+}  // namespace xgrad

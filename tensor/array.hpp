@@ -1,0 +1,35 @@
+// The array types xgrad stores its data in: row-major xtensor containers. This is the one header
+// that includes xtensor's container; the math headers are included by tensor/xt.hpp (for .cpp files).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+
+#include "tensor/error.hpp"
+
+namespace xgrad {
+
+using Array = xt::xarray<float>;      ///< float32 data, any rank, row-major
+using IdArray = xt::xarray<int64_t>;  ///< token ids / class ids, any rank
+using Shape = Array::shape_type;      ///< a shape, e.g. {3, 4}
+
+/// "(3, 4)"; "()" for rank 0.
+std::string shape_str(const Shape& shape);
+/// Number of elements of a shape (1 for rank 0).
+std::size_t shape_numel(const Shape& shape);
+/// The numpy broadcast of two shapes; throws ShapeError naming `op` and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+/// Sums x over `dims` (sorted, unique), accumulating in double; the result keeps x's rank with the
+/// summed dims set to 1.
+Array sum_dims(const Array& x, const std::vector<std::size_t>& dims);
+/// Sums `g` down to `shape` (the reverse of broadcasting): leading dims and dims where `shape`
+/// has 1 are summed. `g` must be a broadcast of `shape`.
+Array sum_to(const Array& g, const Shape& shape);
+/// An array of `shape` filled with `value`.
+Array full_array(const Shape& shape, float value);
+/// Copies an id array of any integer type into int64.
+IdArray to_ids(const xt::xarray<int32_t>& ids);
+
+}  // namespace xgrad

@@ -1,0 +1,26 @@
+// Exceptions thrown by xgrad. Every message names the op and the shapes, ids or values at fault,
+// e.g. "matmul: shapes (3, 4) and (5, 2) cannot be multiplied".
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace xgrad {
+
+/// Base of every error xgrad throws.
+struct Error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+/// Shapes that do not fit the op (mismatched, wrong rank, empty where not allowed).
+struct ShapeError : Error {
+    using Error::Error;
+};
+/// An id or index outside its valid range.
+struct IndexError : Error {
+    using Error::Error;
+};
+/// A bad argument value, a misuse of autograd, a file that cannot be read or written.
+struct ValueError : Error {
+    using Error::Error;
+};
+
+}  // namespace xgrad

@@ -1,0 +1,54 @@
+// Row gather and duplicate-safe, deterministic scatter-add (the embedding forward and backward).
+#include "tensor/kernels/gather.hpp"
+
+#include <algorithm>
+
+#include "tensor/kernels/simd.hpp"
+#include "tensor/kernels/threads.hpp"
+
+namespace xgrad::kernels {
+
+namespace {
+using simd::Vec;
+constexpr std::size_t W = simd::kWidth;
+
+// y += s · x over D floats.
+void axpy(float* y, const float* x, float s, std::size_t D) {
+    std::size_t j = 0;
+    const Vec vs(s);
+    for (; j + W <= D; j += W) simd::store(y + j, xsimd::fma(vs, simd::load(x + j), simd::load(y + j)));
+    for (; j < D; ++j) y[j] += s * x[j];
+}
+}  // namespace
+
+void gather_rows(const float* table, std::size_t D, const int64_t* ids, std::size_t n, float* out) {
+    parallel_for(n, 1, double(n) * double(D), 1e6, [&](std::size_t i0, std::size_t i1) {
+        for (std::size_t i = i0; i < i1; ++i) std::copy_n(table + ids[i] * D, D, out + i * D);
+    });
+}
+
+void gather_rows_ref(const float* table, std::size_t D, const int64_t* ids, std::size_t n, float* out) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < D; ++j) out[i * D + j] = table[ids[i] * D + j];
+}
+
+void scatter_add_rows(float* dtable, std::size_t V, std::size_t D, const int64_t* ids, std::size_t n,
+                      const float* dout, const float* scales) {
+    // Each thread owns a contiguous range of destination rows [v0, v1) and walks all ids in order.
+    parallel_for(V, 1, double(n) * double(D), 1e6, [&](std::size_t v0, std::size_t v1) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto v = static_cast<std::size_t>(ids[i]);
+            if (v < v0 || v >= v1) continue;
+            // fma(s, x, y) with s = 1 equals y + x exactly, so both paths round the same way.
+            axpy(dtable + v * D, dout + i * D, scales ? scales[i] : 1.0f, D);
+        }
+    });
+}
+
+void scatter_add_rows_ref(float* dtable, std::size_t, std::size_t D, const int64_t* ids, std::size_t n,
+                          const float* dout, const float* scales) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < D; ++j) dtable[ids[i] * D + j] += (scales ? scales[i] : 1.0f) * dout[i * D + j];
+}
+
+}  // namespace xgrad::kernels

@@ -1,0 +1,135 @@
+// GEMM: op(B) is packed into a contiguous K×N panel (and op(A) into M×K when transposed), then a
+// micro-kernel keeps an MR×(2·W) block of C in registers while it walks k (W = SIMD width).
+// K is blocked by KC so a B panel stays in cache; each C element is summed in one fixed order,
+// whatever the thread split, so results are bit-identical at any thread count.
+#include "tensor/kernels/gemm.hpp"
+
+#include <vector>
+
+#include "tensor/kernels/simd.hpp"
+#include "tensor/kernels/threads.hpp"
+
+namespace xgrad::kernels {
+
+namespace {
+
+using simd::Vec;
+constexpr std::size_t W = simd::kWidth;
+constexpr std::size_t NR = 2 * W;  // columns of C per micro-tile
+constexpr std::size_t MR = 6;      // rows of C per micro-tile
+constexpr std::size_t KC = 256;    // k-block
+
+// C[0:R, 0:NR] (+)= a[0:R, 0:kc] · b[0:kc, 0:NR]; a has row stride lda, b row stride ldb.
+template <std::size_t R>
+void micro_tile(std::size_t kc, const float* a, std::size_t lda, const float* b, std::size_t ldb, float* c,
+                std::size_t ldc, bool add) {
+    Vec acc0[R], acc1[R];
+    for (std::size_t r = 0; r < R; ++r) acc0[r] = acc1[r] = Vec(0.0f);
+    for (std::size_t k = 0; k < kc; ++k) {
+        const Vec b0 = simd::load(b + k * ldb), b1 = simd::load(b + k * ldb + W);
+        for (std::size_t r = 0; r < R; ++r) {
+            const Vec av(a[r * lda + k]);
+            acc0[r] = xsimd::fma(av, b0, acc0[r]);
+            acc1[r] = xsimd::fma(av, b1, acc1[r]);
+        }
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+        float* cr = c + r * ldc;
+        if (add) {
+            acc0[r] += simd::load(cr);
+            acc1[r] += simd::load(cr + W);
+        }
+        simd::store(cr, acc0[r]);
+        simd::store(cr + W, acc1[r]);
+    }
+}
+
+void tile_rows(std::size_t rows, std::size_t kc, const float* a, std::size_t lda, const float* b, std::size_t ldb,
+               float* c, std::size_t ldc, bool add) {
+    switch (rows) {
+        case 6: return micro_tile<6>(kc, a, lda, b, ldb, c, ldc, add);
+        case 5: return micro_tile<5>(kc, a, lda, b, ldb, c, ldc, add);
+        case 4: return micro_tile<4>(kc, a, lda, b, ldb, c, ldc, add);
+        case 3: return micro_tile<3>(kc, a, lda, b, ldb, c, ldc, add);
+        case 2: return micro_tile<2>(kc, a, lda, b, ldb, c, ldc, add);
+        default: return micro_tile<1>(kc, a, lda, b, ldb, c, ldc, add);
+    }
+}
+
+// Rows [i0, i1) of C = a·b with a M×K (stride lda), b K×N contiguous.
+void gemm_rows(std::size_t i0, std::size_t i1, std::size_t N, std::size_t K, const float* a, std::size_t lda,
+               const float* b, float* C, std::size_t ldc, bool accumulate) {
+    const std::size_t n_full = N / NR * NR;
+    for (std::size_t k0 = 0; k0 < K || k0 == 0; k0 += KC) {
+        const std::size_t kc = std::min(KC, K - k0);
+        const bool add = accumulate || k0 > 0;
+        for (std::size_t i = i0; i < i1; i += MR) {
+            const std::size_t rows = std::min(MR, i1 - i);
+            const float* ai = a + i * lda + k0;
+            for (std::size_t j = 0; j < n_full; j += NR)
+                tile_rows(rows, kc, ai, lda, b + k0 * N + j, N, C + i * ldc + j, ldc, add);
+            for (std::size_t r = 0; r < rows; ++r)  // the last N % NR columns, scalar
+                for (std::size_t j = n_full; j < N; ++j) {
+                    float s = add ? C[(i + r) * ldc + j] : 0.0f;
+                    for (std::size_t k = 0; k < kc; ++k) s += ai[r * lda + k] * b[(k0 + k) * N + j];
+                    C[(i + r) * ldc + j] = s;
+                }
+        }
+        if (K == 0) break;
+    }
+}
+
+// Copies op(X) (rows×cols) into a contiguous row-major buffer.
+void pack(bool trans, std::size_t rows, std::size_t cols, const float* X, std::size_t ldx, std::vector<float>& out) {
+    out.resize(rows * cols);
+    if (!trans) {
+        for (std::size_t r = 0; r < rows; ++r) std::copy(X + r * ldx, X + r * ldx + cols, out.data() + r * cols);
+        return;
+    }
+    constexpr std::size_t T = 32;  // transpose in tiles for locality
+    for (std::size_t r0 = 0; r0 < rows; r0 += T)
+        for (std::size_t c0 = 0; c0 < cols; c0 += T)
+            for (std::size_t c = c0; c < std::min(cols, c0 + T); ++c)
+                for (std::size_t r = r0; r < std::min(rows, r0 + T); ++r) out[r * cols + c] = X[c * ldx + r];
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
+          std::size_t lda, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+    if (M == 0 || N == 0) return;
+    // Buffers live across calls: no fresh allocation (and page faults) on every training step.
+    thread_local std::vector<float> bpack, apack;
+    const float* b = B;
+    if (trans_b || ldb != N) {
+        pack(trans_b, K, N, B, ldb, bpack);
+        b = bpack.data();
+    }
+    const float* a = A;
+    std::size_t a_ld = lda;
+    if (trans_a) {
+        pack(true, M, K, A, lda, apack);
+        a = apack.data();
+        a_ld = K;
+    }
+    const double flops = 2.0 * double(M) * double(N) * double(K);
+    parallel_for(M, MR, flops, 4e6, [&](std::size_t i0, std::size_t i1) {
+        gemm_rows(i0, i1, N, K, a, a_ld, b, C, ldc, accumulate);
+    });
+}
+
+void gemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
+              std::size_t lda, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+    for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t j = 0; j < N; ++j) {
+            float s = 0.0f;
+            for (std::size_t k = 0; k < K; ++k) {
+                const float a = trans_a ? A[k * lda + i] : A[i * lda + k];
+                const float b = trans_b ? B[j * ldb + k] : B[k * ldb + j];
+                s += a * b;
+            }
+            C[i * ldc + j] = accumulate ? C[i * ldc + j] + s : s;
+        }
+}
+
+}  // namespace xgrad::kernels

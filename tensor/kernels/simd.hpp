@@ -1,0 +1,24 @@
+// The one header that includes xsimd. Kernels use `Vec` (the widest float batch the build targets:
+// 8 lanes on AVX2, 16 on AVX-512) and the helpers below. NOTE: xsimd 9 renamed hadd -> reduce_add;
+// only this file needs to change for that.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+namespace xgrad::simd {
+
+using Vec = xsimd::batch<float>;
+constexpr std::size_t kWidth = Vec::size;
+
+inline Vec load(const float* p) { return Vec::load_unaligned(p); }
+inline void store(float* p, Vec v) { v.store_unaligned(p); }
+inline float sum(Vec v) { return xsimd::hadd(v); }
+inline float max(Vec v) {
+    alignas(64) float t[kWidth];
+    v.store_unaligned(t);
+    return *std::max_element(t, t + kWidth);
+}
+
+}  // namespace xgrad::simd

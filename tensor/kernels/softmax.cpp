@@ -1,0 +1,105 @@
+// Softmax family with xsimd's vectorised exp; each row is one independent task, so a split over
+// threads never changes a result. Scalar *_ref versions beside them are what the tests check against.
+#include "tensor/kernels/softmax.hpp"
+
+#include <cmath>
+
+#include "tensor/kernels/simd.hpp"
+#include "tensor/kernels/threads.hpp"
+
+namespace xgrad::kernels {
+
+namespace {
+
+using simd::Vec;
+constexpr std::size_t W = simd::kWidth;
+
+float row_max(const float* x, std::size_t n) {
+    std::size_t j = 0;
+    float m = -INFINITY;
+    if (n >= W) {
+        Vec vm = simd::load(x);
+        for (j = W; j + W <= n; j += W) vm = xsimd::max(vm, simd::load(x + j));
+        m = simd::max(vm);
+    }
+    for (; j < n; ++j) m = std::max(m, x[j]);
+    return m;
+}
+
+// Writes e_j = exp(x_j - m) into e (may be null: sum only); returns Σ e_j.
+float exp_sum(const float* x, float m, float* e, std::size_t n) {
+    Vec acc(0.0f);
+    const Vec vm(m);
+    std::size_t j = 0;
+    for (; j + W <= n; j += W) {
+        Vec v = xsimd::exp(simd::load(x + j) - vm);
+        if (e) simd::store(e + j, v);
+        acc += v;
+    }
+    float s = simd::sum(acc);
+    for (; j < n; ++j) {
+        float v = std::exp(x[j] - m);
+        if (e) e[j] = v;
+        s += v;
+    }
+    return s;
+}
+
+void scale(float* y, float f, std::size_t n) {
+    std::size_t j = 0;
+    for (; j + W <= n; j += W) simd::store(y + j, simd::load(y + j) * Vec(f));
+    for (; j < n; ++j) y[j] *= f;
+}
+
+void for_rows(std::size_t rows, std::size_t n, const std::function<void(std::size_t)>& row) {
+    parallel_for(rows, 1, double(rows) * double(n) * 20.0, 2e6, [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t r = r0; r < r1; ++r) row(r);
+    });
+}
+
+}  // namespace
+
+float logsumexp_softmax_row(const float* x, float* p, std::size_t n) {
+    const float m = row_max(x, n);
+    const float s = exp_sum(x, m, p, n);
+    if (p) scale(p, 1.0f / s, n);
+    return m + std::log(s);
+}
+
+float logsumexp_softmax_row_ref(const float* x, float* p, std::size_t n) {
+    float m = -INFINITY;
+    for (std::size_t j = 0; j < n; ++j) m = std::max(m, x[j]);
+    float s = 0.0f;
+    for (std::size_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
+    if (p)
+        for (std::size_t j = 0; j < n; ++j) p[j] = std::exp(x[j] - m) / s;
+    return m + std::log(s);
+}
+
+void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t n) {
+    for_rows(rows, n, [&](std::size_t r) { logsumexp_softmax_row(x + r * n, y + r * n, n); });
+}
+
+void softmax_rows_ref(const float* x, float* y, std::size_t rows, std::size_t n) {
+    for (std::size_t r = 0; r < rows; ++r) logsumexp_softmax_row_ref(x + r * n, y + r * n, n);
+}
+
+void log_softmax_rows(const float* x, float* y, std::size_t rows, std::size_t n) {
+    for_rows(rows, n, [&](std::size_t r) {
+        const float* xr = x + r * n;
+        float* yr = y + r * n;
+        const float lse = logsumexp_softmax_row(xr, nullptr, n);
+        std::size_t j = 0;
+        for (; j + W <= n; j += W) simd::store(yr + j, simd::load(xr + j) - Vec(lse));
+        for (; j < n; ++j) yr[j] = xr[j] - lse;
+    });
+}
+
+void log_softmax_rows_ref(const float* x, float* y, std::size_t rows, std::size_t n) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float lse = logsumexp_softmax_row_ref(x + r * n, nullptr, n);
+        for (std::size_t j = 0; j < n; ++j) y[r * n + j] = x[r * n + j] - lse;
+    }
+}
+
+}  // namespace xgrad::kernels

@@ -1,0 +1,82 @@
+// PyTorch-like printing of float and id arrays. See tensor/print.hpp for the rules.
+#include "tensor/print.hpp"
+
+#include <cmath>
+#include <functional>
+
+#include <fmt/format.h>
+
+namespace xgrad {
+
+namespace {
+
+constexpr std::size_t kSummarizeAbove = 1000;
+constexpr std::size_t kEdgeItems = 3;
+
+// Recursively writes nested brackets. `elem(i)` formats flat element i; all have width `width`.
+void write_block(std::string& out, const Shape& shape, std::size_t dim, std::size_t offset, bool summarize,
+                 std::size_t indent, const std::function<std::string(std::size_t)>& elem) {
+    out += '[';
+    const std::size_t n = shape[dim];
+    std::size_t stride = 1;
+    for (std::size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+    const bool cut = summarize && n > 2 * kEdgeItems;
+    const bool last = dim + 1 == shape.size();
+    std::string sep = last ? ", " : "," + std::string(shape.size() - dim - 1, '\n') + std::string(indent + dim + 1, ' ');
+    for (std::size_t i = 0; i < n; ++i) {
+        if (cut && i == kEdgeItems) {
+            out += "..." + sep;
+            i = n - kEdgeItems;
+        }
+        if (last) out += elem(offset + i);
+        else write_block(out, shape, dim + 1, offset + i * stride, summarize, indent, elem);
+        if (i + 1 < n) out += sep;
+    }
+    out += ']';
+}
+
+}  // namespace
+
+std::string format_array(const Array& a, const std::string& suffix) {
+    const bool summarize = a.size() > kSummarizeAbove;
+    // Choose one format for all finite values, as PyTorch does.
+    bool ints = true;
+    double amax = 0.0, amin = INFINITY;
+    for (float v : a) {
+        if (!std::isfinite(v)) continue;
+        if (v != std::nearbyint(v)) ints = false;
+        double m = std::fabs(v);
+        amax = std::max(amax, m);
+        if (m > 0) amin = std::min(amin, m);
+    }
+    const bool sci = amax > 0 && (amax >= 1e8 || (!ints && (amin < 1e-4 || amax / amin > 1e3)));
+    auto raw = [&](float v) -> std::string {
+        if (std::isnan(v)) return "nan";
+        if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+        if (sci) return fmt::format("{:.4e}", v);
+        if (ints) return fmt::format("{:.0f}.", v);
+        return fmt::format("{:.4f}", v);
+    };
+    std::size_t width = 0;
+    for (float v : a) width = std::max(width, raw(v).size());
+    auto elem = [&](std::size_t i) { return fmt::format("{:>{}}", raw(a.data()[i]), width); };
+    std::string out = "tensor(";
+    if (a.dimension() == 0) out += raw(a());
+    else if (a.size() == 0) out += "[]";
+    else write_block(out, a.shape(), 0, 0, summarize, 7, elem);
+    if (a.size() == 0 && a.dimension() > 1) out += ", size=" + shape_str(a.shape());
+    return out + suffix + ")";
+}
+
+std::string format_ids(const IdArray& a) {
+    std::size_t width = 0;
+    for (auto v : a) width = std::max(width, std::to_string(v).size());
+    auto elem = [&](std::size_t i) { return fmt::format("{:>{}}", a.data()[i], width); };
+    std::string out = "tensor(";
+    if (a.dimension() == 0) out += std::to_string(a());
+    else if (a.size() == 0) out += "[]";
+    else write_block(out, a.shape(), 0, 0, a.size() > kSummarizeAbove, 7, elem);
+    return out + ")";
+}
+
+}  // namespace xgrad
