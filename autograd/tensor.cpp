@@ -115,6 +115,22 @@ std::string Tensor::to_string() const {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
 
+Node::~Node() {
+    // Take over the inputs; a tensor we hold the last reference to hands us its own node's inputs
+    // before it dies, so each destructor below runs on an already-emptied node.
+    std::vector<Tensor> pending = std::move(inputs);
+    while (!pending.empty()) {
+        Tensor t = std::move(pending.back());
+        pending.pop_back();
+        const auto& impl = t.impl_ptr();
+        if (impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1) {
+            auto& up = impl->grad_fn->inputs;
+            for (auto& in : up) pending.push_back(std::move(in));
+            up.clear();
+        }
+    }
+}
+
 // --- record and backward --------------------------------------------------------------------------
 
 Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward) {

@@ -35,6 +35,8 @@ struct Node {
     uint64_t output_version = 0;
     BackwardFn backward;
     bool released = false;
+    /// Frees the graph above this node iteratively, so dropping a very deep graph cannot overflow the stack.
+    ~Node();
 };
 
 struct TensorImpl {
@@ -160,7 +162,8 @@ Tensor full(const Shape& shape, float value);
 /// [0, 1, ..., n-1] and [start, start+step, ...) below end.
 Tensor arange(float end);
 Tensor arange(float start, float end, float step = 1.0f);
-/// From nested braces: tensor({{1, 2}, {3, 4}}).
+/// From nested braces: tensor({{1, 2}, {3, 4}}). NOTE: a column of single elements, {{1}, {2}}, is
+/// ambiguous in C++ (it also reads as the 1-D list {1, 2}); write from_vector({1, 2}, {2, 1}).
 Tensor tensor(xt::nested_initializer_list_t<float, 1> values);
 Tensor tensor(xt::nested_initializer_list_t<float, 2> values);
 Tensor tensor(xt::nested_initializer_list_t<float, 3> values);

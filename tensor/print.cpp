@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <functional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,24 +14,43 @@ namespace {
 constexpr std::size_t kSummarizeAbove = 1000;
 constexpr std::size_t kEdgeItems = 3;
 
-// Recursively writes nested brackets. `elem(i)` formats flat element i; all have width `width`.
+constexpr std::size_t kLineWidth = 80;
+
+// Recursively writes nested brackets, as torch's _tensor_str: `elem(i)` formats flat element i, all
+// `width` wide; a summarized dim shows its first and last kEdgeItems entries around "...". The last dim
+// wraps at kLineWidth, (kLineWidth - indent) / (width + 2) elements a line.
 void write_block(std::string& out, const Shape& shape, std::size_t dim, std::size_t offset, bool summarize,
-                 std::size_t indent, const std::function<std::string(std::size_t)>& elem) {
-    out += '[';
+                 std::size_t indent, std::size_t width, const std::function<std::string(std::size_t)>& elem) {
     const std::size_t n = shape[dim];
     std::size_t stride = 1;
     for (std::size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
     const bool cut = summarize && n > 2 * kEdgeItems;
-    const bool last = dim + 1 == shape.size();
-    std::string sep = last ? ", " : "," + std::string(shape.size() - dim - 1, '\n') + std::string(indent + dim + 1, ' ');
-    for (std::size_t i = 0; i < n; ++i) {
-        if (cut && i == kEdgeItems) {
-            out += "..." + sep;
-            i = n - kEdgeItems;
+    const std::size_t ind = indent + dim;  // columns before this dim's '['
+    out += '[';
+    if (dim + 1 == shape.size()) {
+        std::vector<std::string> items;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (cut && i == kEdgeItems) {
+                items.push_back(" ...");
+                i = n - kEdgeItems;
+            }
+            items.push_back(elem(offset + i));
         }
-        if (last) out += elem(offset + i);
-        else write_block(out, shape, dim + 1, offset + i * stride, summarize, indent, elem);
-        if (i + 1 < n) out += sep;
+        const std::size_t per_line = std::max<std::size_t>(1, (kLineWidth - ind) / (width + 2));
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i > 0) out += i % per_line == 0 ? ",\n" + std::string(ind + 1, ' ') : ", ";
+            out += items[i];
+        }
+    } else {
+        const std::string sep = "," + std::string(shape.size() - dim - 1, '\n') + std::string(ind + 1, ' ');
+        for (std::size_t i = 0; i < n; ++i) {
+            if (cut && i == kEdgeItems) {
+                out += "..." + sep;
+                i = n - kEdgeItems;
+            }
+            write_block(out, shape, dim + 1, offset + i * stride, summarize, indent, width, elem);
+            if (i + 1 < n) out += sep;
+        }
     }
     out += ']';
 }
@@ -63,7 +83,7 @@ std::string format_array(const Array& a, const std::string& suffix) {
     std::string out = "tensor(";
     if (a.dimension() == 0) out += raw(a());
     else if (a.size() == 0) out += "[]";
-    else write_block(out, a.shape(), 0, 0, summarize, 7, elem);
+    else write_block(out, a.shape(), 0, 0, summarize, 7, width, elem);
     if (a.size() == 0 && a.dimension() > 1) out += ", size=" + shape_str(a.shape());
     return out + suffix + ")";
 }
@@ -75,7 +95,7 @@ std::string format_ids(const IdArray& a) {
     std::string out = "tensor(";
     if (a.dimension() == 0) out += std::to_string(a());
     else if (a.size() == 0) out += "[]";
-    else write_block(out, a.shape(), 0, 0, a.size() > kSummarizeAbove, 7, elem);
+    else write_block(out, a.shape(), 0, 0, a.size() > kSummarizeAbove, 7, width, elem);
     return out + ")";
 }
 

@@ -1,0 +1,181 @@
+// The autograd engine's rules: accumulation, zero_grad, NoGradGuard, detach, the graph released after
+// backward, shared sub-expressions, in-place edits caught, and no leaks over a training loop.
+#include "helpers.hpp"
+
+namespace xgrad {
+namespace {
+
+using testing::all_close;
+
+TEST(Autograd, GradientsAccumulateUntilZeroGrad) {
+    Tensor x = tensor({1, 2, 3}).requires_grad_();
+    sum(x * x).backward();  // d/dx Σx² = 2x
+    EXPECT_TRUE(all_close(x.grad(), Array{2, 4, 6}));
+    sum(x * 3.0f).backward();  // + 3
+    EXPECT_TRUE(all_close(x.grad(), Array{5, 7, 9}));
+    x.zero_grad();
+    EXPECT_FALSE(x.has_grad());
+    sum(x).backward();
+    EXPECT_TRUE(all_close(x.grad(), Array{1, 1, 1}));
+}
+
+TEST(Autograd, SharedSubexpressionGetsTheSumOfItsUses) {
+    Tensor x = tensor({0.5f, -1.0f}).requires_grad_();
+    Tensor h = exp(x);          // used twice below
+    Tensor y = sum(h * h + h);  // dy/dx = (2h + 1)·h
+    y.backward();
+    const Array h_val = h.data();
+    EXPECT_TRUE(all_close(x.grad(), Array((2.0f * h_val + 1.0f) * h_val)));
+}
+
+TEST(Autograd, SameTensorAsBothInputs) {
+    Tensor x = tensor({3.0f}).requires_grad_();
+    (x * x).backward();
+    EXPECT_TRUE(all_close(x.grad(), Array{6.0f}));
+}
+
+TEST(Autograd, NoGradGuardRecordsNothing) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    {
+        NoGradGuard guard;
+        EXPECT_FALSE(is_grad_enabled());
+        Tensor y = x * 2.0f;
+        EXPECT_FALSE(y.requires_grad());
+        EXPECT_TRUE(y.is_leaf());
+        EXPECT_THROW(sum(y).backward(), ValueError);
+    }
+    EXPECT_TRUE(is_grad_enabled());
+    EXPECT_TRUE((x * 2.0f).requires_grad());
+}
+
+TEST(Autograd, DetachStopsGradients) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    Tensor d = (x * 2.0f).detach();
+    EXPECT_FALSE(d.requires_grad());
+    EXPECT_TRUE(d.is_leaf());
+    Tensor y = sum(x * d);  // d is a constant here: dy/dx = d
+    y.backward();
+    EXPECT_TRUE(all_close(x.grad(), Array{2, 4}));
+}
+
+TEST(Autograd, SecondBackwardThrowsUnlessRetained) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    Tensor y = sum(exp(x));
+    y.backward();
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { y.backward(); }, {"second time", "retain_graph"}));
+
+    Tensor z = sum(exp(x));
+    x.zero_grad();
+    z.backward({.retain_graph = true});
+    z.backward();
+    EXPECT_TRUE(all_close(x.grad(), Array(2.0f * xt::xarray<float>{std::exp(1.0f), std::exp(2.0f)})));
+}
+
+TEST(Autograd, TensorsNoGradientReachesGetNone) {
+    Tensor a = tensor({1, 2}).requires_grad_();
+    Tensor b = tensor({3, 4}).requires_grad_();
+    Tensor c = tensor({5, 6});
+    Tensor unused = sum(b * 2.0f);  // b is in a graph, but not in the loss's
+    sum(a * c).backward();
+    EXPECT_TRUE(a.has_grad());
+    EXPECT_FALSE(b.has_grad());
+    EXPECT_FALSE(c.has_grad());
+    EXPECT_THROW(b.grad(), ValueError);
+}
+
+TEST(Autograd, NonLeafGradOnlyWhenRetained) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    Tensor h = x * 3.0f;
+    Tensor k = x * 4.0f;
+    h.retain_grad();
+    sum(h * k).backward();
+    EXPECT_TRUE(all_close(h.grad(), k.data()));
+    EXPECT_FALSE(k.has_grad());
+    EXPECT_FALSE(h.is_leaf());
+    EXPECT_STREQ(h.grad_fn_name(), "mul");
+}
+
+TEST(Autograd, ExplicitUpstreamGradient) {
+    Tensor x = tensor({{1, 2}, {3, 4}}).requires_grad_();
+    Tensor y = x * x;
+    EXPECT_THROW(y.backward(), ValueError);  // not a scalar: needs a gradient
+    y.backward({.grad = Array{{1, 0}, {0, 2}}});
+    EXPECT_TRUE(all_close(x.grad(), Array{{2, 0}, {0, 16}}));
+    EXPECT_THROW(sum(x * x).backward({.grad = Array{1, 2}}), ShapeError);
+}
+
+TEST(Autograd, InPlaceChangeOfASavedValueIsCaught) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    Tensor w = tensor({3, 4});
+    Tensor y = sum(x * w);
+    w.mutable_data() += 1.0f;  // mul saved w: its gradient for x would now be wrong
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { y.backward(); }, {"modified in place", "mul"}));
+}
+
+TEST(Autograd, RequiresGradOnlyOnLeaves) {
+    Tensor x = tensor({1.0f}).requires_grad_();
+    Tensor y = x * 2.0f;
+    EXPECT_THROW(y.requires_grad_(false), ValueError);
+}
+
+TEST(Autograd, DeepChainDoesNotOverflowTheStack) {
+    Tensor x = tensor({1.0f}).requires_grad_();
+    Tensor y = x;
+    for (int i = 0; i < 100000; ++i) y = y + 0.0f;
+    y.backward();
+    EXPECT_FLOAT_EQ(x.grad()(0), 1.0f);
+}
+
+TEST(Autograd, TrainingLoopDoesNotLeak) {
+    // The lecture's model trained with raw ops: the number of live tensors stays flat step after step.
+    const IdArray prev = {6, 3, 2, 6, 4, 0, 6, 4, 5, 6, 7};
+    const Tensor mask = one_hot(IdArray{3, 2, 6, 4, 0, 6, 4, 5, 6, 7, 1}, 8);
+    Generator gen(0);
+    Tensor V = randn({8, 2}, gen).requires_grad_();
+    Tensor U = randn({8, 2}, gen).requires_grad_();
+    long after_first = 0, at_last = 0;
+    float first_loss = 0, last_loss = 0;
+    for (int step = 0; step < 300; ++step) {
+        Tensor loss = -sum(log_softmax(matmul(index_select(V, 0, prev), t(U)), 1) * mask) / 11.0f;
+        V.zero_grad();
+        U.zero_grad();
+        loss.backward();
+        {
+            NoGradGuard g;
+            V.mutable_data() -= 0.5f * V.grad();
+            U.mutable_data() -= 0.5f * U.grad();
+        }
+        (step == 0 ? first_loss : last_loss) = loss.item();
+        if (step == 0) after_first = TensorImpl::live();
+        if (step == 299) at_last = TensorImpl::live();
+    }
+    EXPECT_EQ(at_last, after_first);
+    EXPECT_LT(last_loss, first_loss);  // and it learns
+}
+
+TEST(Autograd, GraphIsFreedWhenTheOutputGoesAway) {
+    const long before = TensorImpl::live();
+    {
+        Tensor x = tensor({1, 2}).requires_grad_();
+        Tensor y = sum(exp(x) * 2.0f);  // x, exp, mul, sum (+ no saved extras)
+        EXPECT_GT(TensorImpl::live(), before);
+    }
+    EXPECT_EQ(TensorImpl::live(), before);
+}
+
+}  // namespace
+}  // namespace xgrad
+
+namespace xgrad {
+namespace {
+TEST(Autograd, DroppingADeepGraphWithoutBackwardIsSafe) {
+    const long before = TensorImpl::live();
+    {
+        Tensor x = tensor({1.0f}).requires_grad_();
+        Tensor y = x;
+        for (int i = 0; i < 200000; ++i) y = y * 1.0f;
+    }
+    EXPECT_EQ(TensorImpl::live(), before);
+}
+}  // namespace
+}  // namespace xgrad

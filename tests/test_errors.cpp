@@ -1,0 +1,71 @@
+// Bad arguments throw errors that name the op and the shapes, dims or ids involved.
+#include "helpers.hpp"
+
+namespace xgrad {
+namespace {
+
+using testing::throws_with;
+
+TEST(Errors, MatmulNamesBothShapes) {
+    Tensor a = zeros({3, 4}), b = zeros({5, 2});
+    EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(a, b); }, {"matmul", "(3, 4)", "(5, 2)", "cannot be multiplied"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(zeros({2, 3, 4}), zeros({3, 4, 2})); }, {"matmul", "batch dims"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(zeros({}), zeros({2})); }, {"matmul", "at least one dim"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(zeros({3}), zeros({4})); }, {"matmul", "(3)", "(4)"}));
+}
+
+TEST(Errors, BroadcastNamesTheOp) {
+    EXPECT_TRUE(throws_with<ShapeError>([] { zeros({2, 3}) + zeros({4}); }, {"add", "(2, 3)", "(4)", "broadcast"}));
+    EXPECT_TRUE(throws_with<ShapeError>([] { zeros({2, 3}) * zeros({3, 3}); }, {"mul"}));
+    EXPECT_TRUE(throws_with<ShapeError>([] { zeros({2}) / zeros({3}); }, {"div"}));
+    EXPECT_TRUE(throws_with<ShapeError>([] { zeros({2}) - zeros({3}); }, {"sub"}));
+}
+
+TEST(Errors, IdsOutOfRangeNameIdPositionAndRange) {
+    Tensor table = zeros({8, 2});
+    EXPECT_TRUE(throws_with<IndexError>([&] { index_select(table, 0, IdArray{1, 9, 2}); },
+                                        {"index_select", "id 9", "position (1)", "[0, 8)"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { index_select(table, 0, IdArray{-1}); }, {"id -1", "[0, 8)"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { one_hot(IdArray{{0, 1, 2}, {3, 9, 0}}, 8); },
+                                        {"one_hot", "id 9", "position (1, 1)", "[0, 8)"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { check_ids(IdArray{0, 8}, 8, "embedding"); }, {"embedding", "id 8", "(1)"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { index_select(table, 0, IdArray::from_shape({1, 1})); }, {"index_select", "1-D"}));
+}
+
+TEST(Errors, DimsOutOfRange) {
+    Tensor x = zeros({2, 3});
+    EXPECT_TRUE(throws_with<IndexError>([&] { sum(x, {2}); }, {"sum", "dim 2", "rank 2"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { softmax(x, -3); }, {"softmax", "dim -3"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { max(x, 5); }, {"max", "dim 5"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { transpose(x, 0, 2); }, {"transpose"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { sum(x, {0, 0}); }, {"sum", "more than once"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { unsqueeze(x, 4); }, {"unsqueeze", "dim 4"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { max(zeros({2, 0}), 1); }, {"max", "empty"}));
+}
+
+TEST(Errors, ReshapeAndJoin) {
+    Tensor x = zeros({2, 3});
+    EXPECT_TRUE(throws_with<ShapeError>([&] { reshape(x, {4, 2}); }, {"reshape", "(4, 2)", "(2, 3)", "6 elements"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { reshape(x, {4, -1}); }, {"reshape", "(4, -1)"}));
+    EXPECT_TRUE(throws_with<ValueError>([&] { reshape(x, {-1, -1}); }, {"reshape", "-1"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { cat({x, zeros({3, 3})}, 1); }, {"cat", "tensor 1", "(3, 3)"}));
+    EXPECT_TRUE(throws_with<ValueError>([&] { cat({}, 0); }, {"cat"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { stack({x, zeros({3, 2})}); }, {"stack", "(3, 2)"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { t(zeros({2, 2, 2})); }, {"t:", "(2, 2, 2)"}));
+}
+
+TEST(Errors, EmptyShapesWork) {
+    // Zero-size tensors are valid: ops keep their shapes and gradients have the right size.
+    Tensor e = zeros({0, 3}).requires_grad_();
+    Tensor w = ones({3, 2}).requires_grad_();
+    Tensor y = matmul(e, w);
+    EXPECT_EQ(y.shape(), (Shape{0, 2}));
+    sum(y).backward();
+    EXPECT_EQ(e.grad().shape(), (Shape{0, 3}));
+    EXPECT_TRUE(testing::all_close(w.grad(), Array{{0, 0}, {0, 0}, {0, 0}}));
+    EXPECT_EQ(index_select(zeros({4, 2}), 0, IdArray::from_shape({0})).shape(), (Shape{0, 2}));
+    EXPECT_EQ(softmax(zeros({0, 5}), 1).shape(), (Shape{0, 5}));
+}
+
+}  // namespace
+}  // namespace xgrad
