@@ -3,6 +3,9 @@
 // below 1e-4), integers as "1.", and "..." past 1000 elements (first and last 3 of each dim).
 #pragma once
 #include <string>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include "tensor/array.hpp"
 
@@ -14,3 +17,19 @@ std::string format_array(const Array& a, const std::string& suffix = "");
 std::string format_ids(const IdArray& a);
 
 }  // namespace xgrad
+
+/// fmt::print("{}", array) prints an Array or IdArray the same way.
+template <>
+struct fmt::formatter<xgrad::Array> : fmt::formatter<std::string_view> {
+    template <class Ctx>
+    auto format(const xgrad::Array& a, Ctx& ctx) const {
+        return fmt::formatter<std::string_view>::format(xgrad::format_array(a), ctx);
+    }
+};
+template <>
+struct fmt::formatter<xgrad::IdArray> : fmt::formatter<std::string_view> {
+    template <class Ctx>
+    auto format(const xgrad::IdArray& a, Ctx& ctx) const {
+        return fmt::formatter<std::string_view>::format(xgrad::format_ids(a), ctx);
+    }
+};

@@ -1,6 +1,6 @@
 // The one header that includes xsimd. Kernels use `Vec` (the widest float batch the build targets:
-// 8 lanes on AVX2, 16 on AVX-512) and the helpers below. NOTE: xsimd 9 renamed hadd -> reduce_add;
-// only this file needs to change for that.
+// 8 lanes on AVX2, 16 on AVX-512) and the helpers below. xsimd 9 renamed hadd to reduce_add;
+// sum() below picks the right one.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -14,7 +14,11 @@ constexpr std::size_t kWidth = Vec::size;
 
 inline Vec load(const float* p) { return Vec::load_unaligned(p); }
 inline void store(float* p, Vec v) { v.store_unaligned(p); }
+#if XSIMD_VERSION_MAJOR >= 9
+inline float sum(Vec v) { return xsimd::reduce_add(v); }
+#else
 inline float sum(Vec v) { return xsimd::hadd(v); }
+#endif
 inline float max(Vec v) {
     alignas(64) float t[kWidth];
     v.store_unaligned(t);
