@@ -8,3 +8,4 @@
 #include "tensor/kernels/threads.hpp"
 #include "tensor/print.hpp"
 #include "tensor/random.hpp"
+#include "nn/nn.hpp"

@@ -1,6 +1,8 @@
 // Tensor, record() and backward(): the graph is built by record() and walked once by backward().
 #include "autograd/tensor.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
@@ -51,6 +53,17 @@ Tensor& Tensor::requires_grad_(bool on) {
 const char* Tensor::grad_fn_name() const { return impl().grad_fn ? impl().grad_fn->name : ""; }
 
 Array& Tensor::grad() const {
+    auto& im = impl();
+    if (im.sparse_grad) {  // densify once: grad (V×D) = scatter of the rows
+        RowSparseGrad sg = std::move(*im.sparse_grad);
+        im.sparse_grad.reset();
+        Array dense = im.has_grad ? im.grad : full_array(im.data.shape(), 0.0f);
+        const std::size_t D = sg.rows.empty() ? 0 : sg.values.size() / sg.rows.size();
+        for (std::size_t i = 0; i < sg.rows.size(); ++i)
+            for (std::size_t j = 0; j < D; ++j) dense.data()[sg.rows[i] * D + j] += sg.values.data()[i * D + j];
+        im.grad = std::move(dense);
+        im.has_grad = true;
+    }
     if (!impl().has_grad)
         throw ValueError(fmt::format("grad: this tensor of shape {} has no gradient ({})", shape_str(shape()),
                                      !requires_grad() ? "it does not require grad"
@@ -62,6 +75,54 @@ Array& Tensor::grad() const {
 void Tensor::zero_grad() const {
     impl().grad = Array();
     impl().has_grad = false;
+    impl().sparse_grad.reset();
+}
+
+const RowSparseGrad& Tensor::sparse_grad() const {
+    if (!impl().sparse_grad)
+        throw ValueError(fmt::format("sparse_grad: this tensor of shape {} has no row-sparse gradient",
+                                     shape_str(shape())));
+    return *impl().sparse_grad;
+}
+
+void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Array& values) const {
+    if (!requires_grad()) return;
+    auto& im = impl();
+    const std::size_t D = im.data.dimension() == 0 || im.data.shape()[0] == 0 ? 0 : im.data.size() / im.data.shape()[0];
+    if (values.size() != rows.size() * D)
+        throw ShapeError(fmt::format("internal: row-sparse gradient of {} rows and {} values for a tensor of shape {}",
+                                     rows.size(), values.size(), shape_str(im.data.shape())));
+    if (im.has_grad) {  // already dense: add the rows in
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            for (std::size_t j = 0; j < D; ++j) im.grad.data()[rows[i] * D + j] += values.data()[i * D + j];
+        return;
+    }
+    // Merge with what is there (rows sorted, unique), then coalesce: sort by row, sum in order.
+    std::vector<int64_t> all;
+    std::vector<const float*> src;
+    if (im.sparse_grad)
+        for (std::size_t i = 0; i < im.sparse_grad->rows.size(); ++i)
+            all.push_back(im.sparse_grad->rows[i]), src.push_back(im.sparse_grad->values.data() + i * D);
+    for (std::size_t i = 0; i < rows.size(); ++i) all.push_back(rows[i]), src.push_back(values.data() + i * D);
+    std::vector<std::size_t> order(all.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all[a] < all[b]; });
+    RowSparseGrad out;
+    std::vector<float> vals;
+    for (std::size_t k : order) {
+        if (out.rows.empty() || out.rows.back() != all[k]) {
+            out.rows.push_back(all[k]);
+            vals.insert(vals.end(), src[k], src[k] + D);
+        } else {
+            float* dst = vals.data() + (out.rows.size() - 1) * D;
+            for (std::size_t j = 0; j < D; ++j) dst[j] += src[k][j];
+        }
+    }
+    Shape vs = im.data.shape();
+    vs[0] = out.rows.size();
+    out.values = Array::from_shape(vs);
+    std::copy(vals.begin(), vals.end(), out.values.begin());
+    im.sparse_grad = std::move(out);
 }
 
 void Tensor::set_grad(Array g) const {
@@ -78,6 +139,7 @@ void Tensor::accumulate_grad(const Array& g) const {
     if (g.shape() != im.data.shape())
         throw ShapeError(fmt::format("internal: gradient of shape {} for a tensor of shape {} (op '{}')",
                                      shape_str(g.shape()), shape_str(im.data.shape()), grad_fn_name()));
+    if (im.sparse_grad) grad();  // dense + row-sparse: make it dense first
     if (im.has_grad) {
         im.grad += g;
     } else {
@@ -89,7 +151,7 @@ void Tensor::accumulate_grad(const Array& g) const {
 void Tensor::accumulate_grad(Array&& g) const {
     if (!requires_grad()) return;
     auto& im = impl();
-    if (!im.has_grad && g.shape() == im.data.shape()) {
+    if (!im.has_grad && !im.sparse_grad && g.shape() == im.data.shape()) {
         im.grad = std::move(g);
         im.has_grad = true;
         return;

@@ -39,10 +39,19 @@ struct Node {
     ~Node();
 };
 
+/// A row-sparse gradient (from Embedding(sparse=true)): only the rows listed have non-zero
+/// gradient. rows: sorted, unique; values: (rows.size(), rest of the tensor's dims).
+struct RowSparseGrad {
+    std::vector<int64_t> rows;
+    Array values;
+};
+
 struct TensorImpl {
     Array data;
     Array grad;
     bool has_grad = false;
+    std::optional<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients
+    std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer may move (padding_idx)
     bool requires_grad = false;
     bool retains_grad = false;
     uint64_t version = 0;           // bumped by every in-place change of data
@@ -97,9 +106,20 @@ public:
     const char* grad_fn_name() const;
     uint64_t version() const { return impl().version; }
 
-    bool has_grad() const { return impl().has_grad; }
-    /// The accumulated gradient; throws ValueError when there is none.
+    /// True when a gradient (dense or row-sparse) has been accumulated since the last zero_grad().
+    bool has_grad() const { return impl().has_grad || impl().sparse_grad.has_value(); }
+    /// The accumulated gradient; throws ValueError when there is none. A row-sparse gradient is made
+    /// dense (V×D) here, once: optimizers read sparse_grad() instead to stay O(touched rows).
     Array& grad() const;
+    /// True when the gradient is row-sparse (Embedding with sparse=true).
+    bool has_sparse_grad() const { return impl().sparse_grad.has_value(); }
+    const RowSparseGrad& sparse_grad() const;
+    /// Adds a row-sparse gradient: rows (any order, repeats allowed) and values (rows.size(), ...).
+    /// Repeated rows are summed in order, so the result does not depend on the thread count.
+    void accumulate_sparse_grad(const std::vector<int64_t>& rows, const Array& values) const;
+    /// Rows of dim 0 that optimizers must never move (Embedding's padding_idx).
+    const std::vector<int64_t>& frozen_rows() const { return impl().frozen_rows; }
+    void set_frozen_rows(std::vector<int64_t> rows) const { impl().frozen_rows = std::move(rows); }
     /// Drops the gradient (as PyTorch's zero_grad(set_to_none=True)): the next backward starts at 0.
     void zero_grad() const;
     /// Replaces the gradient (shape must match).

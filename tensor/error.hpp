@@ -18,8 +18,12 @@ struct ShapeError : Error {
 struct IndexError : Error {
     using Error::Error;
 };
-/// A bad argument value, a misuse of autograd, a file that cannot be read or written.
+/// A bad argument value or a misuse of autograd.
 struct ValueError : Error {
+    using Error::Error;
+};
+/// A file that cannot be read or written, or whose contents are not what they claim (names the file).
+struct FileError : Error {
     using Error::Error;
 };
 

@@ -7,60 +7,15 @@
 #include <sstream>
 
 #include "helpers.hpp"
+#include "reference_file.hpp"
 
 namespace xgrad {
 namespace {
 
-struct Case {
-    std::map<std::string, Array> in;
-    std::map<std::string, IdArray> ids;
-    std::map<std::string, Array> grad;
-    Array out, dout;
-    IdArray outids;
-    std::vector<uint64_t> u64;
-    bool has_dout = false, has_outids = false;
-};
-
-// "d0 d1 ... | v v v" → shape and values.
-template <class T>
-xt::xarray<T> parse_array(std::istringstream& line) {
-    std::vector<std::size_t> shape;
-    std::string tok;
-    while (line >> tok && tok != "|") shape.push_back(std::stoul(tok));
-    std::vector<T> vals;
-    double v;
-    while (line >> v) vals.push_back(static_cast<T>(v));
-    xt::xarray<T> a = xt::xarray<T>::from_shape(shape);
-    EXPECT_EQ(vals.size(), a.size());
-    std::copy(vals.begin(), vals.end(), a.begin());
-    return a;
-}
-
-std::map<std::string, Case> load_cases() {
-    const std::string path = std::string(XGRAD_TEST_DATA) + "/ops.txt";
-    std::ifstream f(path);
-    EXPECT_TRUE(f.good()) << "cannot open " << path;
-    std::map<std::string, Case> cases;
-    std::string line, name;
-    while (std::getline(f, line)) {
-        std::istringstream s(line);
-        std::string kind, key;
-        s >> kind;
-        if (kind == "case") s >> name;
-        else if (kind == "in") s >> key, cases[name].in[key] = parse_array<float>(s);
-        else if (kind == "ids") s >> key, cases[name].ids[key] = parse_array<int64_t>(s);
-        else if (kind == "grad") s >> key, cases[name].grad[key] = parse_array<float>(s);
-        else if (kind == "out") cases[name].out = parse_array<float>(s);
-        else if (kind == "outids") cases[name].outids = parse_array<int64_t>(s), cases[name].has_outids = true;
-        else if (kind == "dout") cases[name].dout = parse_array<float>(s), cases[name].has_dout = true;
-        else if (kind == "u64")
-            for (uint64_t v; s >> v;) cases[name].u64.push_back(v);
-    }
-    return cases;
-}
+using Case = testing::RefCase;
 
 const std::map<std::string, Case>& cases() {
-    static const std::map<std::string, Case> c = load_cases();
+    static const std::map<std::string, Case> c = testing::load_reference("ops.txt");
     return c;
 }
 
@@ -158,7 +113,16 @@ TEST(PyTorchReference, ChainOfOps) {
 
 TEST(PyTorchReference, GeneratorMatchesSpecifiedStream) {
     // xoshiro256** seeded with splitmix64(42), computed independently in Python.
-    const auto& want = cases().at("generator_seed_42").u64;
+    std::vector<uint64_t> want;
+    {
+        // u64 values exceed double's 53 bits: read them from the file as integers.
+        std::ifstream f(std::string(XGRAD_TEST_DATA) + "/ops.txt");
+        for (std::string l; std::getline(f, l);)
+            if (l.rfind("u64 ", 0) == 0) {
+                std::istringstream s(l.substr(4));
+                for (uint64_t v; s >> v;) want.push_back(v);
+            }
+    }
     ASSERT_EQ(want.size(), 8u);
     Generator g(42);
     for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(g.next_u64(), want[i]) << "number " << i;

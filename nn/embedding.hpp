@@ -1,0 +1,76 @@
+// Embedding(num_embeddings, embedding_dim, options): a lookup table of V rows of D floats.
+// ids (*) of int64 or int32 → (*, D). Initialised N(0, 1) as PyTorch, the padding row set to zero.
+// Options (see nn/functional.hpp for the exact semantics): padding_idx (row gets zero gradient and
+// is frozen: no optimizer moves it, not even through momentum, Adam or weight decay), max_norm /
+// norm_type, scale_grad_by_freq, sparse (row-sparse gradient: a step costs O(batch·D), not O(V·D)).
+#pragma once
+#include <fmt/format.h>
+
+#include "nn/functional.hpp"
+#include "nn/module.hpp"
+
+namespace xgrad::nn {
+
+class Embedding : public Module {
+public:
+    Embedding(std::size_t num_embeddings, std::size_t embedding_dim, EmbeddingOptions options = {},
+              Generator& gen = default_generator())
+        : Embedding(randn({num_embeddings, embedding_dim}, gen), options, true) {}
+
+    /// A table initialised from `weights` (V, D), copied. `freeze` is explicit: true makes the weight
+    /// a constant (requires_grad false), false trains it.
+    static std::shared_ptr<Embedding> from_pretrained(const Array& weights, bool freeze, EmbeddingOptions options = {}) {
+        if (weights.dimension() != 2)
+            throw ShapeError(fmt::format("Embedding::from_pretrained: weights must be 2-D (V, D), got {}",
+                                         shape_str(weights.shape())));
+        auto e = std::shared_ptr<Embedding>(new Embedding(Tensor(weights), options, false));
+        e->weight.requires_grad_(!freeze);
+        return e;
+    }
+
+    /// ids (*) → (*, D)
+    Tensor forward(const IdArray& ids) override { return embedding(ids, weight, options); }
+    Tensor forward(const xt::xarray<int32_t>& ids) { return embedding(ids, weight, options); }
+    Tensor operator()(const IdArray& ids) { return forward(ids); }
+    Tensor operator()(const xt::xarray<int32_t>& ids) { return forward(ids); }
+
+    const std::size_t num_embeddings, embedding_dim;
+    const EmbeddingOptions options;  ///< padding_idx here is already made non-negative
+    Tensor weight;                   ///< (V, D)
+
+protected:
+    std::string extra_repr() const override {
+        std::string s = fmt::format("{}, {}", num_embeddings, embedding_dim);
+        if (options.padding_idx) s += fmt::format(", padding_idx={}", *options.padding_idx);
+        if (options.max_norm) s += fmt::format(", max_norm={}", *options.max_norm);
+        if (options.max_norm && options.norm_type != 2.0) s += fmt::format(", norm_type={}", options.norm_type);
+        if (options.scale_grad_by_freq) s += ", scale_grad_by_freq=True";
+        if (options.sparse) s += ", sparse=True";
+        return s;
+    }
+
+private:
+    Embedding(Tensor table, EmbeddingOptions options, bool zero_padding_row)
+        : Module("Embedding"), num_embeddings(table.shape()[0]), embedding_dim(table.shape()[1]),
+          options(normalized(options, table.shape()[0])) {
+        weight = std::move(table);
+        register_parameter("weight", weight);
+        if (this->options.padding_idx) {
+            const auto p = *this->options.padding_idx;
+            if (zero_padding_row)
+                std::fill_n(weight.impl().data.data() + p * static_cast<long>(embedding_dim), embedding_dim, 0.0f);
+            weight.set_frozen_rows({p});
+        }
+    }
+    static EmbeddingOptions normalized(EmbeddingOptions o, std::size_t V) {
+        if (o.padding_idx) {
+            const long p = *o.padding_idx, v = static_cast<long>(V);
+            if (p < -v || p >= v)
+                throw ValueError(fmt::format("Embedding: padding_idx {} must be within [-{}, {})", p, v, v));
+            o.padding_idx = p < 0 ? p + v : p;
+        }
+        return o;
+    }
+};
+
+}  // namespace xgrad::nn

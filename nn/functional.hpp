@@ -1,0 +1,60 @@
+// Functional forms of the layers (torch.nn.functional): linear, embedding, cross_entropy, one_hot.
+// Each is one fused op (forward and backward in one function, in nn/functional/<name>.cpp); the
+// modules in nn/ hold parameters and call these.
+#pragma once
+#include <optional>
+
+#include "autograd/ops.hpp"
+
+namespace xgrad::nn {
+
+/// y = x·Wᵀ + b      x (*, in), W (out, in), b (out) or undefined → y (*, out)
+/// dx = dy·W, dW = Σ dyᵀ·x, db = Σ dy over all leading dims. Runs on the GEMM kernel directly.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+struct EmbeddingOptions {
+    /// Row whose gradient is always exactly zero (negative counts from the end, as PyTorch).
+    std::optional<long> padding_idx;
+    /// Before the lookup, each looked-up row whose norm_type-norm exceeds max_norm is rescaled IN PLACE
+    /// to norm max_norm (under no-grad; the rescale is not differentiated), exactly as torch.nn.Embedding
+    /// does. NOTE: this edits the weight: a graph that saved the weight before the lookup sees its
+    /// version change and backward() refuses with an error instead of giving a wrong gradient.
+    std::optional<double> max_norm;
+    double norm_type = 2.0;
+    /// Scale each occurrence's gradient by 1 / (how often its id appears in this batch).
+    bool scale_grad_by_freq = false;
+    /// The weight gets a row-sparse gradient (touched rows only; see Tensor::sparse_grad()).
+    bool sparse = false;
+};
+
+/// y[..., :] = weight[ids[...], :]      ids (*) int64, weight (V, D) → y (*, D)
+/// dweight[v] = Σ_{i: ids[i] = v} dy[i] (times 1/count(v) with scale_grad_by_freq; row padding_idx
+/// gets 0). Repeated ids add up, in order: bit-identical at any thread count. Ids outside [0, V) throw
+/// IndexError naming the id, its position and the range.
+Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOptions& options = {});
+/// int32 ids, for convenience.
+Tensor embedding(const xt::xarray<int32_t>& ids, const Tensor& weight, const EmbeddingOptions& options = {});
+
+enum class Reduction { None, Mean, Sum };
+
+struct CrossEntropyOptions {
+    Tensor weight;               ///< per-class weights (C), or undefined
+    long ignore_index = -100;    ///< class targets equal to this contribute nothing
+    Reduction reduction = Reduction::Mean;
+    double label_smoothing = 0.0;  ///< in [0, 1]: the target becomes (1-ε)·onehot + ε/C
+};
+
+/// Cross-entropy from logits, fused and stable (log-sum-exp with the max subtracted):
+///   loss_i = -Σ_c w_c·t_ic·log softmax(x_i)_c, t = (1-ε)·onehot(y_i) + ε/C     (class targets)
+/// input (N, C), (C) or (N, C, d1, ...); target class ids (N), () or (N, d1, ...).
+/// Mean divides by Σ_i w_{y_i} over the non-ignored items (by their count without weights), as
+/// PyTorch; when every item is ignored the mean is 0/0 = nan, as in PyTorch.
+/// dx_i = scale_i·((1-ε)·w_y·(p_i - onehot(y_i)) + (ε/C)·(p_i·Σ_c w_c - w)), no one-hot is built.
+Tensor cross_entropy(const Tensor& input, const IdArray& target, const CrossEntropyOptions& options = {});
+/// Probability targets (same shape as input): loss_i = -Σ_c w_c·t'_ic·log p_ic, t' = (1-ε)·t + ε/C;
+/// the mean divides by N. A target that requires grad gets dt = -(1-ε)·w·log p·scale, as in PyTorch.
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {});
+
+using xgrad::one_hot;
+
+}  // namespace xgrad::nn

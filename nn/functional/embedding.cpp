@@ -1,0 +1,112 @@
+// embedding: a row gather whose backward is a duplicate-safe scatter-add (dense) or a coalesced
+// row-sparse gradient (sparse=true), with PyTorch's padding_idx, max_norm and scale_grad_by_freq.
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "nn/functional.hpp"
+#include "tensor/kernels/gather.hpp"
+
+namespace xgrad::nn {
+
+namespace {
+
+// max_norm: rows looked up whose norm exceeds max_norm are scaled to max_norm, in place, as
+// torch.embedding_renorm_: scale = max_norm / (norm + 1e-7).
+void renorm_rows(const Tensor& weight, const IdArray& ids, double max_norm, double p, std::size_t D) {
+    std::vector<int64_t> uniq(ids.begin(), ids.end());
+    std::sort(uniq.begin(), uniq.end());
+    uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+    bool changed = false;
+    float* w = weight.impl().data.data();
+    for (int64_t r : uniq) {
+        float* row = w + r * static_cast<int64_t>(D);
+        double norm = 0;
+        if (std::isinf(p)) {
+            for (std::size_t j = 0; j < D; ++j) norm = std::max(norm, double(std::abs(row[j])));
+        } else {
+            for (std::size_t j = 0; j < D; ++j) norm += std::pow(std::abs(double(row[j])), p);
+            norm = std::pow(norm, 1.0 / p);
+        }
+        if (norm > max_norm) {
+            const float scale = static_cast<float>(max_norm / (norm + 1e-7));
+            for (std::size_t j = 0; j < D; ++j) row[j] *= scale;
+            changed = true;
+        }
+    }
+    if (changed) weight.mutable_data();  // bump the version: saved copies of the old weight are stale
+}
+
+}  // namespace
+
+// ids (*) → y (*, D), y[i] = weight[ids[i]]
+//   dense:  dweight = scatter_add(ids, dy · scale)      (row padding_idx set to exactly 0)
+//   sparse: dweight = rows(unique ids ≠ padding) with their summed dy · scale
+//   scale_i = 1 / count(ids[i]) with scale_grad_by_freq, else 1
+Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOptions& o) {
+    if (weight.dim() != 2)
+        throw ShapeError(fmt::format("embedding: weight must be 2-D (num_embeddings, embedding_dim), got {}",
+                                     shape_str(weight.shape())));
+    const std::size_t V = weight.shape()[0], D = weight.shape()[1];
+    check_ids(ids, V, "embedding");
+    std::optional<int64_t> pad;
+    if (o.padding_idx) {
+        const long p = *o.padding_idx, v = static_cast<long>(V);
+        if (p < -v || p >= v)
+            throw ValueError(fmt::format("embedding: padding_idx {} must be within [-{}, {})", p, v, v));
+        pad = p < 0 ? p + v : p;
+    }
+    if (o.max_norm) {
+        NoGradGuard no_grad;
+        renorm_rows(weight, ids, *o.max_norm, o.norm_type, D);
+    }
+    Shape ys(ids.shape().begin(), ids.shape().end());
+    ys.push_back(D);
+    Array y = Array::from_shape(ys);
+    const std::size_t n = ids.size();
+    kernels::gather_rows(weight.data().data(), D, ids.data(), n, y.data());
+
+    return record("embedding", std::move(y), {weight}, [ids, V, D, n, pad, o](const Array& dy, const Array&, Inputs in) {
+        std::vector<float> scales;
+        if (o.scale_grad_by_freq) {
+            std::unordered_map<int64_t, int> count;
+            for (std::size_t i = 0; i < n; ++i) ++count[ids.data()[i]];
+            scales.resize(n);
+            for (std::size_t i = 0; i < n; ++i) scales[i] = 1.0f / static_cast<float>(count[ids.data()[i]]);
+        }
+        if (!o.sparse) {
+            Array g = full_array({V, D}, 0.0f);
+            if (scales.empty()) {
+                kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, dy.data());
+            } else {  // scale first (one rounding, as the sparse path), then add
+                Array scaled = Array::from_shape({n, D});
+                for (std::size_t i = 0; i < n; ++i)
+                    for (std::size_t j = 0; j < D; ++j) scaled.data()[i * D + j] = dy.data()[i * D + j] * scales[i];
+                kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, scaled.data());
+            }
+            if (pad) std::fill_n(g.data() + *pad * static_cast<int64_t>(D), D, 0.0f);
+            in[0].accumulate_grad(std::move(g));
+            return;
+        }
+        std::vector<int64_t> rows;
+        std::vector<float> vals;
+        rows.reserve(n);
+        vals.reserve(n * D);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (pad && ids.data()[i] == *pad) continue;
+            rows.push_back(ids.data()[i]);
+            const float s = scales.empty() ? 1.0f : scales[i];
+            for (std::size_t j = 0; j < D; ++j) vals.push_back(dy.data()[i * D + j] * s);
+        }
+        Array values = Array::from_shape({rows.size(), D});
+        std::copy(vals.begin(), vals.end(), values.begin());
+        in[0].accumulate_sparse_grad(rows, values);
+    });
+}
+
+Tensor embedding(const xt::xarray<int32_t>& ids, const Tensor& weight, const EmbeddingOptions& o) {
+    return embedding(to_ids(ids), weight, o);
+}
+
+}  // namespace xgrad::nn

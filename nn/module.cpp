@@ -1,0 +1,161 @@
+// Module's bookkeeping: registration, dotted names, tied tensors stored once, state_dict load/save.
+#include "nn/module.hpp"
+
+#include <ostream>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace xgrad::nn {
+
+void Module::check_name(const std::string& name) const {
+    if (name.empty() || name.find('.') != std::string::npos)
+        throw ValueError(fmt::format("{}: invalid name \"{}\" (names are non-empty and contain no '.')", type_name_, name));
+    auto taken = [&](const auto& list) {
+        for (const auto& [n, _] : list)
+            if (n == name) return true;
+        return false;
+    };
+    if (taken(params_) || taken(buffers_) || taken(children_))
+        throw ValueError(fmt::format("{}: the name \"{}\" is already registered", type_name_, name));
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor& member, bool requires_grad) {
+    check_name(name);
+    if (!member.defined()) throw ValueError(fmt::format("{}: parameter \"{}\" is undefined", type_name_, name));
+    member.requires_grad_(requires_grad);
+    params_.emplace_back(name, &member);
+    return member;
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor&& value, bool requires_grad) {
+    check_name(name);
+    owned_.push_back(std::move(value));
+    return register_parameter(name, owned_.back(), requires_grad);
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor& member) {
+    check_name(name);
+    buffers_.emplace_back(name, &member);
+    return member;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor&& value) {
+    owned_.push_back(std::move(value));
+    return register_buffer(name, owned_.back());
+}
+
+void Module::collect(const std::string& prefix, bool params, std::vector<std::pair<std::string, Tensor>>& out) const {
+    for (const auto& [n, t] : params ? params_ : buffers_)
+        if (t->defined()) out.emplace_back(prefix + n, *t);
+    for (const auto& [n, m] : children_) m->collect(prefix + n + ".", params, out);
+}
+
+namespace {
+std::vector<std::pair<std::string, Tensor>> unique(std::vector<std::pair<std::string, Tensor>> all) {
+    std::set<const TensorImpl*> seen;
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (auto& [n, t] : all)
+        if (seen.insert(t.impl_ptr().get()).second) out.emplace_back(std::move(n), std::move(t));
+    return out;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+    std::vector<std::pair<std::string, Tensor>> all;
+    collect("", true, all);
+    return unique(std::move(all));
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+    std::vector<std::pair<std::string, Tensor>> all;
+    collect("", false, all);
+    return unique(std::move(all));
+}
+
+std::vector<Tensor> Module::parameters() const {
+    std::vector<Tensor> out;
+    for (auto& [n, t] : named_parameters()) out.push_back(t);
+    return out;
+}
+
+void Module::zero_grad() {
+    for (auto& p : parameters()) p.zero_grad();
+}
+
+void Module::train(bool on) {
+    training_ = on;
+    for (auto& [n, m] : children_) m->train(on);
+}
+
+StateDict Module::state_dict() const {
+    StateDict d;
+    for (auto& [n, t] : named_parameters()) d[n] = t.data();
+    for (auto& [n, t] : named_buffers()) d[n] = t.data();
+    return d;
+}
+
+void Module::load_state_dict(const StateDict& dict, bool strict) {
+    std::vector<std::pair<std::string, Tensor>> all;
+    collect("", true, all);
+    collect("", false, all);
+    // A tied tensor is loaded from whichever of its names the dict has; only if none is there is it missing.
+    std::map<const TensorImpl*, std::vector<std::string>> names;
+    for (auto& [n, t] : all) names[t.impl_ptr().get()].push_back(n);
+    std::vector<std::string> missing, unexpected, mismatched;
+    std::vector<std::pair<Tensor, const Array*>> to_copy;
+    std::set<std::string> known;
+    for (auto& [n, t] : all) known.insert(n);
+    for (auto& [impl, ns] : names) {
+        const Tensor* t = nullptr;
+        for (auto& [n, tt] : all)
+            if (tt.impl_ptr().get() == impl) t = &tt;
+        const Array* src = nullptr;
+        std::string from;
+        for (const auto& n : ns)
+            if (auto it = dict.find(n); it != dict.end() && !src) src = &it->second, from = n;
+        if (!src) {
+            missing.push_back(ns.front());
+            continue;
+        }
+        if (src->shape() != t->shape()) {
+            mismatched.push_back(fmt::format("{}: the dict has shape {}, the model {}", from, shape_str(src->shape()),
+                                             shape_str(t->shape())));
+            continue;
+        }
+        to_copy.emplace_back(*t, src);
+    }
+    for (auto& [n, _] : dict)
+        if (!known.count(n)) unexpected.push_back(n);
+    std::string err;
+    if (!mismatched.empty()) err += fmt::format("\n  size mismatch: {}", fmt::join(mismatched, "; "));
+    if (strict && !missing.empty()) err += fmt::format("\n  missing keys: {}", fmt::join(missing, ", "));
+    if (strict && !unexpected.empty()) err += fmt::format("\n  unexpected keys: {}", fmt::join(unexpected, ", "));
+    if (!err.empty()) throw ValueError(fmt::format("load_state_dict: cannot load into {}:{}", type_name_, err));
+    NoGradGuard no_grad;
+    for (auto& [t, src] : to_copy) t.mutable_data() = *src;  // in place: every alias sees the new values
+}
+
+std::string Module::to_string() const {
+    std::string s = type_name_ + "(" + extra_repr();
+    if (children_.empty()) return s + ")";
+    for (const auto& [n, m] : children_) {
+        std::string sub = m->to_string();
+        std::string indented;
+        for (char c : sub) indented += c == '\n' ? std::string("\n  ") : std::string(1, c);
+        s += "\n  (" + n + "): " + indented;
+    }
+    return s + "\n)";
+}
+
+Tensor Module::forward(const Tensor&) {
+    throw ValueError(fmt::format("{} has no forward(Tensor); it takes ids (an IdArray)", type_name_));
+}
+
+Tensor Module::forward(const IdArray&) {
+    throw ValueError(fmt::format("{} has no forward(IdArray); it takes a float Tensor", type_name_));
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.to_string(); }
+
+}  // namespace xgrad::nn

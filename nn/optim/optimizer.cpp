@@ -1,0 +1,133 @@
+// Optimizer bookkeeping (groups, state save/load, frozen rows) and clip_grad_norm.
+#include "nn/optim/optimizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace xgrad::nn {
+
+std::size_t Optimizer::add_group(std::vector<Tensor> params, const char* optimizer) {
+    std::set<const TensorImpl*> seen;
+    for (const auto& g : group_params_)
+        for (const auto& p : g) seen.insert(p.impl_ptr().get());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (!params[i].defined()) throw ValueError(fmt::format("{}: parameter {} of a group is undefined", optimizer, i));
+        if (!seen.insert(params[i].impl_ptr().get()).second)
+            throw ValueError(fmt::format("{}: a parameter of shape {} appears twice (in one or two groups)", optimizer,
+                                         shape_str(params[i].shape())));
+    }
+    states_.resize(states_.size() + params.size());
+    group_params_.push_back(std::move(params));
+    return group_params_.size() - 1;
+}
+
+std::vector<Tensor> Optimizer::params() const {
+    std::vector<Tensor> out;
+    for (const auto& g : group_params_) out.insert(out.end(), g.begin(), g.end());
+    return out;
+}
+
+void Optimizer::zero_grad() {
+    for (const auto& g : group_params_)
+        for (const auto& p : g) p.zero_grad();
+}
+
+void Optimizer::for_each_param(const std::function<void(const Tensor&, ParamState&, std::size_t)>& fn) {
+    std::size_t i = 0;
+    for (std::size_t g = 0; g < group_params_.size(); ++g)
+        for (const auto& p : group_params_[g]) {
+            ParamState& st = states_[i++];
+            if (p.has_grad()) fn(p, st, g);
+        }
+}
+
+bool Optimizer::is_frozen(const Tensor& p, int64_t r) {
+    const auto& f = p.frozen_rows();
+    return std::find(f.begin(), f.end(), r) != f.end();
+}
+
+void Optimizer::for_each_free_span(const Tensor& p, const std::function<void(std::size_t, std::size_t)>& fn) {
+    const auto& frozen = p.frozen_rows();
+    if (frozen.empty() || p.dim() == 0) return fn(0, p.numel());
+    const std::size_t rows = p.shape()[0], D = rows ? p.numel() / rows : 0;
+    std::vector<int64_t> f = frozen;
+    std::sort(f.begin(), f.end());
+    std::size_t r = 0;
+    for (int64_t fr : f) {
+        if (static_cast<std::size_t>(fr) > r) fn(r * D, static_cast<std::size_t>(fr) * D);
+        r = static_cast<std::size_t>(fr) + 1;
+    }
+    if (r < rows) fn(r * D, rows * D);
+}
+
+Array& Optimizer::buffer(ParamState& state, const std::string& name, const Tensor& p) {
+    auto it = state.buffers.find(name);
+    if (it == state.buffers.end()) it = state.buffers.emplace(name, full_array(p.shape(), 0.0f)).first;
+    return it->second;
+}
+
+OptimizerState Optimizer::state_dict() const {
+    OptimizerState s;
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+        for (const auto& [name, a] : states_[i].buffers) s.tensors[fmt::format("{}.{}", i, name)] = a;
+        s.scalars[fmt::format("{}.step", i)] = std::to_string(states_[i].step);
+    }
+    for (std::size_t g = 0; g < num_groups(); ++g) s.scalars[fmt::format("group.{}.lr", g)] = fmt::format("{:.17g}", lr(g));
+    return s;
+}
+
+void Optimizer::load_state_dict(const OptimizerState& s) {
+    const std::vector<Tensor> ps = params();
+    std::vector<ParamState> loaded(ps.size());
+    for (const auto& [key, a] : s.tensors) {
+        const auto dot = key.find('.');
+        std::size_t i = 0;
+        try {
+            i = std::stoul(key.substr(0, dot));
+        } catch (const std::exception&) {
+            throw ValueError(fmt::format("optimizer load_state_dict: bad key \"{}\" (expected <index>.<name>)", key));
+        }
+        if (dot == std::string::npos || i >= ps.size())
+            throw ValueError(fmt::format("optimizer load_state_dict: key \"{}\" names parameter {}, but the optimizer "
+                                         "has {}", key, i, ps.size()));
+        if (a.shape() != ps[i].shape())
+            throw ShapeError(fmt::format("optimizer load_state_dict: \"{}\" has shape {} but parameter {} has shape {}",
+                                         key, shape_str(a.shape()), i, shape_str(ps[i].shape())));
+        loaded[i].buffers[key.substr(dot + 1)] = a;
+    }
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        if (auto it = s.scalars.find(fmt::format("{}.step", i)); it != s.scalars.end()) loaded[i].step = std::stoll(it->second);
+    for (std::size_t g = 0; g < num_groups(); ++g)
+        if (auto it = s.scalars.find(fmt::format("group.{}.lr", g)); it != s.scalars.end()) set_lr(std::stod(it->second), g);
+    states_ = std::move(loaded);
+}
+
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
+    const bool inf = std::isinf(norm_type);
+    double total = 0;
+    auto visit = [&](const float* g, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const double a = std::abs(double(g[i]));
+            total = inf ? std::max(total, a) : total + std::pow(a, norm_type);
+        }
+    };
+    for (const auto& p : params) {
+        if (!p.has_grad()) continue;
+        if (p.has_sparse_grad()) visit(p.sparse_grad().values.data(), p.sparse_grad().values.size());
+        else visit(p.grad().data(), p.grad().size());
+    }
+    if (!inf) total = std::pow(total, 1.0 / norm_type);
+    const double coef = std::min(1.0, max_norm / (total + 1e-6));
+    if (coef < 1.0)
+        for (const auto& p : params) {
+            if (!p.has_grad()) continue;
+            Array& g = p.has_sparse_grad() ? p.impl().sparse_grad->values : p.grad();
+            g *= static_cast<float>(coef);
+        }
+    return total;
+}
+
+}  // namespace xgrad::nn

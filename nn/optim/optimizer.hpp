@@ -1,0 +1,71 @@
+// Optimizer: the base of SGD, Adam, AdamW and SparseAdam. It owns parameter groups (each with its own
+// options), per-parameter state (momentum, moments, step count) that can be saved and loaded to
+// resume training, and the rule every optimizer keeps: rows listed in Tensor::frozen_rows() (an
+// Embedding's padding_idx) are never moved and their state never changes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nn/module.hpp"
+
+namespace xgrad::nn {
+
+/// What an optimizer saves: tensors by name ("<i>.<buffer>", i = the parameter's index in params())
+/// and scalars as strings ("<i>.step", "group.<g>.lr").
+struct OptimizerState {
+    StateDict tensors;
+    std::map<std::string, std::string> scalars;
+};
+
+class Optimizer {
+public:
+    virtual ~Optimizer() = default;
+    /// One update of every parameter that has a gradient (those without are skipped, as PyTorch).
+    virtual void step() = 0;
+    /// Drops the gradients of every parameter.
+    void zero_grad();
+    /// All parameters, group by group.
+    std::vector<Tensor> params() const;
+    std::size_t num_groups() const { return group_params_.size(); }
+    /// Learning rate of a group; set_lr sets every group's (as a scheduler does).
+    virtual double lr(std::size_t group = 0) const = 0;
+    virtual void set_lr(double lr, std::size_t group) = 0;
+    void set_lr(double lr) {
+        for (std::size_t g = 0; g < num_groups(); ++g) set_lr(lr, g);
+    }
+
+    OptimizerState state_dict() const;
+    /// Restores what state_dict() gave (same parameters in the same order); errors name the key.
+    void load_state_dict(const OptimizerState& state);
+
+protected:
+    /// Registers a group's parameters; returns the group index.
+    std::size_t add_group(std::vector<Tensor> params, const char* optimizer);
+    /// The per-parameter state: named buffers (shaped like the parameter) and the step count.
+    struct ParamState {
+        std::map<std::string, Array> buffers;
+        int64_t step = 0;
+    };
+    /// Calls fn(p, state, g) for every parameter of every group that has a gradient.
+    void for_each_param(const std::function<void(const Tensor&, ParamState&, std::size_t)>& fn);
+    /// Calls fn(begin, end) over the flat element ranges of p that are not in frozen rows.
+    static void for_each_free_span(const Tensor& p, const std::function<void(std::size_t, std::size_t)>& fn);
+    /// True when row r of p is frozen.
+    static bool is_frozen(const Tensor& p, int64_t r);
+    /// A buffer of `state`, created as zeros shaped like p on first use.
+    static Array& buffer(ParamState& state, const std::string& name, const Tensor& p);
+
+private:
+    std::vector<std::vector<Tensor>> group_params_;
+    std::vector<ParamState> states_;  // by index in params()
+};
+
+/// Scales every gradient by min(1, max_norm / (total_norm + 1e-6)), total_norm being the norm_type-norm
+/// of all gradients together (inf for the max-abs norm), and returns total_norm, as
+/// torch.nn.utils.clip_grad_norm_. Row-sparse gradients count their stored rows.
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type = 2.0);
+
+}  // namespace xgrad::nn

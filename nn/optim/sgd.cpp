@@ -1,0 +1,69 @@
+// SGD: see nn/optim/sgd.hpp for the rule. Each element is updated by the same float operations as
+// PyTorch's single-tensor implementation, in the same order.
+#include "nn/optim/sgd.hpp"
+
+#include <fmt/format.h>
+
+namespace xgrad::nn {
+
+namespace {
+void check(const SGDOptions& o) {
+    if (!(o.lr >= 0)) throw ValueError(fmt::format("SGD: invalid lr {}", o.lr));
+    if (!(o.momentum >= 0)) throw ValueError(fmt::format("SGD: invalid momentum {}", o.momentum));
+    if (!(o.weight_decay >= 0)) throw ValueError(fmt::format("SGD: invalid weight_decay {}", o.weight_decay));
+    if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
+        throw ValueError("SGD: nesterov needs momentum > 0 and dampening = 0");
+}
+
+// One element run: p, g (gradient), buf (momentum buffer or null), n elements.
+void update(float* p, const float* g, float* buf, std::size_t n, const SGDOptions& o, bool first) {
+    const float wd = static_cast<float>(o.weight_decay), mom = static_cast<float>(o.momentum);
+    const float damp = static_cast<float>(1.0 - o.dampening), neg_lr = static_cast<float>(-o.lr);
+    for (std::size_t i = 0; i < n; ++i) {
+        float d = g[i];
+        if (wd != 0) d = d + wd * p[i];
+        if (buf) {
+            buf[i] = first ? d : buf[i] * mom + damp * d;
+            d = o.nesterov ? d + mom * buf[i] : buf[i];
+        }
+        p[i] = p[i] + neg_lr * d;
+    }
+}
+}  // namespace
+
+SGD::SGD(std::vector<Tensor> params, SGDOptions options) : SGD(std::vector<Group>{{std::move(params), options}}) {}
+
+SGD::SGD(std::vector<Group> groups) {
+    for (auto& g : groups) {
+        check(g.options);
+        add_group(std::move(g.params), "SGD");
+        options_.push_back(g.options);
+    }
+}
+
+void SGD::step() {
+    NoGradGuard no_grad;
+    for_each_param([&](const Tensor& p, ParamState& st, std::size_t group) {
+        const SGDOptions& o = options_[group];
+        const bool first = st.step == 0;
+        ++st.step;
+        float* buf = o.momentum != 0 ? buffer(st, "momentum_buffer", p).data() : nullptr;
+        float* pd = p.mutable_data().data();
+        if (p.has_sparse_grad()) {
+            const RowSparseGrad& sg = p.sparse_grad();
+            const std::size_t D = sg.rows.empty() ? 0 : sg.values.size() / sg.rows.size();
+            for (std::size_t i = 0; i < sg.rows.size(); ++i) {
+                if (is_frozen(p, sg.rows[i])) continue;
+                const std::size_t off = static_cast<std::size_t>(sg.rows[i]) * D;
+                update(pd + off, sg.values.data() + i * D, buf ? buf + off : nullptr, D, o, first);
+            }
+            return;
+        }
+        const float* g = p.grad().data();
+        for_each_free_span(p, [&](std::size_t b, std::size_t e) {
+            update(pd + b, g + b, buf ? buf + b : nullptr, e - b, o, first);
+        });
+    });
+}
+
+}  // namespace xgrad::nn

@@ -1,0 +1,250 @@
+// safetensors and .npy reading and writing, with atomic writes and checked reads.
+#include "nn/serialize.hpp"
+
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace xgrad::nn {
+
+static_assert(std::endian::native == std::endian::little, "xgrad's file formats assume a little-endian host");
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+    const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw FileError(fmt::format("{}: write failed after {} of {} bytes: {}", path, done, bytes.size(),
+                                        std::strerror(e)));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw FileError(fmt::format("{}: cannot flush to disk: {}", path, std::strerror(e)));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw FileError(fmt::format("{}: cannot rename the finished temporary file into place: {}", path, std::strerror(e)));
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw FileError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    std::ostringstream s;
+    s << f.rdbuf();
+    if (f.bad()) throw FileError(fmt::format("{}: read error", path));
+    return s.str();
+}
+
+// --- safetensors ------------------------------------------------------------------------------------
+
+void save_safetensors(const std::string& path, const StateDict& tensors, const std::map<std::string, std::string>& metadata) {
+    nlohmann::json header = nlohmann::json::object();
+    std::size_t offset = 0;
+    for (const auto& [name, a] : tensors) {
+        if (name == "__metadata__") throw ValueError(fmt::format("{}: \"__metadata__\" cannot be a tensor name", path));
+        std::vector<std::size_t> shape(a.shape().begin(), a.shape().end());
+        header[name] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {offset, offset + a.size() * 4}}};
+        offset += a.size() * 4;
+    }
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    std::string h = header.dump();
+    h.append((8 - h.size() % 8) % 8, ' ');  // data starts 8-byte aligned
+    std::string out(8, '\0');
+    const uint64_t n = h.size();
+    std::memcpy(out.data(), &n, 8);
+    out += h;
+    out.reserve(out.size() + offset);
+    for (const auto& [name, a] : tensors) out.append(reinterpret_cast<const char*>(a.data()), a.size() * 4);
+    write_file_atomic(path, out);
+}
+
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name) {
+    auto fail = [&](const std::string& what) { return FileError(fmt::format("{}: not a valid safetensors file: {}", name, what)); };
+    if (bytes.size() < 8) throw fail(fmt::format("it has {} bytes, fewer than the 8 of the header length", bytes.size()));
+    uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    if (n > bytes.size() - 8)
+        throw fail(fmt::format("the header length at byte 0 says {} bytes, but only {} follow", n, bytes.size() - 8));
+    nlohmann::json header;
+    try {
+        header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(n));
+    } catch (const nlohmann::json::parse_error& e) {
+        throw fail(fmt::format("the JSON header is malformed near byte {}", 8 + e.byte));
+    }
+    if (!header.is_object()) throw fail("the header is not a JSON object");
+    const std::size_t data_start = 8 + n, data_size = bytes.size() - data_start;
+    SafetensorsFile out;
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (const auto& [key, info] : header.items()) {
+        if (key == "__metadata__") {
+            if (!info.is_object()) throw fail("__metadata__ is not an object");
+            for (const auto& [k, v] : info.items()) {
+                if (!v.is_string()) throw fail(fmt::format("__metadata__[\"{}\"] is not a string", k));
+                out.metadata[k] = v.get<std::string>();
+            }
+            continue;
+        }
+        if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+            throw fail(fmt::format("tensor \"{}\" lacks dtype, shape or data_offsets", key));
+        const auto& dt = info["dtype"];
+        if (!dt.is_string() || dt.get<std::string>() != "F32")
+            throw fail(fmt::format("tensor \"{}\" has dtype {}; xgrad reads F32 only", key, dt.dump()));
+        Shape shape;
+        std::size_t numel = 1;
+        if (!info["shape"].is_array()) throw fail(fmt::format("tensor \"{}\": shape is not an array", key));
+        for (const auto& d : info["shape"]) {
+            if (!d.is_number_unsigned()) throw fail(fmt::format("tensor \"{}\": shape {} is not a list of sizes", key, info["shape"].dump()));
+            const auto v = d.get<uint64_t>();
+            if (v != 0 && numel > (uint64_t(1) << 40) / v) throw fail(fmt::format("tensor \"{}\": shape {} is too large", key, info["shape"].dump()));
+            numel *= v;
+            shape.push_back(v);
+        }
+        const auto& off = info["data_offsets"];
+        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+            throw fail(fmt::format("tensor \"{}\": data_offsets {} is not [begin, end]", key, off.dump()));
+        const auto b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
+        if (b > e || e > data_size)
+            throw fail(fmt::format("tensor \"{}\": data_offsets [{}, {}] fall outside the {} data bytes", key, b, e, data_size));
+        if (e - b != numel * 4)
+            throw fail(fmt::format("tensor \"{}\": shape {} needs {} bytes but data_offsets [{}, {}] hold {}", key,
+                                   shape_str(shape), numel * 4, b, e, e - b));
+        ranges.emplace_back(b, e);
+        Array a = Array::from_shape(shape);
+        if (numel) std::memcpy(a.data(), bytes.data() + data_start + b, numel * 4);
+        out.tensors[key] = std::move(a);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    for (std::size_t i = 1; i < ranges.size(); ++i)
+        if (ranges[i].first < ranges[i - 1].second)
+            throw fail(fmt::format("two tensors overlap at data byte {}", ranges[i].first));
+    return out;
+}
+
+SafetensorsFile load_safetensors(const std::string& path) { return parse_safetensors(read_file(path), path); }
+
+// --- npy ----------------------------------------------------------------------------------------------
+
+void save_npy(const std::string& path, const Array& a) {
+    std::string shape;
+    for (std::size_t i = 0; i < a.dimension(); ++i) shape += fmt::format("{}, ", a.shape()[i]);
+    if (a.dimension() > 1) shape.resize(shape.size() - 2);
+    else if (a.dimension() == 1) shape.resize(shape.size() - 1);
+    std::string dict = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", shape);
+    const std::size_t total = 10 + dict.size() + 1;
+    dict.append((64 - total % 64) % 64, ' ');
+    dict += '\n';
+    std::string out = "\x93NUMPY";
+    out += '\x01';
+    out += '\x00';
+    const uint16_t hl = static_cast<uint16_t>(dict.size());
+    out.append(reinterpret_cast<const char*>(&hl), 2);
+    out += dict;
+    out.append(reinterpret_cast<const char*>(a.data()), a.size() * 4);
+    write_file_atomic(path, out);
+}
+
+Array parse_npy(const std::string& bytes, const std::string& name) {
+    auto fail = [&](const std::string& what) { return FileError(fmt::format("{}: not a valid .npy file: {}", name, what)); };
+    if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw fail("the magic string \\x93NUMPY is missing at byte 0");
+    const int major = static_cast<unsigned char>(bytes[6]);
+    std::size_t hl = 0, start = 0;
+    if (major == 1) {
+        hl = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+        start = 10;
+    } else if (major == 2 || major == 3) {
+        if (bytes.size() < 12) throw fail("the header is truncated");
+        uint32_t v;
+        std::memcpy(&v, bytes.data() + 8, 4);
+        hl = v;
+        start = 12;
+    } else {
+        throw fail(fmt::format("unknown format version {} at byte 6", major));
+    }
+    if (hl > bytes.size() - start) throw fail(fmt::format("the header length {} runs past the end of the file", hl));
+    const std::string dict = bytes.substr(start, hl);
+    auto value_of = [&](const std::string& key) {
+        const auto k = dict.find("'" + key + "'");
+        if (k == std::string::npos) throw fail(fmt::format("the header has no '{}'", key));
+        const auto colon = dict.find(':', k);
+        if (colon == std::string::npos) throw fail(fmt::format("the header's '{}' has no value", key));
+        return colon + 1;
+    };
+    std::size_t p = value_of("descr");
+    const auto q1 = dict.find('\'', p), q2 = q1 == std::string::npos ? q1 : dict.find('\'', q1 + 1);
+    if (q2 == std::string::npos) throw fail("the header's 'descr' is not a string");
+    const std::string descr = dict.substr(q1 + 1, q2 - q1 - 1);
+    if (descr != "<f4" && descr != "<f8")
+        throw fail(fmt::format("dtype '{}' is not supported (xgrad reads '<f4' and '<f8')", descr));
+    p = value_of("fortran_order");
+    if (dict.compare(dict.find_first_not_of(' ', p), 5, "False") != 0)
+        throw fail("fortran_order is not False (save the array in C order)");
+    p = value_of("shape");
+    const auto open = dict.find('(', p), close = dict.find(')', p);
+    if (open == std::string::npos || close == std::string::npos || close < open) throw fail("the header's 'shape' is not a tuple");
+    Shape shape;
+    std::size_t numel = 1;
+    std::istringstream ss(dict.substr(open + 1, close - open - 1));
+    for (std::string tok; std::getline(ss, tok, ',');) {
+        if (tok.find_first_not_of(' ') == std::string::npos) continue;
+        std::size_t v;
+        try {
+            std::size_t used;
+            v = std::stoull(tok, &used);
+        } catch (const std::exception&) {
+            throw fail(fmt::format("the shape entry '{}' is not a size", tok));
+        }
+        if (v != 0 && numel > (std::size_t(1) << 40) / v) throw fail("the shape is too large");
+        numel *= v;
+        shape.push_back(v);
+    }
+    const std::size_t elem = descr == "<f4" ? 4 : 8, data = start + hl;
+    if (bytes.size() - data != numel * elem)
+        throw fail(fmt::format("shape {} needs {} data bytes after byte {}, the file has {}", shape_str(shape), numel * elem,
+                               data, bytes.size() - data));
+    Array a = Array::from_shape(shape);
+    if (elem == 4) {
+        if (numel) std::memcpy(a.data(), bytes.data() + data, numel * 4);
+    } else {
+        for (std::size_t i = 0; i < numel; ++i) {
+            double d;
+            std::memcpy(&d, bytes.data() + data + i * 8, 8);
+            a.data()[i] = static_cast<float>(d);
+        }
+    }
+    return a;
+}
+
+Array load_npy(const std::string& path) { return parse_npy(read_file(path), path); }
+
+void save(const Module& module, const std::string& path) { save_safetensors(path, module.state_dict()); }
+
+void load(Module& module, const std::string& path, bool strict) {
+    SafetensorsFile f = load_safetensors(path);
+    try {
+        module.load_state_dict(f.tensors, strict);
+    } catch (const ValueError& e) {
+        throw FileError(fmt::format("{}: {}", path, e.what()));
+    }
+}
+
+}  // namespace xgrad::nn

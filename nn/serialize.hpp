@@ -1,0 +1,43 @@
+// Weights in and out, in formats PyTorch and numpy read:
+//   safetensors: 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}},
+//                then the raw little-endian data. Keys are PyTorch's ("emb.weight"); float32 only.
+//   .npy:        one array (numpy's format, version 1.0, '<f4', C order).
+// Every file is written whole or not at all: to a temporary file beside it, flushed to disk, then
+// renamed over the target. Reading checks every size and offset and names the file and the byte.
+#pragma once
+#include <map>
+#include <string>
+
+#include "nn/module.hpp"
+
+namespace xgrad::nn {
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename). Throws FileError naming the path.
+void write_file_atomic(const std::string& path, const std::string& bytes);
+/// The whole file; throws FileError naming the path.
+std::string read_file(const std::string& path);
+
+struct SafetensorsFile {
+    StateDict tensors;
+    std::map<std::string, std::string> metadata;  ///< the header's "__metadata__" (strings only)
+};
+
+/// Saves tensors (and optional string metadata) as a safetensors file.
+void save_safetensors(const std::string& path, const StateDict& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+/// Loads a safetensors file of float32 tensors; FileError names the file and what is wrong.
+SafetensorsFile load_safetensors(const std::string& path);
+/// The same, from bytes already in memory (`name` is used in error messages).
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name);
+
+/// Saves one array as .npy ('<f4', C order).
+void save_npy(const std::string& path, const Array& a);
+/// Loads a '<f4' (or '<f8', converted) C-order .npy file.
+Array load_npy(const std::string& path);
+Array parse_npy(const std::string& bytes, const std::string& name);
+
+/// module.state_dict() to a safetensors file, and back (load_state_dict with `strict`).
+void save(const Module& module, const std::string& path);
+void load(Module& module, const std::string& path, bool strict = true);
+
+}  // namespace xgrad::nn

@@ -1,0 +1,69 @@
+// Reads the reference files in tests/reference/ (written by the make_*reference.py scripts there):
+// records "case NAME" ... "end" of inputs, outputs and gradients computed by PyTorch.
+#pragma once
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "xgrad.hpp"
+
+namespace xgrad::testing {
+
+struct RefCase {
+    std::map<std::string, Array> in, grad, after;
+    std::map<std::string, IdArray> ids;
+    std::map<std::string, double> scalar;
+    std::map<std::string, std::vector<double>> list;  // "u64 ...", "lrs ..." lines
+    Array out, dout;
+    IdArray outids;
+    bool has_dout = false;
+};
+
+// "d0 d1 ... | v v v" → an array of that shape.
+template <class T>
+xt::xarray<T> parse_ref_array(std::istringstream& line) {
+    std::vector<std::size_t> shape;
+    std::string tok;
+    while (line >> tok && tok != "|") shape.push_back(std::stoul(tok));
+    std::vector<T> vals;
+    for (std::string v; line >> v;) vals.push_back(static_cast<T>(std::stod(v)));
+    xt::xarray<T> a = xt::xarray<T>::from_shape(shape);
+    EXPECT_EQ(vals.size(), a.size());
+    std::copy(vals.begin(), vals.begin() + std::min(vals.size(), a.size()), a.begin());
+    return a;
+}
+
+inline std::map<std::string, RefCase> load_reference(const std::string& file) {
+    const std::string path = std::string(XGRAD_TEST_DATA) + "/" + file;
+    std::ifstream f(path);
+    EXPECT_TRUE(f.good()) << "cannot open " << path;
+    std::map<std::string, RefCase> cases;
+    std::string line, name;
+    while (std::getline(f, line)) {
+        std::istringstream s(line);
+        std::string kind, key;
+        s >> kind;
+        RefCase& c = cases[name];
+        if (kind == "case") s >> name;
+        else if (kind == "in") s >> key, c.in[key] = parse_ref_array<float>(s);
+        else if (kind == "ids") s >> key, c.ids[key] = parse_ref_array<int64_t>(s);
+        else if (kind == "grad") s >> key, c.grad[key] = parse_ref_array<float>(s);
+        else if (kind == "after") s >> key, c.after[key] = parse_ref_array<float>(s);
+        else if (kind == "out") c.out = parse_ref_array<float>(s);
+        else if (kind == "outids") c.outids = parse_ref_array<int64_t>(s);
+        else if (kind == "dout") c.dout = parse_ref_array<float>(s), c.has_dout = true;
+        else if (kind == "scalar") {
+            std::string v;
+            s >> key >> v;
+            c.scalar[key] = std::stod(v);
+        } else if (kind == "u64" || kind == "lrs")
+            for (std::string v; s >> v;) c.list[kind].push_back(std::stod(v));
+    }
+    return cases;
+}
+
+}  // namespace xgrad::testing

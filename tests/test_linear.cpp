@@ -1,0 +1,48 @@
+// Linear: PyTorch's values, gradcheck, default init, shapes and errors.
+#include "nn_reference.hpp"
+
+namespace xgrad {
+namespace {
+
+using namespace nn;
+
+TEST(Linear, MatchesPyTorch) {
+    testing::check_nn_case("linear", [](auto& x, auto&) { return linear(x["x"], x["w"], x["b"]); });
+    testing::check_nn_case("linear_3d_nobias", [](auto& x, auto&) { return linear(x["x"], x["w"]); });
+}
+
+TEST(Linear, Gradcheck) {
+    Generator g(1);
+    Tensor x = randn({2, 3, 4}, g).requires_grad_(), w = randn({5, 4}, g).requires_grad_(), b = randn({5}, g).requires_grad_();
+    auto r = gradcheck([](auto& v) { return linear(v[0], v[1], v[2]); }, {x, w, b});
+    EXPECT_TRUE(r.ok) << r.message;
+    r = gradcheck([](auto& v) { return linear(v[0], v[1]); }, {randn({7}, g).requires_grad_(), randn({3, 7}, g).requires_grad_()});
+    EXPECT_TRUE(r.ok) << r.message;
+}
+
+TEST(Linear, ModuleHasPyTorchShapesAndInit) {
+    Generator g(2);
+    Linear fc(100, 30, true, g);
+    EXPECT_EQ(fc.weight.shape(), (Shape{30, 100}));
+    EXPECT_EQ(fc.bias.shape(), (Shape{30}));
+    const float bound = 1.0f / std::sqrt(100.0f);
+    float max_abs = 0;
+    for (float v : fc.weight.data()) max_abs = std::max(max_abs, std::abs(v));
+    EXPECT_LE(max_abs, bound);
+    EXPECT_GT(max_abs, 0.9f * bound);  // spread over the whole range
+    EXPECT_EQ(fc.to_string(), "Linear(in_features=100, out_features=30, bias=true)");
+    EXPECT_EQ(fc(zeros({4, 100})).shape(), (Shape{4, 30}));
+    Linear nob(3, 2, false);
+    EXPECT_FALSE(nob.bias.defined());
+    EXPECT_EQ(nob.parameters().size(), 1u);
+}
+
+TEST(Linear, ShapeErrorsNameTheShapes) {
+    EXPECT_TRUE(testing::throws_with<ShapeError>([] { linear(zeros({2, 3}), zeros({4, 5})); },
+                                                 {"linear", "(2, 3)", "(4, 5)", "in_features = 5"}));
+    EXPECT_TRUE(testing::throws_with<ShapeError>([] { linear(zeros({2, 5}), zeros({4, 5}), zeros({3})); },
+                                                 {"linear", "bias", "(3)"}));
+}
+
+}  // namespace
+}  // namespace xgrad

@@ -1,0 +1,150 @@
+// safetensors and .npy: round trips, a file laid out by hand, bad files named with what is wrong,
+// and atomic writes that never leave a half-written file.
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "helpers.hpp"
+
+namespace xgrad {
+namespace {
+
+using namespace nn;
+namespace fs = std::filesystem;
+
+class TempDir {
+public:
+    TempDir() : path_(fs::temp_directory_path() / fs::path("xgrad_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++))) {
+        fs::create_directories(path_);
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    fs::path path_;
+    static inline int counter_ = 0;
+};
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream f(path, std::ios::binary);
+    f << bytes;
+}
+
+std::string with_header(const std::string& json, const std::string& data) {
+    std::string out(8, '\0');
+    const uint64_t n = json.size();
+    std::memcpy(out.data(), &n, 8);
+    return out + json + data;
+}
+
+TEST(Safetensors, StateDictRoundTripReproducesOutputsExactly) {
+    TempDir dir;
+    manual_seed(3);
+    Sequential a({std::make_shared<Embedding>(10, 4), std::make_shared<Linear>(4, 6)});
+    save(a, dir.file("model.safetensors"));
+    manual_seed(4);
+    Sequential b({std::make_shared<Embedding>(10, 4), std::make_shared<Linear>(4, 6)});
+    load(b, dir.file("model.safetensors"));
+    const IdArray ids = {3, 1, 9};
+    EXPECT_TRUE(testing::all_equal(a(ids).data(), b(ids).data()));
+    const SafetensorsFile f = load_safetensors(dir.file("model.safetensors"));
+    EXPECT_EQ(f.tensors.size(), 3u);
+    EXPECT_EQ(f.tensors.count("1.bias"), 1u);
+}
+
+TEST(Safetensors, ReadsAFileLaidOutByHand) {
+    // Two tensors in the layout of the safetensors spec, written byte by byte; header padded with spaces.
+    TempDir dir;
+    const float w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {-1, 0.5f};
+    std::string data(reinterpret_cast<const char*>(b), 8);
+    data.append(reinterpret_cast<const char*>(w), 24);
+    const std::string json =
+        R"({"__metadata__":{"format":"pt"},"fc.bias":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+        R"("fc.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[8,32]}}    )";
+    write_bytes(dir.file("hand.safetensors"), with_header(json, data));
+    const SafetensorsFile f = load_safetensors(dir.file("hand.safetensors"));
+    EXPECT_EQ(f.metadata.at("format"), "pt");
+    EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.weight"), Array{{1, 2, 3}, {4, 5, 6}}));
+    EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.bias"), Array{-1, 0.5f}));
+    Linear fc(3, 2);
+    Sequential s;
+    s.register_module("fc", std::make_shared<Linear>(3, 2));
+    load(s, dir.file("hand.safetensors"));
+    EXPECT_TRUE(testing::all_close(s.forward(tensor({{1, 0, 0}})), Array{{0, 4.5f}}));
+}
+
+TEST(Safetensors, BadFilesNameTheFileAndTheProblem) {
+    TempDir dir;
+    const std::string p = dir.file("bad.safetensors");
+    const std::string good_json = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+    const std::string data(8, '\0');
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"", {"bad.safetensors", "fewer than the 8"}},
+        {std::string("\xff\xff\xff\xff\0\0\0\0", 8) + "{}", {"header length", "only 2 follow"}},
+        {with_header("{\"w\": [", data), {"JSON header is malformed near byte"}},
+        {with_header("[1, 2]", ""), {"not a JSON object"}},
+        {with_header(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", data), {"\"w\"", "F16"}},
+        {with_header(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data), {"\"w\"", "needs 12 bytes"}},
+        {with_header(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data), {"\"w\"", "outside the 8 data bytes"}},
+        {with_header(R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}})", data), {"\"w\"", "not a list of sizes"}},
+        {with_header(R"({"w":{"dtype":"F32","shape":[2]}})", data), {"lacks"}},
+        {with_header(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data), {"overlap"}},
+        {with_header(good_json, data).substr(0, 66), {"bad.safetensors"}},  // truncated data
+    };
+    for (const auto& [bytes, parts] : cases) {
+        write_bytes(p, bytes);
+        EXPECT_TRUE(testing::throws_with<FileError>([&] { load_safetensors(p); }, std::initializer_list<std::string>{}))
+            << "bytes: " << bytes.size();
+        try {
+            load_safetensors(p);
+        } catch (const FileError& e) {
+            for (const auto& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { load_safetensors(dir.file("missing.safetensors")); },
+                                                {"missing.safetensors", "cannot open"}));
+}
+
+TEST(Safetensors, LoadIntoAModelNamesMismatchedKeys) {
+    TempDir dir;
+    save_safetensors(dir.file("w.safetensors"), {{"weight", full_array({3, 2}, 1)}});
+    Embedding emb(4, 2);
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { load(emb, dir.file("w.safetensors")); },
+                                                {"w.safetensors", "weight", "(3, 2)", "(4, 2)"}));
+}
+
+TEST(Npy, RoundTripAndHeader) {
+    TempDir dir;
+    const Array a = {{1.5f, -2, 3}, {4, 5, 6.25f}};
+    save_npy(dir.file("a.npy"), a);
+    EXPECT_TRUE(testing::all_equal(load_npy(dir.file("a.npy")), a));
+    const std::string bytes = read_file(dir.file("a.npy"));
+    EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
+    EXPECT_NE(bytes.find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), std::string::npos);
+    EXPECT_EQ((bytes.size() - 24) % 64, 0u);  // header padded to 64 bytes
+    save_npy(dir.file("v.npy"), Array{7});
+    EXPECT_NE(read_file(dir.file("v.npy")).find("'shape': (1,)"), std::string::npos);
+    save_npy(dir.file("s.npy"), Array(3.0f));
+    EXPECT_EQ(load_npy(dir.file("s.npy")).dimension(), 0u);
+    write_bytes(dir.file("bad.npy"), bytes.substr(0, bytes.size() - 4));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { load_npy(dir.file("bad.npy")); }, {"bad.npy", "data bytes"}));
+    write_bytes(dir.file("bad.npy"), "hello");
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { load_npy(dir.file("bad.npy")); }, {"bad.npy", "magic"}));
+}
+
+TEST(AtomicWrite, AFailedSaveLeavesThePreviousFileIntact) {
+    TempDir dir;
+    const std::string p = dir.file("ckpt.safetensors");
+    save_safetensors(p, {{"w", Array{1, 2}}});
+    // A directory stands where the temporary file would go: the write fails before touching p.
+    fs::create_directory(p + ".tmp." + std::to_string(::getpid()));
+    EXPECT_THROW(save_safetensors(p, {{"w", Array{3, 4}}}), FileError);
+    EXPECT_TRUE(testing::all_equal(load_safetensors(p).tensors.at("w"), Array{1, 2}));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { save_npy(dir.file("no/such/dir/a.npy"), Array{1}); },
+                                                {"no/such/dir/a.npy", "cannot write"}));
+}
+
+}  // namespace
+}  // namespace xgrad
