@@ -1,0 +1,65 @@
+// Turning text into token ids for the bigram model, and the count model beside it.
+//
+// Tokenisation (documented in the README):
+//   char level: every byte is a token (names: a-z and '\n').
+//   word level: lower-cased; a token is a run of letters, digits and apostrophes (bytes >= 0x80
+//               count as letters, so UTF-8 words stay whole) or one punctuation character; spaces
+//               and tabs separate; a line break becomes the token "<eos>". Tokens seen fewer than
+//               min_count times in the training text become "<unk>".
+//   When the text has line breaks, a break is assumed before the first line too, so every line has
+//   a start transition (the makemore convention: names give L+1 bigrams each).
+// The vocabulary is sorted (byte order), as in the lecture: "! . ate cat dog ran the zoo".
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace bigram {
+
+enum class Level { Char, Word };
+
+/// Splits text into token strings (no vocabulary yet).
+std::vector<std::string> tokenize(const std::string& text, Level level);
+
+struct Vocabulary {
+    std::vector<std::string> tokens;     ///< id → token, sorted
+    std::map<std::string, int64_t> ids;  ///< token → id
+    int64_t unk = -1;                    ///< id of "<unk>", or -1 when there is none
+
+    /// Builds a sorted vocabulary of the tokens seen at least min_count times (+ "<unk>" if any were dropped).
+    static Vocabulary build(const std::vector<std::string>& tokens, int min_count);
+    /// A vocabulary from a saved token list (a checkpoint).
+    static Vocabulary from_tokens(std::vector<std::string> tokens);
+    std::size_t size() const { return tokens.size(); }
+    /// Ids of tokens; unknown ones become <unk> (or -1 when the vocabulary has no <unk>).
+    std::vector<int64_t> encode(const std::vector<std::string>& toks) const;
+    /// A printable form of token `id` ("\n" shown as "\\n").
+    std::string show(int64_t id) const;
+};
+
+/// (prev, next) pairs of consecutive ids; pairs with an id of -1 (unknown) are left out.
+struct Pairs {
+    std::vector<int64_t> prev, next;
+    std::size_t skipped = 0;  ///< pairs left out because a token was not in the vocabulary
+    std::size_t size() const { return prev.size(); }
+};
+Pairs make_pairs(const std::vector<int64_t>& ids);
+
+/// The counting bigram of the makemore lecture: counts[prev][next].
+struct CountModel {
+    std::size_t n = 0;
+    std::vector<double> counts;  // n×n
+
+    explicit CountModel(std::size_t vocab, const Pairs& train);
+    /// H(next | prev) on the training pairs: the lowest mean loss any bigram model can reach on them.
+    double train_floor() const;
+    /// Mean -log p(next | prev) of pairs under the add-alpha model (counts + α, normalised by row).
+    double loss(const Pairs& pairs, double alpha) const;
+    /// The α in a log grid 1e-3…10 that gives the lowest loss on `pairs`.
+    double best_alpha(const Pairs& pairs) const;
+    /// p(next | prev) of the add-alpha model, row prev.
+    std::vector<double> probs(int64_t prev, double alpha) const;
+};
+
+}  // namespace bigram

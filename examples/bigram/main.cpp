@@ -1,0 +1,268 @@
+// bigram: the lectures' bigram language model as a program. With no arguments it runs the lecture:
+// "the cat ate the dog! the dog ran the zoo.", K = 2, 10,000 full-batch SGD epochs (lr 0.1), and shows
+// the loss against the best any bigram model can do, the similarity/probability table for "the",
+// and samples before and after training. Point it at real text with --corpus (see --help).
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "corpus.hpp"
+#include "session.hpp"
+#include "svg.hpp"
+
+using namespace xgrad;
+using namespace bigram;
+
+namespace {
+
+const char* kLecture = "the cat ate the dog! the dog ran the zoo.";
+
+struct Args {
+    std::string corpus, valid, init, save, resume, plot, prompt = "the dog", neighbors, level = "word";
+    std::size_t dim = 2, batch = 0, generate = 20, top_k = 0;
+    std::optional<long> epochs, steps;
+    std::optional<int> min_count;
+    std::optional<double> lr;
+    std::string optimizer = "sgd";
+    uint64_t seed = 3;
+    int threads = 1;
+    double temperature = 1.0;
+    bool tie = false, quiet = false, json = false;
+};
+
+std::string join_tokens(const Vocabulary& v, const std::vector<int64_t>& ids, Level level) {
+    std::string s;
+    for (auto id : ids) {
+        const std::string& t = v.tokens[static_cast<std::size_t>(id)];
+        if (level == Level::Char) s += t;
+        else s += (s.empty() ? "" : " ") + (t == "<eos>" ? std::string("\n") : t);
+    }
+    return s;
+}
+
+// The lecture's table: for previous token `word`, the scores v·u_j and softmax probabilities.
+void print_table(BigramModel& m, const Vocabulary& v, int64_t prev, const std::string& when) {
+    NoGradGuard no_grad;
+    const Tensor scores = m.forward(IdArray{prev});
+    const Tensor p = softmax(scores, 1);
+    fmt::print("\nprevious token \"{}\" ({}): similarity v·u and probability softmax(U·v)\n", v.show(prev), when);
+    fmt::print("  {:<10} {:>9} {:>9}\n", "next", "v·u", "p");
+    const std::size_t N = v.size(), shown = std::min<std::size_t>(N, 12);
+    std::vector<std::size_t> order(N);
+    for (std::size_t j = 0; j < N; ++j) order[j] = j;
+    if (N > shown) std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return p(0, a) > p(0, b); });
+    for (std::size_t k = 0; k < shown; ++k)
+        fmt::print("  {:<10} {:>9.3f} {:>9.3f}\n", v.show(order[k]), scores(0, order[k]), p(0, order[k]));
+    if (N > shown) fmt::print("  ({} more)\n", N - shown);
+}
+
+void print_neighbors(BigramModel& m, const Vocabulary& v, const std::string& word) {
+    auto it = v.ids.find(word);
+    if (it == v.ids.end()) throw ValueError(fmt::format("--neighbors: \"{}\" is not in the vocabulary", word));
+    const Array& V = m.V->weight.data();
+    const std::size_t N = v.size(), K = m.dim();
+    auto norm = [&](std::size_t r) {
+        double s = 0;
+        for (std::size_t j = 0; j < K; ++j) s += double(V(r, j)) * V(r, j);
+        return std::sqrt(s);
+    };
+    const auto w = static_cast<std::size_t>(it->second);
+    std::vector<std::pair<double, std::size_t>> sims;
+    for (std::size_t r = 0; r < N; ++r) {
+        if (r == w) continue;
+        double d = 0;
+        for (std::size_t j = 0; j < K; ++j) d += double(V(r, j)) * V(w, j);
+        sims.emplace_back(d / (norm(r) * norm(w) + 1e-12), r);
+    }
+    std::sort(sims.rbegin(), sims.rend());
+    fmt::print("\nnearest tokens to \"{}\" by cosine similarity of V rows:\n", word);
+    for (std::size_t k = 0; k < std::min<std::size_t>(10, sims.size()); ++k)
+        fmt::print("  {:<12} {:.3f}\n", v.show(static_cast<int64_t>(sims[k].second)), sims[k].first);
+}
+
+plot::Arrows arrows(const Array& table, const Vocabulary& v, const std::string& title) {
+    plot::Arrows a{title, {}, {}, {}, ""};
+    const std::size_t n = std::min<std::size_t>(v.size(), 40);
+    for (std::size_t i = 0; i < n; ++i) {
+        a.labels.push_back(v.show(static_cast<int64_t>(i)));
+        a.x.push_back(table(i, 0));
+        a.y.push_back(table.shape()[1] > 1 ? table(i, 1) : 0.0);
+    }
+    return a;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    nn::write_file_atomic(path, text);
+    fmt::print("wrote {}\n", path);
+}
+
+int run(const Args& a) {
+    set_num_threads(a.threads);
+    const bool lecture = a.corpus.empty() && a.resume.empty();
+    const Level level = a.level == "char" ? Level::Char : Level::Word;
+    Session s;
+    TrainOptions o;
+    o.quiet = a.quiet;
+    std::string text = a.corpus.empty() ? std::string(kLecture) : nn::read_file(a.corpus);
+    if (!a.resume.empty()) {
+        load_checkpoint(a.resume, s, o);
+    }
+    const auto toks = tokenize(text, level);
+    if (toks.size() < 2)
+        throw ValueError(fmt::format("{}: the corpus has {} token{}; a bigram model needs at least 2",
+                                     a.corpus.empty() ? "the lecture text" : a.corpus, toks.size(), toks.size() == 1 ? "" : "s"));
+    if (a.resume.empty()) s.vocab = Vocabulary::build(toks, a.min_count.value_or(lecture || level == Level::Char ? 1 : 2));
+    s.train_pairs = make_pairs(s.vocab.encode(toks));
+    const std::size_t N = s.vocab.size();
+    if (a.resume.empty()) {
+        Generator init_gen(a.seed);
+        s.model = std::make_unique<BigramModel>(N, a.dim, a.tie, init_gen);
+        if (!a.init.empty()) nn::load(*s.model, a.init);
+        o.optimizer = a.optimizer;
+        o.lr = a.lr.value_or(a.optimizer == "sgd" ? 0.1 : 0.01);
+        s.make_optimizer(o);
+        s.batch_gen.manual_seed(a.seed + 1);
+    } else if (a.lr) {
+        s.optimizer->set_lr(*a.lr);
+        o.lr = *a.lr;
+    }
+    o.batch = a.batch;
+    if (!lecture && a.batch == 0 && !a.steps && !a.epochs && s.train_pairs.size() > 100000) o.batch = 4096;
+    const std::size_t per_epoch = o.batch == 0 ? 1 : (s.train_pairs.size() + o.batch - 1) / o.batch;
+    o.steps = a.steps ? *a.steps : a.epochs ? *a.epochs * static_cast<long>(per_epoch) : lecture ? 10000 : 5 * static_cast<long>(per_epoch);
+    if (o.steps < 0) throw ValueError("--steps/--epochs must be >= 0");
+
+    const CountModel counts(N, s.train_pairs);
+    const double floor = counts.train_floor();
+    std::string vocab_line;
+    for (std::size_t i = 0; i < std::min<std::size_t>(N, 40); ++i) vocab_line += (i ? " " : "") + s.vocab.show(i);
+    fmt::print("corpus: {} ({} tokens, {} training pairs), level {}\n", a.corpus.empty() ? "the lecture's sentence" : a.corpus,
+               toks.size(), s.train_pairs.size(), a.level);
+    fmt::print("vocabulary ({}): {}{}\n", N, vocab_line, N > 40 ? " ..." : "");
+    fmt::print("model: V ({}×{}), U ({}×{}){}, logits = v·Uᵀ; optimizer {} lr {}, batch {}, steps {} → {}\n", N, s.model->dim(),
+               N, s.model->dim(), s.model->tied ? " tied to V" : "", o.optimizer, o.lr, o.batch == 0 ? std::string("full") : std::to_string(o.batch),
+               s.step, o.steps);
+
+    // The prompt's last token is the first "previous token" of the samples.
+    const auto prompt_ids = s.vocab.encode(tokenize(a.prompt, level));
+    std::optional<int64_t> prompt_last;
+    for (std::size_t i = 0; i < prompt_ids.size(); ++i)
+        if (prompt_ids[i] < 0)
+            throw ValueError(fmt::format("--prompt: token \"{}\" is not in the vocabulary", tokenize(a.prompt, level)[i]));
+    if (!prompt_ids.empty()) prompt_last = prompt_ids.back();
+    Generator sample_gen(a.seed + 2);
+    auto show_samples = [&](const char* when) {
+        if (!prompt_last || a.generate == 0) return;
+        const auto ids = sample(*s.model, *prompt_last, a.generate, a.temperature, a.top_k, sample_gen);
+        fmt::print("\n{} tokens sampled from the {} model after \"{}\":\n{}{}{}\n", a.generate, when, a.prompt, a.prompt,
+                   level == Level::Char ? "" : " ", join_tokens(s.vocab, ids, level));
+    };
+
+    const Array V0 = s.model->V->weight.data(), U0 = s.model->U->weight.data();
+    const double loss0 = mean_loss(*s.model, s.train_pairs);
+    fmt::print("\nloss before training: {:.6f}   (uniform guess ln N = {:.4f})\n", loss0, std::log(double(N)));
+    fmt::print("best possible on this text, H(next|prev) from the bigram counts: {:.6f}\n", floor);
+    show_samples("untrained");
+
+    const double seconds = s.train(o);
+    const double train_loss = mean_loss(*s.model, s.train_pairs);
+    const double tps = seconds > 0 ? double(o.steps - (s.curve.empty() ? o.steps : s.curve.front().first)) *
+                                         (o.batch ? double(o.batch) : double(s.train_pairs.size())) / seconds
+                                   : 0.0;
+    fmt::print("\nloss after {} steps: {:.6f}   (floor {:.6f}, gap {:.2e}); training took {:.2f} s\n", o.steps, train_loss,
+               floor, train_loss - floor, seconds);
+
+    std::optional<double> valid_loss, count_valid, alpha;
+    if (!a.valid.empty()) {
+        const Pairs vp = make_pairs(s.vocab.encode(tokenize(nn::read_file(a.valid), level)));
+        if (vp.size() == 0) throw ValueError(fmt::format("--valid {}: no pairs of known tokens", a.valid));
+        valid_loss = mean_loss(*s.model, vp);
+        alpha = counts.best_alpha(vp);
+        count_valid = counts.loss(vp, *alpha);
+        fmt::print("validation loss: {:.6f} on {} pairs{}; the add-α count model (α = {:.3g}): {:.6f}\n", *valid_loss, vp.size(),
+                   vp.skipped ? fmt::format(" ({} pairs with unknown tokens skipped)", vp.skipped) : "", *alpha, *count_valid);
+    }
+    if (auto it = s.vocab.ids.find(level == Level::Char ? "a" : "the"); it != s.vocab.ids.end()) {
+        print_table(*s.model, s.vocab, it->second, "trained");
+        const auto cp = counts.probs(it->second, 0.0);
+        std::string c;
+        for (std::size_t j = 0; j < std::min<std::size_t>(N, 12); ++j) c += fmt::format(" {}={:.3f}", s.vocab.show(j), cp[j]);
+        fmt::print("the counts say p(next | \"{}\"):{}{}\n", s.vocab.show(it->second), c, N > 12 ? " ..." : "");
+    }
+    show_samples("trained");
+    if (!a.neighbors.empty()) print_neighbors(*s.model, s.vocab, a.neighbors);
+
+    if (!a.plot.empty()) {
+        std::filesystem::create_directories(a.plot);
+        const std::string k2 = s.model->dim() == 2 ? "" : " (first two of K dims)";
+        write_text(a.plot + "/vectors_before.svg", plot::arrow_panels({arrows(V0, s.vocab, "V (previous token)"), arrows(U0, s.vocab, "U (next token)")},
+                                                                      "before training" + k2));
+        write_text(a.plot + "/vectors_after.svg",
+                   plot::arrow_panels({arrows(s.model->V->weight.data(), s.vocab, "V (previous token)"),
+                                       arrows(s.model->U->weight.data(), s.vocab, "U (next token)")},
+                                      fmt::format("after {} steps{}", o.steps, k2)));
+        plot::LineChart c{"training loss", "step", "loss (nats)", false, false, {}, {{"floor H(next|prev)", floor}}};
+        plot::Series se{"batch loss", {}, {}, ""};
+        const std::size_t every = std::max<std::size_t>(1, s.curve.size() / 1000);
+        for (std::size_t i = 0; i < s.curve.size(); i += every) se.x.push_back(s.curve[i].first), se.y.push_back(s.curve[i].second);
+        c.series.push_back(se);
+        write_text(a.plot + "/loss.svg", plot::line_chart(c));
+    }
+    if (!a.save.empty()) {
+        s.save(a.save, {{"dim", std::to_string(s.model->dim())}, {"tie", s.model->tied ? "true" : "false"},
+                        {"optimizer", o.optimizer}, {"lr", fmt::format("{:.17g}", o.lr)}, {"level", a.level}});
+        fmt::print("saved {} (step {})\n", a.save, s.step);
+    }
+    if (a.json) {
+        nlohmann::json j = {{"vocab_size", N}, {"steps", o.steps}, {"initial_loss", loss0}, {"train_loss", train_loss},
+                            {"valid_loss", nullptr}, {"count_train_floor", floor}, {"count_valid_loss", nullptr},
+                            {"count_alpha", nullptr}, {"seconds", seconds}, {"tokens_per_second", tps},
+                            {"level", a.level}, {"dim", s.model->dim()}, {"optimizer", o.optimizer}, {"batch", o.batch}};
+        if (valid_loss) j["valid_loss"] = *valid_loss, j["count_valid_loss"] = *count_valid, j["count_alpha"] = *alpha;
+        fmt::print("{}\n", j.dump());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"bigram: the lectures' bigram language model (previous token -> next token), trained with xgrad"};
+    Args a;
+    app.add_option("--corpus", a.corpus, "training text (default: the lecture's sentence)")->check(CLI::ExistingFile);
+    app.add_option("--level", a.level, "tokens: word or char")->check(CLI::IsMember({"word", "char"}));
+    app.add_option("--dim", a.dim, "embedding size K")->check(CLI::PositiveNumber);
+    app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(CLI::NonNegativeNumber);
+    app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(CLI::NonNegativeNumber);
+    app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch)")->check(CLI::NonNegativeNumber);
+    app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->check(CLI::IsMember({"sgd", "adam", "adamw"}));
+    app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(CLI::PositiveNumber);
+    app.add_option("--seed", a.seed, "seed of the initial weights, the batches and the samples");
+    app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));
+    app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(CLI::PositiveNumber);
+    app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);
+    app.add_option("--save", a.save, "write a checkpoint (weights, optimizer, step, vocabulary) here");
+    app.add_option("--resume", a.resume, "continue from a checkpoint up to --steps")->check(CLI::ExistingFile);
+    app.add_option("--generate", a.generate, "tokens to sample before and after training");
+    app.add_option("--prompt", a.prompt, "text whose last token starts the samples");
+    app.add_option("--temperature", a.temperature, "sampling temperature")->check(CLI::PositiveNumber);
+    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)");
+    app.add_option("--plot", a.plot, "write SVG plots (vectors before/after, loss curve) into this directory");
+    app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
+    app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
+    app.add_flag("--tie", a.tie, "use one table for V and U");
+    app.add_flag("--quiet", a.quiet, "no progress line");
+    app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
+    CLI11_PARSE(app, argc, argv);
+    try {
+        return run(a);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "bigram: error: {}\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,177 @@
+// The bigram training loop, evaluation, sampling and checkpoints.
+#include "session.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace bigram {
+
+using namespace xgrad;
+
+void Session::make_optimizer(const TrainOptions& o) {
+    auto params = model->parameters();
+    if (o.optimizer == "sgd") optimizer = std::make_unique<nn::SGD>(params, nn::SGDOptions{.lr = o.lr});
+    else if (o.optimizer == "adam") optimizer = std::make_unique<nn::Adam>(params, nn::AdamOptions{.lr = o.lr});
+    else if (o.optimizer == "adamw") optimizer = std::make_unique<nn::AdamW>(params, nn::AdamOptions{.lr = o.lr});
+    else throw ValueError(fmt::format("--optimizer: unknown optimizer \"{}\" (expected sgd, adam or adamw)", o.optimizer));
+}
+
+double Session::train(const TrainOptions& o) {
+    const std::size_t n = train_pairs.size();
+    const bool full = o.batch == 0 || o.batch >= n;
+    const std::size_t B = full ? n : o.batch;
+    IdArray prev = IdArray::from_shape({B}), next = IdArray::from_shape({B});
+    if (full) {
+        std::copy(train_pairs.prev.begin(), train_pairs.prev.end(), prev.begin());
+        std::copy(train_pairs.next.begin(), train_pairs.next.end(), next.begin());
+    }
+    const bool tty = ::isatty(2) != 0;
+    const long first = step;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto last_print = t0;
+    for (; step < o.steps; ++step) {
+        if (!full)
+            for (std::size_t i = 0; i < B; ++i) {
+                const std::size_t k = batch_gen.randint(n);
+                prev(i) = train_pairs.prev[k];
+                next(i) = train_pairs.next[k];
+            }
+        Tensor loss = nn::cross_entropy(model->forward(prev), next);
+        optimizer->zero_grad();
+        loss.backward();
+        optimizer->step();
+        const double l = loss.item();
+        curve.emplace_back(step, l);
+        if (!std::isfinite(l))
+            throw ValueError(fmt::format("training: the loss became {} at step {} (lower --lr?)", l, step));
+        if (o.quiet) continue;
+        const auto now = std::chrono::steady_clock::now();
+        const double secs = std::chrono::duration<double>(now - t0).count();
+        const long done = step + 1 - first, total = o.steps - first;
+        const bool last = step + 1 == o.steps;
+        const bool due = tty ? std::chrono::duration<double>(now - last_print).count() > 0.2
+                             : (done % std::max<long>(1, total / 10) == 0);
+        if (due || last) {
+            const double tps = done * double(B) / std::max(secs, 1e-9);
+            const double eta = secs / done * (total - done);
+            fmt::print(stderr, "{}step {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", tty ? "\r" : "", step + 1,
+                       std::to_string(o.steps).size(), o.steps, l, tps, eta, tty && !last ? "   " : "\n");
+            last_print = now;
+        }
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double mean_loss(BigramModel& m, const Pairs& pairs) {
+    NoGradGuard no_grad;
+    const std::size_t chunk = 65536;
+    double total = 0;
+    for (std::size_t b = 0; b < pairs.size(); b += chunk) {
+        const std::size_t e = std::min(pairs.size(), b + chunk);
+        IdArray prev = IdArray::from_shape({e - b}), next = IdArray::from_shape({e - b});
+        std::copy(pairs.prev.begin() + b, pairs.prev.begin() + e, prev.begin());
+        std::copy(pairs.next.begin() + b, pairs.next.begin() + e, next.begin());
+        const Tensor l = nn::cross_entropy(m.forward(prev), next, {.reduction = nn::Reduction::None});
+        for (float v : l.data()) total += v;
+    }
+    return pairs.size() ? total / double(pairs.size()) : NAN;
+}
+
+std::vector<int64_t> sample(BigramModel& m, int64_t prev, std::size_t n, double temperature, std::size_t top_k,
+                            Generator& gen) {
+    NoGradGuard no_grad;
+    std::vector<int64_t> out;
+    for (std::size_t i = 0; i < n; ++i) {
+        const Tensor logits = m.forward(IdArray{prev});
+        const std::size_t N = logits.numel();
+        std::vector<double> z(logits.data().begin(), logits.data().end());
+        std::vector<std::size_t> order(N);
+        for (std::size_t j = 0; j < N; ++j) order[j] = j;
+        std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return z[a] > z[b]; });
+        const std::size_t keep = top_k > 0 ? std::min(top_k, N) : N;
+        double zmax = z[order[0]], total = 0;
+        std::vector<double> p(N, 0.0);
+        for (std::size_t j = 0; j < keep; ++j) total += p[order[j]] = std::exp((z[order[j]] - zmax) / temperature);
+        double u = gen.uniform() * total;
+        std::size_t pick = order[keep - 1];
+        for (std::size_t j = 0; j < keep; ++j) {
+            u -= p[order[j]];
+            if (u < 0) {
+                pick = order[j];
+                break;
+            }
+        }
+        out.push_back(static_cast<int64_t>(pick));
+        prev = static_cast<int64_t>(pick);
+    }
+    return out;
+}
+
+void Session::save(const std::string& path, const std::map<std::string, std::string>& options) const {
+    nn::StateDict tensors = model->state_dict();
+    std::map<std::string, std::string> meta = options;
+    if (optimizer) {
+        const nn::OptimizerState st = optimizer->state_dict();
+        for (const auto& [k, v] : st.tensors) tensors["optimizer." + k] = v;
+        for (const auto& [k, v] : st.scalars) meta["optimizer." + k] = v;
+    }
+    meta["vocab"] = nlohmann::json(vocab.tokens).dump();
+    meta["step"] = std::to_string(step);
+    const auto g = batch_gen.state();
+    meta["rng"] = nlohmann::json({g.s[0], g.s[1], g.s[2], g.s[3], g.seed, g.has_spare ? 1 : 0}).dump() + "|" +
+                  fmt::format("{:a}", g.spare);
+    nn::save_safetensors(path, tensors, meta);
+}
+
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Session& s, TrainOptions& o) {
+    const nn::SafetensorsFile f = nn::load_safetensors(path);
+    auto need = [&](const std::string& key) -> const std::string& {
+        auto it = f.metadata.find(key);
+        if (it == f.metadata.end()) throw FileError(fmt::format("{}: not a bigram checkpoint (no \"{}\" in its metadata)", path, key));
+        return it->second;
+    };
+    try {
+        s.vocab = Vocabulary::from_tokens(nlohmann::json::parse(need("vocab")).get<std::vector<std::string>>());
+        s.step = std::stol(need("step"));
+        const std::string rng = need("rng");
+        const auto bar = rng.find('|');
+        const auto a = nlohmann::json::parse(rng.substr(0, bar));
+        Generator::State st{{a[0].get<uint64_t>(), a[1].get<uint64_t>(), a[2].get<uint64_t>(), a[3].get<uint64_t>()},
+                            a[4].get<uint64_t>(), a[5].get<int>() != 0, std::strtod(rng.c_str() + bar + 1, nullptr)};
+        s.batch_gen.set_state(st);
+        const std::size_t K = std::stoul(need("dim"));
+        Generator g(0);
+        s.model = std::make_unique<BigramModel>(s.vocab.size(), K, need("tie") == "true", g);
+        o.optimizer = need("optimizer");
+        o.lr = std::stod(need("lr"));
+    } catch (const nlohmann::json::exception& e) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", path, e.what()));
+    } catch (const std::invalid_argument&) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata (a number does not parse)", path));
+    }
+    nn::StateDict weights;
+    nn::OptimizerState opt;
+    for (const auto& [k, v] : f.tensors) {
+        if (k.rfind("optimizer.", 0) == 0) opt.tensors[k.substr(10)] = v;
+        else weights[k] = v;
+    }
+    for (const auto& [k, v] : f.metadata)
+        if (k.rfind("optimizer.", 0) == 0) opt.scalars[k.substr(10)] = v;
+    try {
+        s.model->load_state_dict(weights);
+    } catch (const ValueError& e) {
+        throw FileError(fmt::format("{}: {}", path, e.what()));
+    }
+    s.make_optimizer(o);
+    s.optimizer->load_state_dict(opt);
+    o.lr = s.optimizer->lr();
+    return f.metadata;
+}
+
+}  // namespace bigram

@@ -1,0 +1,50 @@
+// Training, evaluation, sampling and checkpoints of the bigram model (the CLI is in main.cpp).
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "corpus.hpp"
+#include "model.hpp"
+
+namespace bigram {
+
+struct TrainOptions {
+    std::string optimizer = "sgd";  ///< sgd | adam | adamw
+    double lr = 0.1;
+    std::size_t batch = 0;  ///< 0 = every pair in every step (full batch)
+    long steps = 0;         ///< the run's total number of optimizer steps
+    bool quiet = false;
+};
+
+struct Session {
+    Vocabulary vocab;
+    Pairs train_pairs;
+    std::unique_ptr<BigramModel> model;
+    std::unique_ptr<xgrad::nn::Optimizer> optimizer;
+    xgrad::Generator batch_gen;  ///< draws mini-batches
+    long step = 0;               ///< optimizer steps taken so far
+    std::vector<std::pair<long, double>> curve;  ///< (step, loss of that step's batch)
+
+    /// Makes the optimizer named in `o` over the model's parameters.
+    void make_optimizer(const TrainOptions& o);
+    /// Trains from `step` up to o.steps; prints progress unless quiet. Returns the seconds spent.
+    double train(const TrainOptions& o);
+    /// Saves model, optimizer, generator, step and vocabulary (one safetensors file, written atomically).
+    void save(const std::string& path, const std::map<std::string, std::string>& options) const;
+};
+
+/// Loads a checkpoint written by Session::save: fills vocab, model, optimizer state, generator and step.
+/// Returns the options stored in it.
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Session& s, TrainOptions& o);
+
+/// Mean cross-entropy of the model over all pairs (no graph; summed in double).
+double mean_loss(BigramModel& m, const Pairs& pairs);
+
+/// n tokens drawn after `context` (the last id is the previous token): softmax(logits / temperature),
+/// restricted to the top_k most likely when top_k > 0.
+std::vector<int64_t> sample(BigramModel& m, int64_t prev, std::size_t n, double temperature, std::size_t top_k,
+                            xgrad::Generator& gen);
+
+}  // namespace bigram
