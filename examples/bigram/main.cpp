@@ -2,6 +2,7 @@
 // "the cat ate the dog! the dog ran the zoo.", K = 2, 10,000 full-batch SGD epochs (lr 0.1), and shows
 // the loss against the best any bigram model can do, the similarity/probability table for "the",
 // and samples before and after training. Point it at real text with --corpus (see --help).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -23,12 +24,13 @@ namespace {
 const char* kLecture = "the cat ate the dog! the dog ran the zoo.";
 
 struct Args {
-    std::string corpus, valid, init, save, resume, plot, prompt = "the dog", neighbors, level = "word";
+    std::string corpus, valid, init, save, resume, plot, neighbors, level = "word";
+    std::optional<std::string> prompt;
     std::size_t dim = 2, batch = 0, generate = 20, top_k = 0;
     std::optional<long> epochs, steps;
     std::optional<int> min_count;
     std::optional<double> lr;
-    std::string optimizer = "sgd";
+    std::string optimizer = "sgd", schedule = "constant";
     uint64_t seed = 3;
     int threads = 1;
     double temperature = 1.0;
@@ -132,6 +134,7 @@ int run(const Args& a) {
         o.lr = *a.lr;
     }
     o.batch = a.batch;
+    o.schedule = a.schedule;
     if (!lecture && a.batch == 0 && !a.steps && !a.epochs && s.train_pairs.size() > 100000) o.batch = 4096;
     const std::size_t per_epoch = o.batch == 0 ? 1 : (s.train_pairs.size() + o.batch - 1) / o.batch;
     o.steps = a.steps ? *a.steps : a.epochs ? *a.epochs * static_cast<long>(per_epoch) : lecture ? 10000 : 5 * static_cast<long>(per_epoch);
@@ -148,19 +151,32 @@ int run(const Args& a) {
                N, s.model->dim(), s.model->tied ? " tied to V" : "", o.optimizer, o.lr, o.batch == 0 ? std::string("full") : std::to_string(o.batch),
                s.step, o.steps);
 
-    // The prompt's last token is the first "previous token" of the samples.
-    const auto prompt_ids = s.vocab.encode(tokenize(a.prompt, level));
+    // The prompt's last token is the first "previous token" of the samples. Without --prompt: "the dog"
+    // when those words are known, else the line break (a new line, a new name).
+    std::string prompt = a.prompt.value_or("the dog");
+    auto prompt_ids = s.vocab.encode(tokenize(prompt, level));
+    const bool known = std::all_of(prompt_ids.begin(), prompt_ids.end(), [](int64_t id) { return id >= 0; });
+    if (!known && a.prompt && a.generate > 0) {
+        const auto toks_p = tokenize(prompt, level);
+        for (std::size_t i = 0; i < prompt_ids.size(); ++i)
+            if (prompt_ids[i] < 0) throw ValueError(fmt::format("--prompt: token \"{}\" is not in the vocabulary", toks_p[i]));
+    }
+    if (!known || prompt_ids.empty()) {
+        const std::string lb = level == Level::Char ? "\n" : "<eos>";
+        prompt = level == Level::Char ? "" : "";
+        prompt_ids.clear();
+        if (s.vocab.ids.count(lb)) prompt_ids.push_back(s.vocab.ids.at(lb));
+        else prompt_ids.push_back(0);
+    }
     std::optional<int64_t> prompt_last;
-    for (std::size_t i = 0; i < prompt_ids.size(); ++i)
-        if (prompt_ids[i] < 0)
-            throw ValueError(fmt::format("--prompt: token \"{}\" is not in the vocabulary", tokenize(a.prompt, level)[i]));
     if (!prompt_ids.empty()) prompt_last = prompt_ids.back();
     Generator sample_gen(a.seed + 2);
     auto show_samples = [&](const char* when) {
         if (!prompt_last || a.generate == 0) return;
         const auto ids = sample(*s.model, *prompt_last, a.generate, a.temperature, a.top_k, sample_gen);
-        fmt::print("\n{} tokens sampled from the {} model after \"{}\":\n{}{}{}\n", a.generate, when, a.prompt, a.prompt,
-                   level == Level::Char ? "" : " ", join_tokens(s.vocab, ids, level));
+        fmt::print("\n{} tokens sampled from the {} model after \"{}\":\n{}{}{}\n", a.generate, when,
+                   prompt.empty() ? s.vocab.show(*prompt_last) : prompt, prompt, level == Level::Char || prompt.empty() ? "" : " ",
+                   join_tokens(s.vocab, ids, level));
     };
 
     const Array V0 = s.model->V->weight.data(), U0 = s.model->U->weight.data();
@@ -241,6 +257,8 @@ int main(int argc, char** argv) {
     app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(CLI::NonNegativeNumber);
     app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch)")->check(CLI::NonNegativeNumber);
     app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->check(CLI::IsMember({"sgd", "adam", "adamw"}));
+    app.add_option("--schedule", a.schedule, "learning rate schedule: constant or cosine (to 0 at the last step)")
+        ->check(CLI::IsMember({"constant", "cosine"}));
     app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "seed of the initial weights, the batches and the samples");
     app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));

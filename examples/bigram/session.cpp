@@ -33,6 +33,12 @@ double Session::train(const TrainOptions& o) {
     }
     const bool tty = ::isatty(2) != 0;
     const long first = step;
+    std::unique_ptr<nn::CosineAnnealingLR> cosine;
+    if (o.schedule == "cosine") {
+        optimizer->set_lr(o.lr);
+        cosine = std::make_unique<nn::CosineAnnealingLR>(*optimizer, std::max<long>(o.steps, 1));
+        if (step > 0) cosine->set_last_epoch(step);
+    }
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
     for (; step < o.steps; ++step) {
@@ -46,6 +52,7 @@ double Session::train(const TrainOptions& o) {
         optimizer->zero_grad();
         loss.backward();
         optimizer->step();
+        if (cosine) cosine->step();
         const double l = loss.item();
         curve.emplace_back(step, l);
         if (!std::isfinite(l))

@@ -15,6 +15,7 @@ struct TrainOptions {
     double lr = 0.1;
     std::size_t batch = 0;  ///< 0 = every pair in every step (full batch)
     long steps = 0;         ///< the run's total number of optimizer steps
+    std::string schedule = "constant";  ///< constant | cosine (lr to 0 over the run)
     bool quiet = false;
 };
 

@@ -56,10 +56,12 @@ void tile_rows(std::size_t rows, std::size_t kc, const float* a, std::size_t lda
     }
 }
 
-// Rows [i0, i1) of C = a·b with a M×K (stride lda), b K×N contiguous.
+// Rows [i0, i1) of C = a·b with a M×K (stride lda), b K×N packed with row stride nb (a multiple of NR,
+// zero-padded past N). The last N % NR columns go through the same micro-kernel into a scratch tile.
 void gemm_rows(std::size_t i0, std::size_t i1, std::size_t N, std::size_t K, const float* a, std::size_t lda,
-               const float* b, float* C, std::size_t ldc, bool accumulate) {
+               const float* b, std::size_t nb, float* C, std::size_t ldc, bool accumulate) {
     const std::size_t n_full = N / NR * NR;
+    alignas(64) float tmp[MR * NR];
     for (std::size_t k0 = 0; k0 < K || k0 == 0; k0 += KC) {
         const std::size_t kc = std::min(KC, K - k0);
         const bool add = accumulate || k0 > 0;
@@ -67,30 +69,32 @@ void gemm_rows(std::size_t i0, std::size_t i1, std::size_t N, std::size_t K, con
             const std::size_t rows = std::min(MR, i1 - i);
             const float* ai = a + i * lda + k0;
             for (std::size_t j = 0; j < n_full; j += NR)
-                tile_rows(rows, kc, ai, lda, b + k0 * N + j, N, C + i * ldc + j, ldc, add);
-            for (std::size_t r = 0; r < rows; ++r)  // the last N % NR columns, scalar
+                tile_rows(rows, kc, ai, lda, b + k0 * nb + j, nb, C + i * ldc + j, ldc, add);
+            if (n_full == N) continue;
+            tile_rows(rows, kc, ai, lda, b + k0 * nb + n_full, nb, tmp, NR, false);
+            for (std::size_t r = 0; r < rows; ++r)
                 for (std::size_t j = n_full; j < N; ++j) {
-                    float s = add ? C[(i + r) * ldc + j] : 0.0f;
-                    for (std::size_t k = 0; k < kc; ++k) s += ai[r * lda + k] * b[(k0 + k) * N + j];
-                    C[(i + r) * ldc + j] = s;
+                    float& c = C[(i + r) * ldc + j];
+                    c = add ? tmp[r * NR + j - n_full] + c : tmp[r * NR + j - n_full];
                 }
         }
         if (K == 0) break;
     }
 }
 
-// Copies op(X) (rows×cols) into a contiguous row-major buffer.
-void pack(bool trans, std::size_t rows, std::size_t cols, const float* X, std::size_t ldx, std::vector<float>& out) {
-    out.resize(rows * cols);
+// Copies op(X) (rows×cols) into a row-major buffer of row stride ld >= cols, zero-padded.
+void pack(bool trans, std::size_t rows, std::size_t cols, const float* X, std::size_t ldx, std::size_t ld,
+          std::vector<float>& out) {
+    out.assign(rows * ld, 0.0f);
     if (!trans) {
-        for (std::size_t r = 0; r < rows; ++r) std::copy(X + r * ldx, X + r * ldx + cols, out.data() + r * cols);
+        for (std::size_t r = 0; r < rows; ++r) std::copy(X + r * ldx, X + r * ldx + cols, out.data() + r * ld);
         return;
     }
     constexpr std::size_t T = 32;  // transpose in tiles for locality
     for (std::size_t r0 = 0; r0 < rows; r0 += T)
         for (std::size_t c0 = 0; c0 < cols; c0 += T)
             for (std::size_t c = c0; c < std::min(cols, c0 + T); ++c)
-                for (std::size_t r = r0; r < std::min(rows, r0 + T); ++r) out[r * cols + c] = X[c * ldx + r];
+                for (std::size_t r = r0; r < std::min(rows, r0 + T); ++r) out[r * ld + c] = X[c * ldx + r];
 }
 
 }  // namespace
@@ -100,21 +104,19 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     if (M == 0 || N == 0) return;
     // Buffers live across calls: no fresh allocation (and page faults) on every training step.
     thread_local std::vector<float> bpack, apack;
-    const float* b = B;
-    if (trans_b || ldb != N) {
-        pack(trans_b, K, N, B, ldb, bpack);
-        b = bpack.data();
-    }
+    const std::size_t nb = (N + NR - 1) / NR * NR;
+    pack(trans_b, K, N, B, ldb, nb, bpack);
+    const float* b = bpack.data();
     const float* a = A;
     std::size_t a_ld = lda;
     if (trans_a) {
-        pack(true, M, K, A, lda, apack);
+        pack(true, M, K, A, lda, K, apack);
         a = apack.data();
         a_ld = K;
     }
     const double flops = 2.0 * double(M) * double(N) * double(K);
     parallel_for(M, MR, flops, 4e6, [&](std::size_t i0, std::size_t i1) {
-        gemm_rows(i0, i1, N, K, a, a_ld, b, C, ldc, accumulate);
+        gemm_rows(i0, i1, N, K, a, a_ld, b, nb, C, ldc, accumulate);
     });
 }
 

@@ -1,0 +1,180 @@
+// The bigram example's claims: the lecture's vocabulary and floor, PyTorch's loss trajectory from the
+// same weights, the count model on names, a trained model reaching it, and the program's command line.
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "corpus.hpp"
+#include "helpers.hpp"
+#include "session.hpp"
+
+namespace xgrad {
+namespace {
+
+using namespace bigram;
+const std::string kLecture = "the cat ate the dog! the dog ran the zoo.";
+
+std::string slurp(const std::string& path) { return nn::read_file(path); }
+
+TEST(Bigram, LectureVocabularyPairsAndFloor) {
+    const auto toks = tokenize(kLecture, Level::Word);
+    const Vocabulary v = Vocabulary::build(toks, 1);
+    EXPECT_EQ(v.tokens, (std::vector<std::string>{"!", ".", "ate", "cat", "dog", "ran", "the", "zoo"}));
+    const Pairs p = make_pairs(v.encode(toks));
+    EXPECT_EQ(p.size(), 11u);
+    EXPECT_NEAR(CountModel(v.size(), p).train_floor(), 8 * std::log(2.0) / 11, 1e-12);
+}
+
+TEST(Bigram, TokenizerRules) {
+    EXPECT_EQ(tokenize("Hello, World!\nit's 42\n", Level::Word),
+              (std::vector<std::string>{"<eos>", "hello", ",", "world", "!", "<eos>", "it's", "42", "<eos>"}));
+    EXPECT_EQ(tokenize("ab\nc\n", Level::Char), (std::vector<std::string>{"\n", "a", "b", "\n", "c", "\n"}));
+    const Vocabulary v = Vocabulary::build({"a", "b", "a", "c", "a", "b"}, 2);
+    EXPECT_EQ(v.tokens, (std::vector<std::string>{"<unk>", "a", "b"}));
+    EXPECT_EQ(v.encode({"c", "a"}), (std::vector<int64_t>{0, 1}));
+    const Pairs p = make_pairs(Vocabulary::build({"x", "y"}, 1).encode({"x", "z", "y", "x"}));
+    EXPECT_EQ(p.size(), 1u);  // (z is unknown and there is no <unk>)
+    EXPECT_EQ(p.skipped, 2u);
+}
+
+TEST(Bigram, FollowsPyTorchsLossTrajectoryFromTheSameWeights) {
+    std::map<std::string, double> want;
+    std::ifstream f(std::string(XGRAD_TEST_DATA) + "/bigram_trajectory.txt");
+    for (std::string k, v; f >> k >> v;)
+        if (k[0] != '#') want[k] = std::stod(v);
+        else std::getline(f, v);
+    ASSERT_EQ(want.size(), 13u);
+    const auto toks = tokenize(kLecture, Level::Word);
+    const Vocabulary vocab = Vocabulary::build(toks, 1);
+    const Pairs pairs = make_pairs(vocab.encode(toks));
+    Generator g(0);
+    BigramModel m(8, 2, false, g);
+    nn::load(m, std::string(XGRAD_TEST_DATA) + "/bigram_init.safetensors");
+    nn::SGD opt(m.parameters(), {.lr = 0.1});
+    IdArray prev = IdArray::from_shape({pairs.size()}), next = IdArray::from_shape({pairs.size()});
+    std::copy(pairs.prev.begin(), pairs.prev.end(), prev.begin());
+    std::copy(pairs.next.begin(), pairs.next.end(), next.begin());
+    for (int epoch = 0; epoch < 10000; ++epoch) {
+        Tensor loss = nn::cross_entropy(m.forward(prev), next);
+        if (auto it = want.find(std::to_string(epoch)); it != want.end())
+            EXPECT_NEAR(loss.item(), it->second, 1e-5) << "epoch " << epoch;
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+    }
+    EXPECT_NEAR(mean_loss(m, pairs), want["final"], 1e-5);
+}
+
+TEST(Bigram, NamesCountModelAndTrainedModelReachIt) {
+    const std::string dir = std::string(XGRAD_SOURCE_DIR) + "/data/names/";
+    Session s;
+    const auto toks = tokenize(slurp(dir + "train.txt"), Level::Char);
+    s.vocab = Vocabulary::build(toks, 1);
+    ASSERT_EQ(s.vocab.size(), 27u);
+    s.train_pairs = make_pairs(s.vocab.encode(toks));
+    EXPECT_EQ(s.train_pairs.size(), 205380u);  // L+1 bigrams a name, as makemore counts them
+    const Pairs valid = make_pairs(s.vocab.encode(tokenize(slurp(dir + "valid.txt"), Level::Char)));
+    EXPECT_EQ(valid.size(), 22766u);
+    const CountModel counts(27, s.train_pairs);
+    EXPECT_NEAR(counts.train_floor(), 2.4537, 1e-4);
+    const double count_valid = counts.loss(valid, counts.best_alpha(valid));
+    EXPECT_NEAR(count_valid, 2.4580, 2e-4);
+    EXPECT_NEAR(counts.loss(valid, 1.0), 2.4585, 1e-4);  // add-one smoothing
+
+    Generator g(3);
+    s.model = std::make_unique<BigramModel>(27, 27, false, g);
+    TrainOptions o{.optimizer = "adam", .lr = 0.1, .batch = 2048, .steps = 600, .schedule = "cosine", .quiet = true};
+    s.make_optimizer(o);
+    s.batch_gen.manual_seed(4);
+    s.train(o);
+    const double valid_loss = mean_loss(*s.model, valid);
+    EXPECT_LT(valid_loss, count_valid + 0.01) << "valid " << valid_loss << " vs count model " << count_valid;
+}
+
+// Runs the bigram program; returns (exit status, output).
+std::pair<int, std::string> run(const std::string& args) {
+    const std::string cmd = std::string(XGRAD_BIGRAM) + " " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf;
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    return {WEXITSTATUS(status), out};
+}
+
+nlohmann::json last_json(const std::string& out) {
+    const auto nl = out.find_last_of('\n', out.size() - 2);
+    return nlohmann::json::parse(out.substr(nl == std::string::npos ? 0 : nl + 1));
+}
+
+TEST(BigramProgram, TheLectureRunShowsWhatTheLectureShows) {
+    auto [status, out] = run("--json --quiet");
+    ASSERT_EQ(status, 0) << out;
+    for (const char* part : {"vocabulary (8): ! . ate cat dog ran the zoo", "best possible on this text, H(next|prev) from the bigram counts: 0.504107",
+                             "previous token \"the\"", "20 tokens sampled from the untrained model after \"the dog\"",
+                             "20 tokens sampled from the trained model"})
+        EXPECT_NE(out.find(part), std::string::npos) << part << "\n" << out;
+    const auto j = last_json(out);
+    EXPECT_EQ(j["vocab_size"], 8);
+    EXPECT_EQ(j["steps"], 10000);
+    EXPECT_NEAR(j["count_train_floor"].get<double>(), 8 * std::log(2.0) / 11, 1e-9);
+    EXPECT_LT(j["train_loss"].get<double>() - j["count_train_floor"].get<double>(), 1e-3);
+    EXPECT_TRUE(j["valid_loss"].is_null());
+    // trained: after "the" come cat (1/4), dog (1/2), zoo (1/4), as the counts say
+    for (auto [tok, p] : {std::pair{"cat", "0.250"}, std::pair{"dog", "0.500"}, std::pair{"zoo", "0.250"}}) {
+        const auto line = out.find(std::string("\n  ") + tok + " ");
+        ASSERT_NE(line, std::string::npos) << out;
+        EXPECT_NE(out.substr(line, out.find('\n', line + 1) - line).find(p), std::string::npos) << tok;
+    }
+}
+
+TEST(BigramProgram, SeedMakesRunsReproducibleAndInitMatchesTheTestAbove) {
+    auto a = run("--quiet --steps 50 --generate 30");
+    auto b = run("--quiet --steps 50 --generate 30");
+    EXPECT_EQ(a.second, b.second);
+    auto c = run("--quiet --steps 50 --generate 30 --seed 7");
+    EXPECT_NE(a.second, c.second);
+    auto d = run("--quiet --json --init " + std::string(XGRAD_TEST_DATA) + "/bigram_init.safetensors");
+    ASSERT_EQ(d.first, 0) << d.second;
+    EXPECT_NEAR(last_json(d.second)["initial_loss"].get<double>(), 2.204287052154541, 1e-6);
+    EXPECT_NEAR(last_json(d.second)["train_loss"].get<double>(), 0.504911482334137, 1e-5);
+}
+
+TEST(BigramProgram, ResumedRunEqualsAnUnbrokenOne) {
+    const std::string dir = std::string(XGRAD_SOURCE_DIR) + "/data/names/";
+    const std::string ck = ::testing::TempDir() + "/bigram_resume.safetensors";
+    const std::string common = "--corpus " + dir + "train.txt --level char --dim 8 --batch 64 --optimizer adam --quiet --json --generate 0";
+    auto full = run(common + " --steps 40");
+    auto first = run(common + " --steps 20 --save " + ck);
+    auto second = run("--resume " + ck + " --corpus " + dir + "train.txt --level char --batch 64 --quiet --json --generate 0 --steps 40");
+    ASSERT_EQ(second.first, 0) << second.second;
+    EXPECT_EQ(last_json(full.second)["train_loss"], last_json(second.second)["train_loss"]);
+    std::remove(ck.c_str());
+}
+
+TEST(BigramProgram, BadInputGivesAClearErrorAndNonZeroStatus) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--no-such-flag", "no-such-flag"},
+        {"--corpus /no/such/file", "/no/such/file"},
+        {"--prompt \"the elephant\"", "--prompt: token \"elephant\" is not in the vocabulary"},
+        {"--dim 0", "--dim"},
+        {"--level bytes", "--level"},
+        {"--neighbors elephant --steps 1", "\"elephant\" is not in the vocabulary"},
+        {"--init " + std::string(XGRAD_TEST_DATA) + "/ops.txt", "safetensors"},
+    };
+    for (const auto& [args, msg] : cases) {
+        auto [status, out] = run(args);
+        EXPECT_NE(status, 0) << args;
+        EXPECT_NE(out.find(msg), std::string::npos) << args << " gave:\n" << out;
+    }
+    const std::string empty = ::testing::TempDir() + "/empty_corpus.txt";
+    std::ofstream(empty).close();
+    auto [status, out] = run("--corpus " + empty);
+    EXPECT_NE(status, 0);
+    EXPECT_NE(out.find("needs at least 2"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace xgrad
