@@ -36,8 +36,8 @@ echo "run.sh: building with $jobs jobs"
 cmake --build build -j "$jobs"
 
 if [ "$what" = demo ]; then
-  echo "run.sh: ./build/examples/autograd_demo"
-  ./build/examples/autograd_demo
+  echo "run.sh: ./build/examples/bigram --plot out/plots   (the lecture's bigram model; --help for more)"
+  ./build/examples/bigram --plot out/plots
 else
   echo "run.sh: ctest"
   cd build && ctest --output-on-failure -j "$jobs"

@@ -31,6 +31,7 @@ double Session::train(const TrainOptions& o) {
         std::copy(train_pairs.prev.begin(), train_pairs.prev.end(), prev.begin());
         std::copy(train_pairs.next.begin(), train_pairs.next.end(), next.begin());
     }
+    std::fflush(stdout);  // keep the log in order: progress goes to stderr
     const bool tty = ::isatty(2) != 0;
     const long first = step;
     std::unique_ptr<nn::CosineAnnealingLR> cosine;
