@@ -162,6 +162,7 @@ void Tensor::accumulate_grad(Array&& g) const {
 void Tensor::retain_grad() const { impl().retains_grad = true; }
 
 Tensor Tensor::detach() const { return Tensor(impl().data, false); }
+Tensor Tensor::clone() const { return xgrad::clone(*this); }
 Tensor Tensor::t() const { return xgrad::t(*this); }
 Tensor Tensor::reshape(const std::vector<long>& s) const { return xgrad::reshape(*this, s); }
 Tensor Tensor::sum() const { return xgrad::sum(*this); }

@@ -138,6 +138,8 @@ public:
     Tensor detach() const;
 
     // Method forms of common ops (see autograd/ops.hpp).
+    /// A copy that stays in the graph (gradients flow back to this tensor), as torch's clone().
+    Tensor clone() const;
     Tensor t() const;
     Tensor reshape(const std::vector<long>& shape) const;
     Tensor sum() const;

@@ -47,6 +47,11 @@ TEST(Tensor, DetachAndCloneCopy) {
     Tensor c = clone(x);
     EXPECT_TRUE(c.requires_grad());
     EXPECT_STREQ(c.grad_fn_name(), "clone");
+    Tensor m = x.clone();
+    m.mutable_data()(0) = 5;  // its own data
+    EXPECT_EQ(x(0), 1.0f);
+    sum(m * 3.0f).backward();  // and the gradient reaches x
+    EXPECT_EQ(x.grad()(0), 3.0f);
 }
 
 // Reads tests/reference/print.txt: "values <shape> | <flat values>", PyTorch's repr lines, "----".
