@@ -196,7 +196,7 @@ Node::~Node() {
 
 // --- record and backward --------------------------------------------------------------------------
 
-Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward) {
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward, bool uses_output) {
     Tensor out(std::move(result));
     if (!g_grad_enabled) return out;
     bool any = false;
@@ -208,13 +208,15 @@ Tensor record(const char* name, Array result, std::vector<Tensor> inputs, Backwa
     for (const auto& in : inputs) node->input_versions.push_back(in.version());
     node->inputs = std::move(inputs);
     node->backward = std::move(backward);
+    node->uses_output = uses_output;
     out.impl().requires_grad = true;
     out.impl().grad_fn = std::move(node);
     return out;
 }
 
-Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward) {
-    return record(name, std::move(result), std::vector<Tensor>(inputs), std::move(backward));
+Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward,
+              bool uses_output) {
+    return record(name, std::move(result), std::vector<Tensor>(inputs), std::move(backward), uses_output);
 }
 
 void Tensor::backward(const BackwardOptions& options) const {
@@ -272,7 +274,7 @@ void Tensor::backward(const BackwardOptions& options) const {
             if (node->inputs[i].version() != node->input_versions[i])
                 throw ValueError(fmt::format("backward: input {} of '{}' was modified in place after '{}' used it; its "
                                              "gradient would be wrong", i, node->name, node->name));
-        if (t->version != node->output_version)
+        if (node->uses_output && t->version != node->output_version)
             throw ValueError(fmt::format("backward: the output of '{}' was modified in place after it was computed",
                                          node->name));
         node->backward(t->grad, t->data, Inputs(node->inputs));

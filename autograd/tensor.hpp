@@ -33,6 +33,7 @@ struct Node {
     std::vector<Tensor> inputs;
     std::vector<uint64_t> input_versions;
     uint64_t output_version = 0;
+    bool uses_output = false;  // the backward reads y: an in-place change of y must be caught
     BackwardFn backward;
     bool released = false;
     /// Frees the graph above this node iteratively, so dropping a very deep graph cannot overflow the stack.
@@ -173,8 +174,11 @@ private:
 
 /// Makes an op's result. When grad mode is on and an input requires grad, the result is a non-leaf
 /// that remembers `backward` and the inputs; otherwise it is a plain leaf and nothing is kept.
-Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward);
-Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward);
+/// `uses_output`: the backward reads y (exp, tanh, softmax...), so editing y in place is an error.
+Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward,
+              bool uses_output = false);
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward,
+              bool uses_output = false);
 
 // --- factories ----------------------------------------------------------------------------------
 

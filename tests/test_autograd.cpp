@@ -179,3 +179,20 @@ TEST(Autograd, DroppingADeepGraphWithoutBackwardIsSafe) {
 }
 }  // namespace
 }  // namespace xgrad
+
+namespace xgrad {
+namespace {
+TEST(Autograd, InPlaceChangeOfASavedOutputIsCaught) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    Tensor y = exp(x);  // exp's backward reads y
+    y.mutable_data() += 1.0f;
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { y.backward({.grad = Array{1, 1}}); }, {"output of 'exp'"}));
+    // clone's backward does not read its output: editing it is fine
+    Tensor c = clone(x);
+    c.mutable_data() += 1.0f;
+    c.backward({.grad = Array{1, 1}});
+    // NOTE: a change of a tensor some op took as *input* is refused conservatively, even when that
+    // op's backward would not read it (see the README).
+}
+}  // namespace
+}  // namespace xgrad

@@ -106,7 +106,7 @@ Tensor exp(const Tensor& x) {
     Array y = xt::exp(x.data());
     return record("exp", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * y));
-    });
+    }, true);
 }
 
 // log: y = ln x               dx = dy / x
@@ -122,7 +122,7 @@ Tensor tanh(const Tensor& x) {
     Array y = xt::tanh(x.data());
     return record("tanh", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * (1.0f - y * y)));
-    });
+    }, true);
 }
 
 // sigmoid: y = 1 / (1 + e^-x) dx = dy * y * (1 - y)
@@ -130,7 +130,7 @@ Tensor sigmoid(const Tensor& x) {
     Array y = 1.0f / (1.0f + xt::exp(-x.data()));
     return record("sigmoid", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * y * (1.0f - y)));
-    });
+    }, true);
 }
 
 // relu: y = max(x, 0)         dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)
