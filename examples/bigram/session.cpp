@@ -63,13 +63,13 @@ double Session::train(const TrainOptions& o) {
         const double secs = std::chrono::duration<double>(now - t0).count();
         const long done = step + 1 - first, total = o.steps - first;
         const bool last = step + 1 == o.steps;
-        const bool due = tty ? std::chrono::duration<double>(now - last_print).count() > 0.2
-                             : (done % std::max<long>(1, total / 10) == 0);
-        if (due || last) {
+        // On a terminal the line updates in place; in a log there is none (the summary follows anyway).
+        const bool due = std::chrono::duration<double>(now - last_print).count() > 0.2;
+        if (tty && (due || last)) {
             const double tps = done * double(B) / std::max(secs, 1e-9);
             const double eta = secs / done * (total - done);
-            fmt::print(stderr, "{}step {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", tty ? "\r" : "", step + 1,
-                       std::to_string(o.steps).size(), o.steps, l, tps, eta, tty && !last ? "   " : "\n");
+            fmt::print(stderr, "\rstep {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", step + 1,
+                       std::to_string(o.steps).size(), o.steps, l, tps, eta, last ? "\n" : "   ");
             last_print = now;
         }
     }
