@@ -1,9 +1,11 @@
-// GEMM: op(B) is packed into a contiguous K×N panel (and op(A) into M×K when transposed), then a
-// micro-kernel keeps an MR×(2·W) block of C in registers while it walks k (W = SIMD width).
-// K is blocked by KC so a B panel stays in cache; each C element is summed in one fixed order,
-// whatever the thread split, so results are bit-identical at any thread count.
+// GEMM in the BLIS/OpenBLAS way: op(B) is packed into NR-column panels (KC×NC blocks that stay in L2),
+// op(A) into MR-row panels (MC×KC blocks), both zero-padded, so one register-blocked FMA micro-kernel
+// (an MR×NR block of C in registers, NR = 2 SIMD vectors) serves all three orientations and every edge.
+// Each C element is summed in one fixed order (k blocks in order, k in order inside), whatever the
+// thread split over rows: results are bit-identical at any thread count.
 #include "tensor/kernels/gemm.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "tensor/kernels/simd.hpp"
@@ -15,86 +17,110 @@ namespace {
 
 using simd::Vec;
 constexpr std::size_t W = simd::kWidth;
-constexpr std::size_t NR = 2 * W;  // columns of C per micro-tile
-constexpr std::size_t MR = 6;      // rows of C per micro-tile
-constexpr std::size_t KC = 256;    // k-block
+constexpr std::size_t NR = 2 * W;            // columns of C per micro-tile
+constexpr std::size_t MR = W >= 16 ? 12 : 6; // rows of C per micro-tile (fills 24 of 32 zmm / 12 of 16 ymm)
+constexpr std::size_t KC = 256;              // k block: an A panel (MR×KC) stays in L1
+constexpr std::size_t MC = MR * 10;          // rows of A per packed block (L2)
+constexpr std::size_t NC = NR * 32;          // columns of B per packed block (KC×NC floats in L2)
 
-// C[0:R, 0:NR] (+)= a[0:R, 0:kc] · b[0:kc, 0:NR]; a has row stride lda, b row stride ldb.
-template <std::size_t R>
-void micro_tile(std::size_t kc, const float* a, std::size_t lda, const float* b, std::size_t ldb, float* c,
-                std::size_t ldc, bool add) {
-    Vec acc0[R], acc1[R];
-    for (std::size_t r = 0; r < R; ++r) acc0[r] = acc1[r] = Vec(0.0f);
+// C[0:MR, 0:NR] = (C +) Ap · Bp over kc; Ap: kc×MR (k-major), Bp: kc×NR (k-major).
+// Writes the rows < rows and columns < cols only (edges go through a scratch tile).
+void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                         std::size_t rows, std::size_t cols);
+
+void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                  std::size_t rows, std::size_t cols) {
+    if (cols <= W) return micro_kernel_narrow(kc, Ap, Bp, C, ldc, add, rows, cols);
+    Vec acc0[MR], acc1[MR];
+    for (std::size_t r = 0; r < MR; ++r) acc0[r] = acc1[r] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
-        const Vec b0 = simd::load(b + k * ldb), b1 = simd::load(b + k * ldb + W);
-        for (std::size_t r = 0; r < R; ++r) {
-            const Vec av(a[r * lda + k]);
+        const Vec b0 = simd::load(Bp + k * NR), b1 = simd::load(Bp + k * NR + W);
+        const float* a = Ap + k * MR;
+        for (std::size_t r = 0; r < MR; ++r) {
+            const Vec av(a[r]);
             acc0[r] = xsimd::fma(av, b0, acc0[r]);
             acc1[r] = xsimd::fma(av, b1, acc1[r]);
         }
     }
-    for (std::size_t r = 0; r < R; ++r) {
-        float* cr = c + r * ldc;
-        if (add) {
-            acc0[r] += simd::load(cr);
-            acc1[r] += simd::load(cr + W);
+    if (rows == MR && cols == NR) {
+        for (std::size_t r = 0; r < MR; ++r) {
+            float* c = C + r * ldc;
+            if (add) {
+                acc0[r] += simd::load(c);
+                acc1[r] += simd::load(c + W);
+            }
+            simd::store(c, acc0[r]);
+            simd::store(c + W, acc1[r]);
         }
-        simd::store(cr, acc0[r]);
-        simd::store(cr + W, acc1[r]);
-    }
-}
-
-void tile_rows(std::size_t rows, std::size_t kc, const float* a, std::size_t lda, const float* b, std::size_t ldb,
-               float* c, std::size_t ldc, bool add) {
-    switch (rows) {
-        case 6: return micro_tile<6>(kc, a, lda, b, ldb, c, ldc, add);
-        case 5: return micro_tile<5>(kc, a, lda, b, ldb, c, ldc, add);
-        case 4: return micro_tile<4>(kc, a, lda, b, ldb, c, ldc, add);
-        case 3: return micro_tile<3>(kc, a, lda, b, ldb, c, ldc, add);
-        case 2: return micro_tile<2>(kc, a, lda, b, ldb, c, ldc, add);
-        default: return micro_tile<1>(kc, a, lda, b, ldb, c, ldc, add);
-    }
-}
-
-// Rows [i0, i1) of C = a·b with a M×K (stride lda), b K×N packed with row stride nb (a multiple of NR,
-// zero-padded past N). The last N % NR columns go through the same micro-kernel into a scratch tile.
-void gemm_rows(std::size_t i0, std::size_t i1, std::size_t N, std::size_t K, const float* a, std::size_t lda,
-               const float* b, std::size_t nb, float* C, std::size_t ldc, bool accumulate) {
-    const std::size_t n_full = N / NR * NR;
-    alignas(64) float tmp[MR * NR];
-    for (std::size_t k0 = 0; k0 < K || k0 == 0; k0 += KC) {
-        const std::size_t kc = std::min(KC, K - k0);
-        const bool add = accumulate || k0 > 0;
-        for (std::size_t i = i0; i < i1; i += MR) {
-            const std::size_t rows = std::min(MR, i1 - i);
-            const float* ai = a + i * lda + k0;
-            for (std::size_t j = 0; j < n_full; j += NR)
-                tile_rows(rows, kc, ai, lda, b + k0 * nb + j, nb, C + i * ldc + j, ldc, add);
-            if (n_full == N) continue;
-            tile_rows(rows, kc, ai, lda, b + k0 * nb + n_full, nb, tmp, NR, false);
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t j = n_full; j < N; ++j) {
-                    float& c = C[(i + r) * ldc + j];
-                    c = add ? tmp[r * NR + j - n_full] + c : tmp[r * NR + j - n_full];
-                }
-        }
-        if (K == 0) break;
-    }
-}
-
-// Copies op(X) (rows×cols) into a row-major buffer of row stride ld >= cols, zero-padded.
-void pack(bool trans, std::size_t rows, std::size_t cols, const float* X, std::size_t ldx, std::size_t ld,
-          std::vector<float>& out) {
-    out.assign(rows * ld, 0.0f);
-    if (!trans) {
-        for (std::size_t r = 0; r < rows; ++r) std::copy(X + r * ldx, X + r * ldx + cols, out.data() + r * ld);
         return;
     }
-    constexpr std::size_t T = 32;  // transpose in tiles for locality
-    for (std::size_t r0 = 0; r0 < rows; r0 += T)
-        for (std::size_t c0 = 0; c0 < cols; c0 += T)
-            for (std::size_t c = c0; c < std::min(cols, c0 + T); ++c)
-                for (std::size_t r = r0; r < std::min(rows, r0 + T); ++r) out[r * ld + c] = X[c * ldx + r];
+    alignas(64) float tile[MR * NR];
+    for (std::size_t r = 0; r < MR; ++r) {
+        simd::store(tile + r * NR, acc0[r]);
+        simd::store(tile + r * NR + W, acc1[r]);
+    }
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < cols; ++j) {
+            float& c = C[r * ldc + j];
+            c = add ? tile[r * NR + j] + c : tile[r * NR + j];
+        }
+}
+
+// The same for a last panel of at most W columns: one vector per row, half the work.
+void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                         std::size_t rows, std::size_t cols) {
+    Vec acc[MR];
+    for (std::size_t r = 0; r < MR; ++r) acc[r] = Vec(0.0f);
+    for (std::size_t k = 0; k < kc; ++k) {
+        const Vec b0 = simd::load(Bp + k * NR);
+        const float* a = Ap + k * MR;
+        for (std::size_t r = 0; r < MR; ++r) acc[r] = xsimd::fma(Vec(a[r]), b0, acc[r]);
+    }
+    alignas(64) float tile[MR * W];
+    for (std::size_t r = 0; r < MR; ++r) simd::store(tile + r * W, acc[r]);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < cols; ++j) {
+            float& c = C[r * ldc + j];
+            c = add ? tile[r * W + j] + c : tile[r * W + j];
+        }
+}
+
+// op(X)[r, c] for X stored row-major with stride ld (trans: X is the transpose).
+inline float at(const float* X, std::size_t ld, bool trans, std::size_t r, std::size_t c) {
+    return trans ? X[c * ld + r] : X[r * ld + c];
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels: panel q holds columns j0+q·NR.., k-major.
+void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
+            std::size_t nc, float* out) {
+    for (std::size_t q = 0; q < nc; q += NR) {
+        const std::size_t w = std::min(NR, nc - q);
+        float* panel = out + q * kc;
+        for (std::size_t k = 0; k < kc; ++k) {
+            float* dst = panel + k * NR;
+            if (!tb) {
+                const float* src = B + (p0 + k) * ldb + j0 + q;
+                std::copy(src, src + w, dst);
+            } else {
+                for (std::size_t j = 0; j < w; ++j) dst[j] = B[(j0 + q + j) * ldb + p0 + k];
+            }
+            std::fill(dst + w, dst + NR, 0.0f);
+        }
+    }
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel q holds rows i0+q·MR.., k-major.
+void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
+            std::size_t kc, float* out) {
+    for (std::size_t q = 0; q < mc; q += MR) {
+        const std::size_t h = std::min(MR, mc - q);
+        float* panel = out + q * kc;
+        for (std::size_t k = 0; k < kc; ++k) {
+            float* dst = panel + k * MR;
+            for (std::size_t r = 0; r < h; ++r) dst[r] = at(A, lda, ta, i0 + q + r, p0 + k);
+            std::fill(dst + h, dst + MR, 0.0f);
+        }
+    }
 }
 
 }  // namespace
@@ -102,21 +128,37 @@ void pack(bool trans, std::size_t rows, std::size_t cols, const float* X, std::s
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
           std::size_t lda, const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
     if (M == 0 || N == 0) return;
-    // Buffers live across calls: no fresh allocation (and page faults) on every training step.
-    thread_local std::vector<float> bpack, apack;
-    const std::size_t nb = (N + NR - 1) / NR * NR;
-    pack(trans_b, K, N, B, ldb, nb, bpack);
-    const float* b = bpack.data();
-    const float* a = A;
-    std::size_t a_ld = lda;
-    if (trans_a) {
-        pack(true, M, K, A, lda, K, apack);
-        a = apack.data();
-        a_ld = K;
+    if (K == 0) {
+        if (!accumulate)
+            for (std::size_t i = 0; i < M; ++i) std::fill_n(C + i * ldc, N, 0.0f);
+        return;
     }
+    // Rows are split over threads once; each thread packs the B blocks it needs (a copy that is small
+    // next to its share of the flops) and its own A blocks. Buffers live across calls: no fresh
+    // allocation (and page faults) on every training step. Few rows: one thread (the split would cost more).
     const double flops = 2.0 * double(M) * double(N) * double(K);
-    parallel_for(M, MR, flops, 4e6, [&](std::size_t i0, std::size_t i1) {
-        gemm_rows(i0, i1, N, K, a, a_ld, b, nb, C, ldc, accumulate);
+    const double min_work = M < 8 * MR ? 1e300 : 4e6;
+    parallel_for(M, MR, flops, min_work, [&](std::size_t r0, std::size_t r1) {
+        thread_local std::vector<float> apack, bpack;
+        apack.resize(MC * KC);
+        bpack.resize(KC * std::min(NC, (N + NR - 1) / NR * NR));
+        for (std::size_t j0 = 0; j0 < N; j0 += NC) {
+            const std::size_t nc = std::min(NC, N - j0);
+            for (std::size_t p0 = 0; p0 < K; p0 += KC) {
+                const std::size_t kc = std::min(KC, K - p0);
+                const bool add = accumulate || p0 > 0;
+                pack_b(trans_b, B, ldb, p0, kc, j0, nc, bpack.data());
+                for (std::size_t i0 = r0; i0 < r1; i0 += MC) {
+                    const std::size_t mc = std::min(MC, r1 - i0);
+                    pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data());
+                    for (std::size_t jq = 0; jq < nc; jq += NR)
+                        for (std::size_t iq = 0; iq < mc; iq += MR)
+                            micro_kernel(kc, apack.data() + iq * kc, bpack.data() + jq * kc,
+                                         C + (i0 + iq) * ldc + j0 + jq, ldc, add, std::min(MR, mc - iq),
+                                         std::min(NR, nc - jq));
+                }
+            }
+        }
     });
 }
 
@@ -125,11 +167,7 @@ void gemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::siz
     for (std::size_t i = 0; i < M; ++i)
         for (std::size_t j = 0; j < N; ++j) {
             float s = 0.0f;
-            for (std::size_t k = 0; k < K; ++k) {
-                const float a = trans_a ? A[k * lda + i] : A[i * lda + k];
-                const float b = trans_b ? B[j * ldb + k] : B[k * ldb + j];
-                s += a * b;
-            }
+            for (std::size_t k = 0; k < K; ++k) s += at(A, lda, trans_a, i, k) * at(B, ldb, trans_b, k, j);
             C[i * ldc + j] = accumulate ? C[i * ldc + j] + s : s;
         }
 }

@@ -1,0 +1,101 @@
+// Kernels against their scalar references on the shapes of the bigram workloads (BENCHMARKS.md):
+//   W-char: B = 4096 rows, N = 65 classes, K = 64;   W-word: B = 1024, N = 10,000, K = 128.
+// GEMM orientations: x·Wᵀ (logits = v·Uᵀ), dy·W (dv = dlogits·U), dyᵀ·x (dU = dlogitsᵀ·v).
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "tensor/kernels/gather.hpp"
+#include "tensor/kernels/gemm.hpp"
+#include "tensor/kernels/softmax.hpp"
+#include "tensor/kernels/threads.hpp"
+#include "tensor/random.hpp"
+
+namespace {
+
+std::vector<float> random_vec(std::size_t n, uint64_t seed) {
+    xgrad::Generator g(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = g.normal();
+    return v;
+}
+
+// args: M, N, K, orientation (0: A·Bᵀ, 1: A·B, 2: Aᵀ·B), threads, reference?
+void BM_gemm(benchmark::State& st) {
+    const std::size_t M = st.range(0), N = st.range(1), K = st.range(2);
+    const int orient = static_cast<int>(st.range(3));
+    xgrad::set_num_threads(static_cast<int>(st.range(4)));
+    const bool ref = st.range(5) != 0;
+    const bool ta = orient == 2, tb = orient == 0;
+    const auto A = random_vec(M * K, 1), B = random_vec(K * N, 2);
+    std::vector<float> C(M * N);
+    const std::size_t lda = ta ? M : K, ldb = tb ? K : N;
+    for (auto _ : st) {
+        if (ref) xgrad::kernels::gemm_ref(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, false);
+        else xgrad::kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, false);
+        benchmark::DoNotOptimize(C.data());
+    }
+    st.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * K * st.iterations(), benchmark::Counter::kIsRate,
+                                                benchmark::Counter::kIs1000);
+    xgrad::set_num_threads(1);
+}
+
+void gemm_args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"M", "N", "K", "orient", "threads", "ref"});
+    for (int ref : {0, 1})
+        for (int orient : {0, 1, 2}) {
+            // W-char: logits (4096×65) = v (4096×64)·Uᵀ; dv (4096×64) = dlogits·U; dU (65×64) = dlogitsᵀ·v
+            const long char_shape[3][3] = {{4096, 65, 64}, {4096, 64, 65}, {65, 64, 4096}};
+            const long word_shape[3][3] = {{1024, 10000, 128}, {1024, 128, 10000}, {10000, 128, 1024}};
+            for (int threads : {1, 2}) {
+                if (ref && threads == 2) continue;
+                b->Args({char_shape[orient][0], char_shape[orient][1], char_shape[orient][2], orient, threads, ref});
+                if (!ref) b->Args({word_shape[orient][0], word_shape[orient][1], word_shape[orient][2], orient, threads, ref});
+            }
+        }
+}
+BENCHMARK(BM_gemm)->Apply(gemm_args)->Unit(benchmark::kMillisecond);
+
+// rows × n: log-sum-exp + softmax per row (the fused cross-entropy pass)
+void BM_logsumexp_softmax(benchmark::State& st) {
+    const std::size_t rows = st.range(0), n = st.range(1);
+    const bool ref = st.range(2) != 0;
+    const auto x = random_vec(rows * n, 3);
+    std::vector<float> p(rows * n);
+    for (auto _ : st) {
+        float s = 0;
+        for (std::size_t r = 0; r < rows; ++r)
+            s += ref ? xgrad::kernels::logsumexp_softmax_row_ref(x.data() + r * n, p.data() + r * n, n)
+                     : xgrad::kernels::logsumexp_softmax_row(x.data() + r * n, p.data() + r * n, n);
+        benchmark::DoNotOptimize(s);
+    }
+    st.counters["Gexp/s"] = benchmark::Counter(double(rows * n) * st.iterations(), benchmark::Counter::kIsRate,
+                                               benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_logsumexp_softmax)->ArgNames({"rows", "n", "ref"})->Args({4096, 65, 0})->Args({4096, 65, 1})
+    ->Args({1024, 10000, 0})->Args({1024, 10000, 1})->Unit(benchmark::kMicrosecond);
+
+// B ids into a V×D table: gather and duplicate-safe scatter-add
+void BM_gather_scatter(benchmark::State& st) {
+    const std::size_t V = st.range(0), D = 128, B = 1024;
+    const bool ref = st.range(1) != 0;
+    const auto table = random_vec(V * D, 4), dout = random_vec(B * D, 5);
+    std::vector<int64_t> ids(B);
+    xgrad::Generator g(6);
+    for (auto& i : ids) i = static_cast<int64_t>(g.randint(V));
+    std::vector<float> out(B * D), dtable(V * D, 0.0f);
+    for (auto _ : st) {
+        if (ref) {
+            xgrad::kernels::gather_rows_ref(table.data(), D, ids.data(), B, out.data());
+            xgrad::kernels::scatter_add_rows_ref(dtable.data(), V, D, ids.data(), B, dout.data());
+        } else {
+            xgrad::kernels::gather_rows(table.data(), D, ids.data(), B, out.data());
+            xgrad::kernels::scatter_add_rows(dtable.data(), V, D, ids.data(), B, dout.data());
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+}
+BENCHMARK(BM_gather_scatter)->ArgNames({"V", "ref"})->Args({1000, 0})->Args({1000, 1})->Args({50257, 0})->Args({50257, 1})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
