@@ -306,6 +306,7 @@ Tensor arange(float start, float end, float step) {
     for (std::size_t i = 0; i < a.size(); ++i) a(i) = static_cast<float>(start + double(step) * i);
     return Tensor(std::move(a));
 }
+Tensor tensor(float value) { return Tensor(Array(value)); }
 Tensor tensor(xt::nested_initializer_list_t<float, 1> v) { return Tensor(Array(v)); }
 Tensor tensor(xt::nested_initializer_list_t<float, 2> v) { return Tensor(Array(v)); }
 Tensor tensor(xt::nested_initializer_list_t<float, 3> v) { return Tensor(Array(v)); }

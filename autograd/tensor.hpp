@@ -190,6 +190,8 @@ Tensor arange(float end);
 Tensor arange(float start, float end, float step = 1.0f);
 /// From nested braces: tensor({{1, 2}, {3, 4}}). NOTE: a column of single elements, {{1}, {2}}, is
 /// ambiguous in C++ (it also reads as the 1-D list {1, 2}); write from_vector({1, 2}, {2, 1}).
+/// A rank-0 tensor (shape ()), as torch.tensor(3.0).
+Tensor tensor(float value);
 Tensor tensor(xt::nested_initializer_list_t<float, 1> values);
 Tensor tensor(xt::nested_initializer_list_t<float, 2> values);
 Tensor tensor(xt::nested_initializer_list_t<float, 3> values);

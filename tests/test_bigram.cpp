@@ -8,6 +8,7 @@
 
 #include "corpus.hpp"
 #include "helpers.hpp"
+#include "program.hpp"
 #include "session.hpp"
 
 namespace xgrad {
@@ -93,21 +94,8 @@ TEST(Bigram, NamesCountModelAndTrainedModelReachIt) {
     EXPECT_LT(valid_loss, count_valid + 0.01) << "valid " << valid_loss << " vs count model " << count_valid;
 }
 
-// Runs the bigram program; returns (exit status, output).
-std::pair<int, std::string> run(const std::string& args) {
-    const std::string cmd = std::string(XGRAD_BIGRAM) + " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    return {WEXITSTATUS(status), out};
-}
-
-nlohmann::json last_json(const std::string& out) {
-    const auto nl = out.find_last_of('\n', out.size() - 2);
-    return nlohmann::json::parse(out.substr(nl == std::string::npos ? 0 : nl + 1));
-}
+std::pair<int, std::string> run(const std::string& args) { return testing::run_program(XGRAD_BIGRAM, args); }
+using testing::last_json;
 
 TEST(BigramProgram, TheLectureRunShowsWhatTheLectureShows) {
     auto [status, out] = run("--json --quiet");
@@ -140,40 +128,6 @@ TEST(BigramProgram, SeedMakesRunsReproducibleAndInitMatchesTheTestAbove) {
     ASSERT_EQ(d.first, 0) << d.second;
     EXPECT_NEAR(last_json(d.second)["initial_loss"].get<double>(), 2.204287052154541, 1e-6);
     EXPECT_NEAR(last_json(d.second)["train_loss"].get<double>(), 0.504911482334137, 1e-5);
-}
-
-TEST(BigramProgram, ResumedRunEqualsAnUnbrokenOne) {
-    const std::string dir = std::string(XGRAD_SOURCE_DIR) + "/data/names/";
-    const std::string ck = ::testing::TempDir() + "/bigram_resume.safetensors";
-    const std::string common = "--corpus " + dir + "train.txt --level char --dim 8 --batch 64 --optimizer adam --quiet --json --generate 0";
-    auto full = run(common + " --steps 40");
-    auto first = run(common + " --steps 20 --save " + ck);
-    auto second = run("--resume " + ck + " --corpus " + dir + "train.txt --level char --batch 64 --quiet --json --generate 0 --steps 40");
-    ASSERT_EQ(second.first, 0) << second.second;
-    EXPECT_EQ(last_json(full.second)["train_loss"], last_json(second.second)["train_loss"]);
-    std::remove(ck.c_str());
-}
-
-TEST(BigramProgram, BadInputGivesAClearErrorAndNonZeroStatus) {
-    const std::vector<std::pair<std::string, std::string>> cases = {
-        {"--no-such-flag", "no-such-flag"},
-        {"--corpus /no/such/file", "/no/such/file"},
-        {"--prompt \"the elephant\"", "--prompt: token \"elephant\" is not in the vocabulary"},
-        {"--dim 0", "--dim"},
-        {"--level bytes", "--level"},
-        {"--neighbors elephant --steps 1", "\"elephant\" is not in the vocabulary"},
-        {"--init " + std::string(XGRAD_TEST_DATA) + "/ops.txt", "safetensors"},
-    };
-    for (const auto& [args, msg] : cases) {
-        auto [status, out] = run(args);
-        EXPECT_NE(status, 0) << args;
-        EXPECT_NE(out.find(msg), std::string::npos) << args << " gave:\n" << out;
-    }
-    const std::string empty = ::testing::TempDir() + "/empty_corpus.txt";
-    std::ofstream(empty).close();
-    auto [status, out] = run("--corpus " + empty);
-    EXPECT_NE(status, 0);
-    EXPECT_NE(out.find("needs at least 2"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ std::size_t cols_of(const Array& a) { return a.dimension() == 0 ? 1 : a.shape().
 //   dx_j = y_j · (dy_j - Σ_k dy_k y_k)
 Tensor softmax(const Tensor& x, int dim) {
     const std::size_t last = x.dim() == 0 ? 0 : x.dim() - 1;
-    const std::size_t d = x.dim() == 0 ? 0 : normalize_dim(dim, x.dim(), "softmax");
+    const std::size_t d = normalize_dim(dim, std::max<std::size_t>(x.dim(), 1), "softmax");  // rank 0: dims 0 and -1, as PyTorch
     if (d != last) return transpose(softmax(transpose(x, static_cast<int>(d), -1), -1), static_cast<int>(d), -1);
     Array y = Array::from_shape(x.shape());
     const std::size_t rows = rows_of(y), n = cols_of(y);
@@ -39,7 +39,7 @@ Tensor softmax(const Tensor& x, int dim) {
 //   dx_j = dy_j - exp(y_j) · Σ_k dy_k
 Tensor log_softmax(const Tensor& x, int dim) {
     const std::size_t last = x.dim() == 0 ? 0 : x.dim() - 1;
-    const std::size_t d = x.dim() == 0 ? 0 : normalize_dim(dim, x.dim(), "log_softmax");
+    const std::size_t d = normalize_dim(dim, std::max<std::size_t>(x.dim(), 1), "log_softmax");
     if (d != last)
         return transpose(log_softmax(transpose(x, static_cast<int>(d), -1), -1), static_cast<int>(d), -1);
     Array y = Array::from_shape(x.shape());

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "tensor/error.hpp"
+
 namespace bigram {
 
 namespace {
@@ -58,7 +60,7 @@ Vocabulary Vocabulary::from_tokens(std::vector<std::string> tokens) {
     v.tokens = std::move(tokens);
     for (std::size_t i = 0; i < v.tokens.size(); ++i) {
         if (!v.ids.emplace(v.tokens[i], static_cast<int64_t>(i)).second)
-            throw std::runtime_error("vocabulary: token \"" + v.tokens[i] + "\" appears twice");
+            throw xgrad::ValueError("vocabulary: token \"" + v.tokens[i] + "\" appears twice");
         if (v.tokens[i] == "<unk>") v.unk = static_cast<int64_t>(i);
     }
     return v;

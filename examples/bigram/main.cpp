@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <set>
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -27,15 +30,26 @@ struct Args {
     std::string corpus, valid, init, save, resume, plot, neighbors, level = "word";
     std::optional<std::string> prompt;
     std::size_t dim = 2, batch = 0, generate = 20, top_k = 0;
-    std::optional<long> epochs, steps;
+    std::optional<long> epochs, steps, t_max;
     std::optional<int> min_count;
     std::optional<double> lr;
-    std::string optimizer = "sgd", schedule = "constant";
+    std::string optimizer = "sgd", schedule = "constant", on_nonfinite = "stop";
     uint64_t seed = 3;
     int threads = 1;
     double temperature = 1.0;
-    bool tie = false, quiet = false, json = false;
+    bool tie = false, quiet = false, json = false, no_eval = false;
+    std::set<std::string> given;  ///< the options named on the command line (a resumed run keeps the rest)
 };
+
+// Resident set size of this process in MB (Linux /proc/self/statm; 0 where it is missing).
+double rss_mb() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    long pages = 0, resident = 0;
+    const int n = std::fscanf(f, "%ld %ld", &pages, &resident);
+    std::fclose(f);
+    return n == 2 ? double(resident) * double(::sysconf(_SC_PAGESIZE)) / 1048576.0 : 0;
+}
 
 std::string join_tokens(const Vocabulary& v, const std::vector<int64_t>& ids, Level level) {
     std::string s;
@@ -103,17 +117,35 @@ void write_text(const std::string& path, const std::string& text) {
     fmt::print("wrote {}\n", path);
 }
 
+// Fails early, before any training, when --save names a place that cannot be written.
+void check_writable(const std::string& path) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw FileError(fmt::format("--save {}: cannot write there: {} is not a directory", path, dir.string()));
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw FileError(fmt::format("--save {}: cannot write there: no write permission in {}", path, dir.string()));
+    if (fs::is_directory(path, ec)) throw FileError(fmt::format("--save {}: is a directory", path));
+}
+
 int run(const Args& a) {
     set_num_threads(a.threads);
+    if (!a.save.empty()) check_writable(a.save);
     const bool lecture = a.corpus.empty() && a.resume.empty();
-    const Level level = a.level == "char" ? Level::Char : Level::Word;
     Session s;
     TrainOptions o;
     o.quiet = a.quiet;
     std::string text = a.corpus.empty() ? std::string(kLecture) : nn::read_file(a.corpus);
-    if (!a.resume.empty()) {
-        load_checkpoint(a.resume, s, o);
-    }
+    std::map<std::string, std::string> saved;  // the options a checkpoint was trained with
+    if (!a.resume.empty()) saved = load_checkpoint(a.resume, s, o);
+    // A resumed run keeps the checkpoint's level, batch and schedule unless the command line names them.
+    auto from_checkpoint = [&](const std::string& flag, const std::string& key, const std::string& value) {
+        auto it = saved.find(key);
+        return a.given.count(flag) || it == saved.end() ? value : it->second;
+    };
+    const std::string level_name = from_checkpoint("--level", "level", a.level);
+    const Level level = level_name == "char" ? Level::Char : Level::Word;
     const auto toks = tokenize(text, level);
     if (toks.size() < 2)
         throw ValueError(fmt::format("{}: the corpus has {} token{}; a bigram model needs at least 2",
@@ -133,19 +165,45 @@ int run(const Args& a) {
         s.optimizer->set_lr(*a.lr);
         o.lr = *a.lr;
     }
-    o.batch = a.batch;
-    o.schedule = a.schedule;
+    try {
+        o.batch = std::stoul(from_checkpoint("--batch", "batch", std::to_string(a.batch)));
+    } catch (const std::exception&) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata (batch \"{}\")", a.resume, saved["batch"]));
+    }
+    o.schedule = from_checkpoint("--schedule", "schedule", a.schedule);
+    o.stop_on_nonfinite = a.on_nonfinite == "stop";
+    try {
+        o.t_max = std::stol(from_checkpoint("--t-max", "t_max", std::to_string(a.t_max.value_or(0))));
+    } catch (const std::exception&) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata (t_max \"{}\")", a.resume, saved["t_max"]));
+    }
     if (!lecture && a.batch == 0 && !a.steps && !a.epochs && s.train_pairs.size() > 100000) o.batch = 4096;
     const std::size_t per_epoch = o.batch == 0 ? 1 : (s.train_pairs.size() + o.batch - 1) / o.batch;
     o.steps = a.steps ? *a.steps : a.epochs ? *a.epochs * static_cast<long>(per_epoch) : lecture ? 10000 : 5 * static_cast<long>(per_epoch);
     if (o.steps < 0) throw ValueError("--steps/--epochs must be >= 0");
+    if (o.schedule == "cosine" && o.t_max == 0) o.t_max = o.steps;  // saved, so a resumed run keeps the horizon
+
+    // Files named on the command line are checked before training, so a typo costs no training time.
+    Pairs valid_pairs;
+    if (!a.valid.empty()) {
+        valid_pairs = make_pairs(s.vocab.encode(tokenize(nn::read_file(a.valid), level)));
+        if (valid_pairs.size() == 0)
+            throw ValueError(fmt::format("--valid {}: no pairs of known tokens ({} pairs with unknown tokens)", a.valid,
+                                         valid_pairs.skipped));
+    }
+    if (!a.plot.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(a.plot, ec);
+        if (ec || !std::filesystem::is_directory(a.plot))
+            throw FileError(fmt::format("--plot {}: cannot make this directory: {}", a.plot, ec ? ec.message() : "a file is in the way"));
+    }
 
     const CountModel counts(N, s.train_pairs);
     const double floor = counts.train_floor();
     std::string vocab_line;
     for (std::size_t i = 0; i < std::min<std::size_t>(N, 40); ++i) vocab_line += (i ? " " : "") + s.vocab.show(i);
     fmt::print("corpus: {} ({} tokens, {} training pairs), level {}\n", a.corpus.empty() ? "the lecture's sentence" : a.corpus,
-               toks.size(), s.train_pairs.size(), a.level);
+               toks.size(), s.train_pairs.size(), level_name);
     fmt::print("vocabulary ({}): {}{}\n", N, vocab_line, N > 40 ? " ..." : "");
     fmt::print("model: V ({}×{}), U ({}×{}){}, logits = v·Uᵀ; optimizer {} lr {}, batch {}, steps {} → {}\n", N, s.model->dim(),
                N, s.model->dim(), s.model->tied ? " tied to V" : "", o.optimizer, o.lr, o.batch == 0 ? std::string("full") : std::to_string(o.batch),
@@ -180,23 +238,28 @@ int run(const Args& a) {
     };
 
     const Array V0 = s.model->V->weight.data(), U0 = s.model->U->weight.data();
-    const double loss0 = mean_loss(*s.model, s.train_pairs);
+    // --no-eval skips the two passes over all training pairs (for timing runs on big corpora).
+    const double loss0 = a.no_eval ? NAN : mean_loss(*s.model, s.train_pairs);
     fmt::print("\nloss before training: {:.6f}   (uniform guess ln N = {:.4f})\n", loss0, std::log(double(N)));
     fmt::print("best possible on this text, H(next|prev) from the bigram counts: {:.6f}\n", floor);
     show_samples("untrained");
 
+    const double rss_start = rss_mb();
+    const long first_step = s.step;
     const double seconds = s.train(o);
-    const double train_loss = mean_loss(*s.model, s.train_pairs);
-    const double tps = seconds > 0 ? double(o.steps - (s.curve.empty() ? o.steps : s.curve.front().first)) *
-                                         (o.batch ? double(o.batch) : double(s.train_pairs.size())) / seconds
+    const double rss_end = rss_mb();
+    const double train_loss = a.no_eval ? NAN : mean_loss(*s.model, s.train_pairs);
+    if (s.nonfinite_steps > 0)
+        fmt::print("warning: the batch loss was not finite at {} step{}, first at step {}\n", s.nonfinite_steps,
+                   s.nonfinite_steps == 1 ? "" : "s", s.first_nonfinite_step);
+    const double tps = seconds > 0 ? double(o.steps - first_step) * (o.batch ? double(o.batch) : double(s.train_pairs.size())) / seconds
                                    : 0.0;
     fmt::print("\nloss after {} steps: {:.6f}   (floor {:.6f}, gap {:.2e}); training took {:.2f} s\n", o.steps, train_loss,
                floor, train_loss - floor, seconds);
 
     std::optional<double> valid_loss, count_valid, alpha;
     if (!a.valid.empty()) {
-        const Pairs vp = make_pairs(s.vocab.encode(tokenize(nn::read_file(a.valid), level)));
-        if (vp.size() == 0) throw ValueError(fmt::format("--valid {}: no pairs of known tokens", a.valid));
+        const Pairs& vp = valid_pairs;
         valid_loss = mean_loss(*s.model, vp);
         alpha = counts.best_alpha(vp);
         count_valid = counts.loss(vp, *alpha);
@@ -214,7 +277,6 @@ int run(const Args& a) {
     if (!a.neighbors.empty()) print_neighbors(*s.model, s.vocab, a.neighbors);
 
     if (!a.plot.empty()) {
-        std::filesystem::create_directories(a.plot);
         const std::string k2 = s.model->dim() == 2 ? "" : " (first two of K dims)";
         write_text(a.plot + "/vectors_before.svg", plot::arrow_panels({arrows(V0, s.vocab, "V (previous token)"), arrows(U0, s.vocab, "U (next token)")},
                                                                       "before training" + k2));
@@ -231,14 +293,19 @@ int run(const Args& a) {
     }
     if (!a.save.empty()) {
         s.save(a.save, {{"dim", std::to_string(s.model->dim())}, {"tie", s.model->tied ? "true" : "false"},
-                        {"optimizer", o.optimizer}, {"lr", fmt::format("{:.17g}", o.lr)}, {"level", a.level}});
+                        {"optimizer", o.optimizer}, {"lr", fmt::format("{:.17g}", o.lr)}, {"level", level_name},
+                        {"batch", std::to_string(o.batch)}, {"schedule", o.schedule},
+                        {"t_max", std::to_string(o.t_max)}, {"seed", std::to_string(a.seed)},
+                        {"min_count", std::to_string(a.min_count.value_or(0))}});
         fmt::print("saved {} (step {})\n", a.save, s.step);
     }
     if (a.json) {
         nlohmann::json j = {{"vocab_size", N}, {"steps", o.steps}, {"initial_loss", loss0}, {"train_loss", train_loss},
                             {"valid_loss", nullptr}, {"count_train_floor", floor}, {"count_valid_loss", nullptr},
                             {"count_alpha", nullptr}, {"seconds", seconds}, {"tokens_per_second", tps},
-                            {"level", a.level}, {"dim", s.model->dim()}, {"optimizer", o.optimizer}, {"batch", o.batch}};
+                            {"level", level_name}, {"dim", s.model->dim()}, {"optimizer", o.optimizer}, {"batch", o.batch},
+                            {"rss_mb_start", rss_start}, {"rss_mb_end", rss_end}, {"nonfinite_steps", s.nonfinite_steps}};
+        if (a.no_eval) j["initial_loss"] = nullptr, j["train_loss"] = nullptr;
         if (valid_loss) j["valid_loss"] = *valid_loss, j["count_valid_loss"] = *count_valid, j["count_alpha"] = *alpha;
         fmt::print("{}\n", j.dump());
     }
@@ -259,6 +326,7 @@ int main(int argc, char** argv) {
     app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->check(CLI::IsMember({"sgd", "adam", "adamw"}));
     app.add_option("--schedule", a.schedule, "learning rate schedule: constant or cosine (to 0 at the last step)")
         ->check(CLI::IsMember({"constant", "cosine"}));
+    app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(CLI::PositiveNumber);
     app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "seed of the initial weights, the batches and the samples");
     app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));
@@ -266,17 +334,22 @@ int main(int argc, char** argv) {
     app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);
     app.add_option("--save", a.save, "write a checkpoint (weights, optimizer, step, vocabulary) here");
     app.add_option("--resume", a.resume, "continue from a checkpoint up to --steps")->check(CLI::ExistingFile);
-    app.add_option("--generate", a.generate, "tokens to sample before and after training");
+    app.add_option("--generate", a.generate, "tokens to sample before and after training")->check(CLI::Range(0, 1000000));
     app.add_option("--prompt", a.prompt, "text whose last token starts the samples");
     app.add_option("--temperature", a.temperature, "sampling temperature")->check(CLI::PositiveNumber);
-    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)");
+    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->check(CLI::NonNegativeNumber);
     app.add_option("--plot", a.plot, "write SVG plots (vectors before/after, loss curve) into this directory");
     app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
     app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
     app.add_flag("--tie", a.tie, "use one table for V and U");
     app.add_flag("--quiet", a.quiet, "no progress line");
     app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
+    app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
+        ->check(CLI::IsMember({"stop", "warn"}));
+    app.add_flag("--no-eval", a.no_eval, "skip the mean loss over all training pairs before and after (timing runs)");
     CLI11_PARSE(app, argc, argv);
+    for (const CLI::Option* opt : app.get_options())
+        if (opt->count() > 0) a.given.insert(opt->get_name());
     try {
         return run(a);
     } catch (const std::exception& e) {

@@ -37,7 +37,7 @@ double Session::train(const TrainOptions& o) {
     std::unique_ptr<nn::CosineAnnealingLR> cosine;
     if (o.schedule == "cosine") {
         optimizer->set_lr(o.lr);
-        cosine = std::make_unique<nn::CosineAnnealingLR>(*optimizer, std::max<long>(o.steps, 1));
+        cosine = std::make_unique<nn::CosineAnnealingLR>(*optimizer, std::max<long>(o.t_max > 0 ? o.t_max : o.steps, 1));
         if (step > 0) cosine->set_last_epoch(step);
     }
     const auto t0 = std::chrono::steady_clock::now();
@@ -55,9 +55,14 @@ double Session::train(const TrainOptions& o) {
         optimizer->step();
         if (cosine) cosine->step();
         const double l = loss.item();
-        curve.emplace_back(step, l);
-        if (!std::isfinite(l))
-            throw ValueError(fmt::format("training: the loss became {} at step {} (lower --lr?)", l, step));
+        if (curve.size() < 10000 || step % std::max<long>(1, o.steps / 10000) == 0) curve.emplace_back(step, l);
+        if (!std::isfinite(l)) {
+            if (o.stop_on_nonfinite)
+                throw ValueError(fmt::format("training: the batch loss became {} at step {} (lower --lr? inputs or "
+                                             "weights with NaN/Inf?); --on-nonfinite warn goes on",
+                                             l, step));
+            if (nonfinite_steps++ == 0) first_nonfinite_step = step;
+        }
         if (o.quiet) continue;
         const auto now = std::chrono::steady_clock::now();
         const double secs = std::chrono::duration<double>(now - t0).count();
@@ -138,7 +143,11 @@ void Session::save(const std::string& path, const std::map<std::string, std::str
 }
 
 std::map<std::string, std::string> load_checkpoint(const std::string& path, Session& s, TrainOptions& o) {
-    const nn::SafetensorsFile f = nn::load_safetensors(path);
+    return load_checkpoint(nn::load_safetensors(path), path, s, o);
+}
+
+std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f, const std::string& path, Session& s,
+                                                   TrainOptions& o) {
     auto need = [&](const std::string& key) -> const std::string& {
         auto it = f.metadata.find(key);
         if (it == f.metadata.end()) throw FileError(fmt::format("{}: not a bigram checkpoint (no \"{}\" in its metadata)", path, key));
@@ -147,21 +156,38 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Sess
     try {
         s.vocab = Vocabulary::from_tokens(nlohmann::json::parse(need("vocab")).get<std::vector<std::string>>());
         s.step = std::stol(need("step"));
+        if (s.step < 0) throw std::invalid_argument("step");
+        // rng: [s0, s1, s2, s3, seed, has_spare] "|" spare (hex float)
         const std::string rng = need("rng");
         const auto bar = rng.find('|');
+        if (bar == std::string::npos) throw std::invalid_argument("rng");
         const auto a = nlohmann::json::parse(rng.substr(0, bar));
-        Generator::State st{{a[0].get<uint64_t>(), a[1].get<uint64_t>(), a[2].get<uint64_t>(), a[3].get<uint64_t>()},
-                            a[4].get<uint64_t>(), a[5].get<int>() != 0, std::strtod(rng.c_str() + bar + 1, nullptr)};
+        Generator::State st{{a.at(0).get<uint64_t>(), a.at(1).get<uint64_t>(), a.at(2).get<uint64_t>(), a.at(3).get<uint64_t>()},
+                            a.at(4).get<uint64_t>(), a.at(5).get<int>() != 0, std::stod(rng.substr(bar + 1))};
         s.batch_gen.set_state(st);
-        const std::size_t K = std::stoul(need("dim"));
+        const long K = std::stol(need("dim"));
+        // The tables' shapes are checked against the metadata before anything is allocated.
+        for (const char* table : {"V.weight", "U.weight"}) {
+            auto it = f.tensors.find(table);
+            if (it == f.tensors.end()) {
+                if (need("tie") == "true" && std::string(table) == "U.weight") continue;
+                throw FileError(fmt::format("{}: not a bigram checkpoint (no tensor \"{}\")", path, table));
+            }
+            const auto& shape = it->second.shape();
+            if (shape.size() != 2 || shape[0] != s.vocab.size() || long(shape[1]) != K)
+                throw FileError(fmt::format("{}: {} has shape {}, but the metadata say ({}, {}) (vocabulary × dim)", path, table,
+                                            shape_str(shape), s.vocab.size(), K));
+        }
         Generator g(0);
-        s.model = std::make_unique<BigramModel>(s.vocab.size(), K, need("tie") == "true", g);
+        s.model = std::make_unique<BigramModel>(s.vocab.size(), static_cast<std::size_t>(K), need("tie") == "true", g);
         o.optimizer = need("optimizer");
         o.lr = std::stod(need("lr"));
     } catch (const nlohmann::json::exception& e) {
         throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", path, e.what()));
-    } catch (const std::invalid_argument&) {
-        throw FileError(fmt::format("{}: corrupt checkpoint metadata (a number does not parse)", path));
+    } catch (const std::logic_error& e) {  // std::stol/stod: invalid_argument, out_of_range
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata (a number does not parse: {})", path, e.what()));
+    } catch (const ValueError& e) {
+        throw FileError(fmt::format("{}: corrupt checkpoint: {}", path, e.what()));
     }
     nn::StateDict weights;
     nn::OptimizerState opt;
@@ -178,7 +204,7 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Sess
     }
     s.make_optimizer(o);
     s.optimizer->load_state_dict(opt);
-    o.lr = s.optimizer->lr();
+    // o.lr stays the metadata's base lr: a schedule restarts from it at the saved step
     return f.metadata;
 }
 

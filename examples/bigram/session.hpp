@@ -7,6 +7,7 @@
 
 #include "corpus.hpp"
 #include "model.hpp"
+#include "nn/serialize.hpp"
 
 namespace bigram {
 
@@ -15,8 +16,10 @@ struct TrainOptions {
     double lr = 0.1;
     std::size_t batch = 0;  ///< 0 = every pair in every step (full batch)
     long steps = 0;         ///< the run's total number of optimizer steps
-    std::string schedule = "constant";  ///< constant | cosine (lr to 0 over the run)
+    std::string schedule = "constant";  ///< constant | cosine (lr to 0 at step t_max)
+    long t_max = 0;                     ///< the cosine schedule's horizon (PyTorch's T_max); 0 = steps
     bool quiet = false;
+    bool stop_on_nonfinite = true;  ///< a NaN/Inf batch loss throws, naming the step; else it is counted
 };
 
 struct Session {
@@ -26,7 +29,10 @@ struct Session {
     std::unique_ptr<xgrad::nn::Optimizer> optimizer;
     xgrad::Generator batch_gen;  ///< draws mini-batches
     long step = 0;               ///< optimizer steps taken so far
-    std::vector<std::pair<long, double>> curve;  ///< (step, loss of that step's batch)
+    /// (step, loss of that step's batch): every step of the first 10,000, then a thinned record
+    /// (at most ~20,000 points), so a run of a million steps keeps a steady memory.
+    std::vector<std::pair<long, double>> curve;
+    long nonfinite_steps = 0, first_nonfinite_step = -1;
 
     /// Makes the optimizer named in `o` over the model's parameters.
     void make_optimizer(const TrainOptions& o);
@@ -39,6 +45,9 @@ struct Session {
 /// Loads a checkpoint written by Session::save: fills vocab, model, optimizer state, generator and step.
 /// Returns the options stored in it.
 std::map<std::string, std::string> load_checkpoint(const std::string& path, Session& s, TrainOptions& o);
+/// The same from a file already parsed (`path` names it in errors).
+std::map<std::string, std::string> load_checkpoint(const xgrad::nn::SafetensorsFile& f, const std::string& path, Session& s,
+                                                   TrainOptions& o);
 
 /// Mean cross-entropy of the model over all pairs (no graph; summed in double).
 double mean_loss(BigramModel& m, const Pairs& pairs);

@@ -66,9 +66,12 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
         double l = 0;
         if (ids) {
             const auto y = static_cast<std::size_t>(ids[i]);
-            double swx = 0;  // Σ_c w_c x_c
-            for (std::size_t c = 0; c < C; ++c) swx += double(w[c]) * xi[c];
-            l = (1 - eps) * w[y] * (lse - xi[y]) + (eps / C) * (lse * wsum - swx);
+            l = (1 - eps) * w[y] * (lse - xi[y]);
+            if (eps > 0) {  // the smoothing term; skipped at ε = 0 so a -inf logit elsewhere gives no 0·inf
+                double swx = 0;  // Σ_c w_c x_c
+                for (std::size_t c = 0; c < C; ++c) swx += double(w[c]) * xi[c];
+                l += (eps / C) * (lse * wsum - swx);
+            }
             tw[i] = (1 - eps) * w[y] + (eps / C) * wsum;
             denom += w[y];
         } else {

@@ -1,0 +1,168 @@
+// The bigram program under bad input and interruption: every bad flag, file and checkpoint gets a
+// message naming what was wrong and a non-zero exit status; a resumed run is bit-identical to an
+// unbroken one; NaN losses are reported with their step; a million steps run in steady memory.
+#include <filesystem>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "program.hpp"
+
+namespace xgrad {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::last_json;
+
+std::pair<int, std::string> run(const std::string& args) { return testing::run_program(XGRAD_BIGRAM, args); }
+
+struct Scratch {
+    fs::path dir = fs::path(::testing::TempDir()) / ("bigram_cli_" + std::to_string(::getpid()));
+    Scratch() { fs::create_directories(dir); }
+    ~Scratch() { fs::remove_all(dir); }
+    std::string file(const std::string& name, const std::string& bytes) const {
+        const std::string p = (dir / name).string();
+        std::ofstream(p, std::ios::binary) << bytes;
+        return p;
+    }
+    std::string path(const std::string& name) const { return (dir / name).string(); }
+};
+
+// Each case: arguments, and the words the error message must contain.
+void expect_errors(const std::vector<std::pair<std::string, std::vector<std::string>>>& cases) {
+    for (const auto& [args, parts] : cases) {
+        auto [status, out] = run(args);
+        EXPECT_NE(status, 0) << args << " gave:\n" << out;
+        EXPECT_LT(status, 128) << args << " crashed:\n" << out;  // an error exit, not a signal
+        for (const auto& part : parts) EXPECT_NE(out.find(part), std::string::npos) << args << " gave:\n" << out;
+    }
+}
+
+TEST(BigramCli, BadFlagsAndSizes) {
+    expect_errors({
+        {"--no-such-flag", {"no-such-flag"}},
+        {"--dim 0", {"--dim"}},
+        {"--dim -3", {"--dim"}},
+        {"--batch -1", {"--batch"}},
+        {"--steps -5", {"--steps"}},
+        {"--epochs -1", {"--epochs"}},
+        {"--generate -1", {"--generate"}},
+        {"--lr 0", {"--lr"}},
+        {"--lr -0.5", {"--lr"}},
+        {"--temperature 0", {"--temperature"}},
+        {"--threads 0", {"--threads"}},
+        {"--top-k -2", {"--top-k"}},
+        {"--level bytes", {"--level"}},
+        {"--optimizer rmsprop", {"--optimizer"}},
+        {"--on-nonfinite ignore", {"--on-nonfinite"}},
+        {"--prompt \"the elephant\"", {"--prompt: token \"elephant\" is not in the vocabulary"}},
+        {"--neighbors elephant --steps 1", {"\"elephant\" is not in the vocabulary"}},
+    });
+}
+
+TEST(BigramCli, BadCorpora) {
+    Scratch s;
+    expect_errors({
+        {"--corpus /no/such/file.txt", {"/no/such/file.txt"}},
+        {"--corpus " + s.dir.string(), {"--corpus"}},
+        {"--corpus " + s.file("empty.txt", ""), {"empty.txt", "0 tokens", "needs at least 2"}},
+        {"--corpus " + s.file("one.txt", "hello"), {"one.txt", "1 token;", "needs at least 2"}},
+        {"--corpus " + s.file("a.txt", "a b a") + " --valid " + s.file("v.txt", "zzz"), {"--valid", "v.txt", "no pairs"}},
+    });
+    // Bytes that are not UTF-8, NUL bytes and a 2 MB line with no break are text like any other.
+    std::string odd = "ab\xff\xfe cd\0ef\x80 ab\n";
+    odd += std::string("\0\0ab", 4);
+    for (const char* level : {"char", "word"}) {
+        auto [status, out] = run("--corpus " + s.file("odd.txt", odd) + " --level " + level + " --min-count 1 --steps 20 --quiet --json");
+        EXPECT_EQ(status, 0) << level << ":\n" << out;
+        EXPECT_TRUE(std::isfinite(last_json(out)["train_loss"].get<double>())) << level;
+    }
+    std::string line;
+    for (int i = 0; line.size() < (2u << 20); ++i) line += "w" + std::to_string(i % 5000) + " ";
+    auto [status, out] = run("--corpus " + s.file("long.txt", line) + " --steps 3 --batch 256 --dim 4 --quiet --json --generate 0 --no-eval");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_EQ(last_json(out)["vocab_size"], 5000);
+}
+
+TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
+    Scratch s;
+    const std::string good = s.path("good.safetensors");
+    ASSERT_EQ(run("--steps 5 --quiet --save " + good).first, 0);
+    const std::string bytes = nn::read_file(good);
+    std::string corrupt = bytes;
+    corrupt[8] = '#';  // the JSON header's opening brace
+    // wrong shape: the same metadata (dim 2) with a V.weight of 3 columns
+    nn::SafetensorsFile f = nn::load_safetensors(good);
+    f.tensors["V.weight"] = full_array({8, 3}, 0.5f);
+    nn::save_safetensors(s.path("shape.safetensors"), f.tensors, f.metadata);
+    nn::save_safetensors(s.path("weights_only.safetensors"), {{"V.weight", full_array({8, 2}, 0)}});
+    expect_errors({
+        {"--resume " + s.path("missing.safetensors"), {"missing.safetensors"}},
+        {"--resume " + s.file("empty.safetensors", ""), {"empty.safetensors", "fewer than the 8"}},
+        {"--resume " + s.file("trunc.safetensors", bytes.substr(0, bytes.size() / 2)), {"trunc.safetensors"}},
+        {"--resume " + s.file("corrupt.safetensors", corrupt), {"corrupt.safetensors", "malformed"}},
+        {"--resume " + s.path("shape.safetensors"), {"shape.safetensors", "V.weight", "(8, 3)", "(8, 2)"}},
+        {"--resume " + s.path("weights_only.safetensors"), {"weights_only.safetensors", "not a bigram checkpoint"}},
+        {"--init " + s.file("init.safetensors", "not safetensors at all"), {"init.safetensors"}},
+        // unwritable: checked before training starts, so no work is lost
+        {"--save /no/such/dir/ck.safetensors", {"/no/such/dir/ck.safetensors", "not a directory"}},
+        {"--save " + s.dir.string(), {"is a directory"}},
+        {"--plot " + s.file("plotfile", "x") + "/sub", {"plotfile"}},
+    });
+    // the good checkpoint was not harmed by any of that
+    EXPECT_EQ(nn::read_file(good), bytes);
+}
+
+TEST(BigramCli, NonFiniteLossNamesTheStep) {
+    Scratch s;
+    // a NaN in the initial weights: the first step's loss is NaN
+    nn::StateDict w = {{"V.weight", full_array({8, 2}, 0.1f)}, {"U.weight", full_array({8, 2}, 0.1f)}};
+    w["V.weight"](3, 1) = std::numeric_limits<float>::quiet_NaN();
+    nn::save_safetensors(s.path("nan.safetensors"), w);
+    expect_errors({
+        {"--init " + s.path("nan.safetensors") + " --quiet", {"loss", "nan", "at step 0"}},
+        {"--lr 1e30 --steps 100 --quiet", {"loss", "at step"}},
+    });
+    auto [status, out] = run("--lr 1e30 --steps 100 --quiet --json --on-nonfinite warn --generate 0");
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("warning: the batch loss was not finite at"), std::string::npos) << out;
+    EXPECT_GT(last_json(out)["nonfinite_steps"].get<long>(), 0);
+}
+
+TEST(BigramCli, ResumedRunIsBitIdenticalToAnUnbrokenOne) {
+    Scratch s;
+    const std::string corpus = std::string(XGRAD_SOURCE_DIR) + "/data/names/train.txt";
+    // random mini-batches, Adam, a cosine schedule: everything a resume must restore
+    const std::string common = "--corpus " + corpus + " --quiet --json --generate 0 --steps 40";
+    const std::string opts = " --level char --dim 8 --batch 64 --optimizer adam --schedule cosine --lr 0.05";
+    auto full = run(common + opts + " --save " + s.path("full.safetensors"));
+    ASSERT_EQ(full.first, 0) << full.second;
+    // the first half of the same run: 20 of its 40 steps, the cosine schedule's horizon still at 40
+    ASSERT_EQ(run("--corpus " + corpus + " --quiet --generate 0 --steps 20 --t-max 40" + opts + " --save " + s.path("half.safetensors")).first, 0);
+    // the resumed run names no options: level, batch, schedule, horizon, optimizer and lr come from the checkpoint
+    auto resumed = run(common + " --resume " + s.path("half.safetensors") + " --save " + s.path("resumed.safetensors"));
+    ASSERT_EQ(resumed.first, 0) << resumed.second;
+    EXPECT_EQ(last_json(full.second)["train_loss"], last_json(resumed.second)["train_loss"]);
+    const auto a = nn::load_safetensors(s.path("full.safetensors")), b = nn::load_safetensors(s.path("resumed.safetensors"));
+    ASSERT_EQ(a.tensors.size(), b.tensors.size());
+    for (const auto& [name, t] : a.tensors) {
+        ASSERT_TRUE(b.tensors.count(name)) << name;
+        EXPECT_TRUE(testing::all_equal(t, b.tensors.at(name))) << name;  // weights and Adam's moments
+    }
+    EXPECT_EQ(a.metadata.at("step"), "40");
+    EXPECT_EQ(a.metadata.at("rng"), b.metadata.at("rng"));
+    EXPECT_EQ(a.metadata.at("optimizer.0.step"), b.metadata.at("optimizer.0.step"));
+    EXPECT_EQ(a.metadata.at("optimizer.group.0.lr"), b.metadata.at("optimizer.group.0.lr"));
+}
+
+TEST(BigramCli, AMillionStepsInSteadyMemory) {
+    // The lecture model for 1,000,000 full-batch steps: the resident size must not grow with the steps
+    // (a leak of 8 bytes a step would add 8 MB).
+    auto [status, out] = run("--steps 1000000 --quiet --json --generate 0");
+    ASSERT_EQ(status, 0) << out;
+    const auto j = last_json(out);
+    EXPECT_LT(j["rss_mb_end"].get<double>() - j["rss_mb_start"].get<double>(), 2.0) << j.dump();
+    EXPECT_LT(j["train_loss"].get<double>() - j["count_train_floor"].get<double>(), 1e-4);
+}
+
+}  // namespace
+}  // namespace xgrad
