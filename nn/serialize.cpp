@@ -90,6 +90,8 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
         header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(n));
     } catch (const nlohmann::json::parse_error& e) {
         throw fail(fmt::format("the JSON header is malformed near byte {}", 8 + e.byte));
+    } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for any type
+        throw fail(fmt::format("the JSON header cannot be read: {}", e.what()));
     }
     if (!header.is_object()) throw fail("the header is not a JSON object");
     const std::size_t data_start = 8 + n, data_size = bytes.size() - data_start;
@@ -110,12 +112,13 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
         if (!dt.is_string() || dt.get<std::string>() != "F32")
             throw fail(fmt::format("tensor \"{}\" has dtype {}; xgrad reads F32 only", key, dt.dump()));
         Shape shape;
-        std::size_t numel = 1;
+        std::size_t numel = 1, span = 1;  // span: the product of the non-zero sizes (bounds the strides)
         if (!info["shape"].is_array()) throw fail(fmt::format("tensor \"{}\": shape is not an array", key));
         for (const auto& d : info["shape"]) {
             if (!d.is_number_unsigned()) throw fail(fmt::format("tensor \"{}\": shape {} is not a list of sizes", key, info["shape"].dump()));
             const auto v = d.get<uint64_t>();
-            if (v != 0 && numel > (uint64_t(1) << 40) / v) throw fail(fmt::format("tensor \"{}\": shape {} is too large", key, info["shape"].dump()));
+            if (v != 0 && span > (uint64_t(1) << 40) / v) throw fail(fmt::format("tensor \"{}\": shape {} is too large", key, info["shape"].dump()));
+            if (v != 0) span *= v;
             numel *= v;
             shape.push_back(v);
         }
@@ -196,24 +199,25 @@ Array parse_npy(const std::string& bytes, const std::string& name) {
     if (descr != "<f4" && descr != "<f8")
         throw fail(fmt::format("dtype '{}' is not supported (xgrad reads '<f4' and '<f8')", descr));
     p = value_of("fortran_order");
-    if (dict.compare(dict.find_first_not_of(' ', p), 5, "False") != 0)
+    const auto fo = dict.find_first_not_of(' ', p);
+    if (fo == std::string::npos || dict.compare(fo, 5, "False") != 0)
         throw fail("fortran_order is not False (save the array in C order)");
     p = value_of("shape");
     const auto open = dict.find('(', p), close = dict.find(')', p);
     if (open == std::string::npos || close == std::string::npos || close < open) throw fail("the header's 'shape' is not a tuple");
     Shape shape;
-    std::size_t numel = 1;
+    std::size_t numel = 1, span = 1;  // span: the product of the non-zero sizes (bounds the strides)
     std::istringstream ss(dict.substr(open + 1, close - open - 1));
     for (std::string tok; std::getline(ss, tok, ',');) {
         if (tok.find_first_not_of(' ') == std::string::npos) continue;
-        std::size_t v;
-        try {
-            std::size_t used;
-            v = std::stoull(tok, &used);
-        } catch (const std::exception&) {
+        // a size is digits between optional spaces (std::stoull alone would take "-1" and "3x")
+        const auto b = tok.find_first_not_of(' '), e = tok.find_last_not_of(' ');
+        const std::string digits = tok.substr(b, e - b + 1);
+        if (digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos)
             throw fail(fmt::format("the shape entry '{}' is not a size", tok));
-        }
-        if (v != 0 && numel > (std::size_t(1) << 40) / v) throw fail("the shape is too large");
+        const std::size_t v = std::stoull(digits);
+        if (v != 0 && span > (std::size_t(1) << 40) / v) throw fail("the shape is too large");
+        if (v != 0) span *= v;
         numel *= v;
         shape.push_back(v);
     }

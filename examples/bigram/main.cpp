@@ -212,12 +212,15 @@ int run(const Args& a) {
     // The prompt's last token is the first "previous token" of the samples. Without --prompt: "the dog"
     // when those words are known, else the line break (a new line, a new name).
     std::string prompt = a.prompt.value_or("the dog");
-    auto prompt_ids = s.vocab.encode(tokenize(prompt, level));
-    const bool known = std::all_of(prompt_ids.begin(), prompt_ids.end(), [](int64_t id) { return id >= 0; });
-    if (!known && a.prompt && a.generate > 0) {
-        const auto toks_p = tokenize(prompt, level);
-        for (std::size_t i = 0; i < prompt_ids.size(); ++i)
-            if (prompt_ids[i] < 0) throw ValueError(fmt::format("--prompt: token \"{}\" is not in the vocabulary", toks_p[i]));
+    // Every prompt token must be in the vocabulary itself (not merely mapped to <unk>).
+    const auto prompt_toks = tokenize(prompt, level);
+    auto prompt_ids = s.vocab.encode(prompt_toks);
+    bool known = true;
+    for (const auto& t : prompt_toks) {
+        if (s.vocab.ids.count(t) && t != "<unk>") continue;
+        known = false;
+        if (a.prompt && a.generate > 0)
+            throw ValueError(fmt::format("--prompt: token \"{}\" is not in the vocabulary ({} tokens; see the vocabulary line)", t, N));
     }
     if (!known || prompt_ids.empty()) {
         const std::string lb = level == Level::Char ? "\n" : "<eos>";
@@ -347,7 +350,12 @@ int main(int argc, char** argv) {
     app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
         ->check(CLI::IsMember({"stop", "warn"}));
     app.add_flag("--no-eval", a.no_eval, "skip the mean loss over all training pairs before and after (timing runs)");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int status = app.exit(e);  // prints help or the error
+        return status == 0 ? 0 : 2;
+    }
     for (const CLI::Option* opt : app.get_options())
         if (opt->count() > 0) a.given.insert(opt->get_name());
     try {

@@ -1,6 +1,7 @@
 // The bigram training loop, evaluation, sampling and checkpoints.
 #include "session.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -160,10 +161,12 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         // rng: [s0, s1, s2, s3, seed, has_spare] "|" spare (hex float)
         const std::string rng = need("rng");
         const auto bar = rng.find('|');
-        if (bar == std::string::npos) throw std::invalid_argument("rng");
+        if (bar == std::string::npos) throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng has no '|'", path));
         const auto a = nlohmann::json::parse(rng.substr(0, bar));
-        Generator::State st{{a.at(0).get<uint64_t>(), a.at(1).get<uint64_t>(), a.at(2).get<uint64_t>(), a.at(3).get<uint64_t>()},
-                            a.at(4).get<uint64_t>(), a.at(5).get<int>() != 0, std::stod(rng.substr(bar + 1))};
+        if (!a.is_array() || a.size() != 6 || !std::all_of(a.begin(), a.end(), [](const auto& x) { return x.is_number_unsigned(); }))
+            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng is not six unsigned integers", path));
+        Generator::State st{{a[0].get<uint64_t>(), a[1].get<uint64_t>(), a[2].get<uint64_t>(), a[3].get<uint64_t>()},
+                            a[4].get<uint64_t>(), a[5].get<uint64_t>() != 0, std::stod(rng.substr(bar + 1))};
         s.batch_gen.set_state(st);
         const long K = std::stol(need("dim"));
         // The tables' shapes are checked against the metadata before anything is allocated.
@@ -181,7 +184,11 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         Generator g(0);
         s.model = std::make_unique<BigramModel>(s.vocab.size(), static_cast<std::size_t>(K), need("tie") == "true", g);
         o.optimizer = need("optimizer");
+        if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
+            throw FileError(fmt::format("{}: corrupt checkpoint metadata: optimizer \"{}\" (expected sgd, adam or adamw)", path, o.optimizer));
         o.lr = std::stod(need("lr"));
+        if (!(o.lr > 0) || !std::isfinite(o.lr))
+            throw FileError(fmt::format("{}: corrupt checkpoint metadata: lr \"{}\" is not a positive number", path, need("lr")));
     } catch (const nlohmann::json::exception& e) {
         throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", path, e.what()));
     } catch (const std::logic_error& e) {  // std::stol/stod: invalid_argument, out_of_range
@@ -199,11 +206,15 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         if (k.rfind("optimizer.", 0) == 0) opt.scalars[k.substr(10)] = v;
     try {
         s.model->load_state_dict(weights);
-    } catch (const ValueError& e) {
+    } catch (const Error& e) {
         throw FileError(fmt::format("{}: {}", path, e.what()));
     }
     s.make_optimizer(o);
-    s.optimizer->load_state_dict(opt);
+    try {
+        s.optimizer->load_state_dict(opt);
+    } catch (const Error& e) {
+        throw FileError(fmt::format("{}: {}", path, e.what()));
+    }
     // o.lr stays the metadata's base lr: a schedule restarts from it at the saved step
     return f.metadata;
 }

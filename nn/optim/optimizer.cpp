@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -79,6 +81,24 @@ OptimizerState Optimizer::state_dict() const {
     return s;
 }
 
+namespace {
+// A saved scalar as a number; anything else (text, overflow, a trailing "x") is a ValueError naming the key.
+template <class T>
+T parse_scalar(const std::string& key, const std::string& text) {
+    std::size_t used = 0;
+    T v{};
+    try {
+        if constexpr (std::is_integral_v<T>) v = static_cast<T>(std::stoll(text, &used));
+        else v = static_cast<T>(std::stod(text, &used));
+    } catch (const std::logic_error&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size())
+        throw ValueError(fmt::format("optimizer load_state_dict: \"{}\" is \"{}\", not a number", key, text));
+    return v;
+}
+}  // namespace
+
 void Optimizer::load_state_dict(const OptimizerState& s) {
     const std::vector<Tensor> ps = params();
     std::vector<ParamState> loaded(ps.size());
@@ -99,9 +119,18 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
         loaded[i].buffers[key.substr(dot + 1)] = a;
     }
     for (std::size_t i = 0; i < ps.size(); ++i)
-        if (auto it = s.scalars.find(fmt::format("{}.step", i)); it != s.scalars.end()) loaded[i].step = std::stoll(it->second);
+        if (auto it = s.scalars.find(fmt::format("{}.step", i)); it != s.scalars.end()) {
+            loaded[i].step = parse_scalar<long long>(it->first, it->second);
+            if (loaded[i].step < 0)
+                throw ValueError(fmt::format("optimizer load_state_dict: \"{}\" is {}, a negative step", it->first, it->second));
+        }
     for (std::size_t g = 0; g < num_groups(); ++g)
-        if (auto it = s.scalars.find(fmt::format("group.{}.lr", g)); it != s.scalars.end()) set_lr(std::stod(it->second), g);
+        if (auto it = s.scalars.find(fmt::format("group.{}.lr", g)); it != s.scalars.end()) {
+            const double lr = parse_scalar<double>(it->first, it->second);
+            if (!(lr >= 0) || !std::isfinite(lr))
+                throw ValueError(fmt::format("optimizer load_state_dict: \"{}\" is {}, not a learning rate", it->first, it->second));
+            set_lr(lr, g);
+        }
     states_ = std::move(loaded);
 }
 

@@ -1,0 +1,77 @@
+// What each fuzz target checks, shared by the libFuzzer programs (fuzz_*.cpp) and the regression test
+// (tests/test_fuzz_regressions.cpp), which replays the seed corpora and every input that once failed.
+//
+// Each check takes arbitrary bytes. It returns normally when they were handled as promised: a result
+// that keeps the invariants below, or an xgrad::Error naming what was wrong. Anything else escapes:
+// an invariant broken (std::logic_error), another exception, or a sanitizer report.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+#include "corpus.hpp"
+#include "nn/serialize.hpp"
+#include "session.hpp"
+
+namespace xgrad::fuzz {
+
+inline void invariant(bool ok, const char* what) {
+    if (!ok) throw std::logic_error(std::string("fuzz invariant broken: ") + what);
+}
+
+/// nn::parse_safetensors: tensors whose data all came from the file, or an error.
+inline void check_safetensors(const std::string& bytes) {
+    try {
+        const auto f = nn::parse_safetensors(bytes, "fuzz.safetensors");
+        std::size_t total = 0;
+        for (const auto& [name, t] : f.tensors) total += t.size() * sizeof(float);
+        invariant(total <= bytes.size(), "tensors hold more bytes than the file");
+    } catch (const Error&) {
+    }
+}
+
+/// nn::parse_npy: an array no larger than the file's data, or an error.
+inline void check_npy(const std::string& bytes) {
+    try {
+        const Array a = nn::parse_npy(bytes, "fuzz.npy");
+        invariant(a.size() * sizeof(float) <= bytes.size(), "more elements than bytes");
+    } catch (const Error&) {
+    }
+}
+
+/// The corpus reader: byte 0 picks the level (bit 0: char) and min_count (1-3); the rest is the text.
+/// Every token is non-empty, every pair's ids are in [0, N), and H(next|prev) is in [0, ln N].
+inline void check_corpus(const std::string& bytes) {
+    if (bytes.empty()) return;
+    const auto level = bytes[0] & 1 ? bigram::Level::Char : bigram::Level::Word;
+    const int min_count = 1 + (static_cast<unsigned char>(bytes[0]) >> 1) % 3;
+    const auto toks = bigram::tokenize(bytes.substr(1), level);
+    for (const auto& t : toks) invariant(!t.empty(), "an empty token");
+    const auto vocab = bigram::Vocabulary::build(toks, min_count);
+    const auto pairs = bigram::make_pairs(vocab.encode(toks));
+    const auto N = static_cast<int64_t>(vocab.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+        invariant(pairs.prev[i] >= 0 && pairs.prev[i] < N && pairs.next[i] >= 0 && pairs.next[i] < N, "a pair's id out of range");
+    invariant(pairs.size() + pairs.skipped + 1 == std::max<std::size_t>(toks.size(), 1), "pairs lost");
+    for (int64_t id = 0; id < N; ++id) (void)vocab.show(id);
+    if (N == 0 || N > 2000 || pairs.size() == 0) return;  // the count table is N×N
+    const bigram::CountModel counts(vocab.size(), pairs);
+    const double floor = counts.train_floor();
+    invariant(floor >= -1e-9 && floor <= std::log(double(N)) + 1e-9, "H(next|prev) outside [0, ln N]");
+    invariant(std::isfinite(counts.loss(pairs, 0.1)), "the add-alpha loss is not finite");
+}
+
+/// A bigram checkpoint loaded into a session: tables that match the vocabulary, or an error.
+inline void check_checkpoint(const std::string& bytes) {
+    try {
+        const auto f = nn::parse_safetensors(bytes, "fuzz.safetensors");
+        bigram::Session s;
+        bigram::TrainOptions o;
+        bigram::load_checkpoint(f, "fuzz.safetensors", s, o);
+        invariant(s.model->V->weight.shape()[0] == s.vocab.size(), "V's rows differ from the vocabulary");
+    } catch (const Error&) {
+    }
+}
+
+}  // namespace xgrad::fuzz
