@@ -64,12 +64,16 @@ int main(int argc, char** argv) {
     std::string plot_dir;
     std::size_t batch = 1024, dim = 128, max_vocab = 50257;
     int reps = 5, threads = 1;
+    bool json = false;
+    std::vector<std::size_t> vocabs = {1000, 2000, 5000, 10000, 20000, 50257};
     app.add_option("--plot", plot_dir, "write timing.svg into this directory");
     app.add_option("--batch", batch, "ids per step")->check(CLI::PositiveNumber);
     app.add_option("--dim", dim, "embedding size")->check(CLI::PositiveNumber);
     app.add_option("--max-vocab", max_vocab, "largest vocabulary timed")->check(CLI::PositiveNumber);
     app.add_option("--reps", reps, "timed repetitions (the median is shown)")->check(CLI::PositiveNumber);
     app.add_option("--threads", threads, "kernel threads")->check(CLI::Range(1, 256));
+    app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(CLI::PositiveNumber);
+    app.add_flag("--json", json, "also print the timings as one JSON object on the last line");
     CLI11_PARSE(app, argc, argv);
     set_num_threads(threads);
     part1();
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
     Generator gen(7);
     plot::LineChart chart{fmt::format("forward+backward, batch {}, dim {}", batch, dim), "vocabulary size", "milliseconds",
                           true, true, {{"embedding (sparse grad)", {}, {}, ""}, {"embedding (dense grad)", {}, {}, ""}, {"one-hot · Wᵀ (Linear)", {}, {}, ""}}, {}};
-    for (std::size_t V : {1000ul, 2000ul, 5000ul, 10000ul, 20000ul, 50257ul}) {
+    std::string rows;  // JSON: {"V": [sparse, dense, onehot] ms}
+    for (std::size_t V : vocabs) {
         if (V > max_vocab) break;
         IdArray ids = IdArray::from_shape({batch});
         for (auto& i : ids) i = static_cast<int64_t>(gen.randint(V));
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
         sparse(), dense(), onehot();  // warm up
         const double ts = time_it(reps, sparse) * 1e3, td = time_it(reps, dense) * 1e3, tl = time_it(reps, onehot) * 1e3;
         fmt::print("{:>8} {:>16.3f} {:>16.3f} {:>16.3f} {:>8.0f}×\n", V, ts, td, tl, tl / ts);
+        rows += fmt::format("{}\"{}\": [{:.6g}, {:.6g}, {:.6g}]", rows.empty() ? "" : ", ", V, ts, td, tl);
         std::fflush(stdout);
         for (auto [k, v] : {std::pair{0, ts}, std::pair{1, td}, std::pair{2, tl}}) {
             chart.series[k].x.push_back(double(V));
@@ -113,5 +119,6 @@ int main(int argc, char** argv) {
         nn::write_file_atomic(plot_dir + "/timing.svg", plot::line_chart(chart));
         fmt::print("wrote {}/timing.svg\n", plot_dir);
     }
+    if (json) fmt::print("{{\"batch\": {}, \"dim\": {}, \"threads\": {}, \"ms_sparse_dense_onehot\": {{{}}}}}\n", batch, dim, threads, rows);
     return 0;
 }
