@@ -7,6 +7,7 @@
 
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
+#include "tensor/kernels/optim.hpp"
 #include "tensor/kernels/softmax.hpp"
 #include "tensor/kernels/threads.hpp"
 #include "tensor/random.hpp"
@@ -96,6 +97,24 @@ void BM_gather_scatter(benchmark::State& st) {
     }
 }
 BENCHMARK(BM_gather_scatter)->ArgNames({"V", "ref"})->Args({1000, 0})->Args({1000, 1})->Args({50257, 0})->Args({50257, 1})
+    ->Unit(benchmark::kMicrosecond);
+
+// One Adam step over a parameter of n floats (W-word's U and V: 10,000 × 128 each)
+void BM_adam(benchmark::State& st) {
+    const std::size_t n = st.range(0);
+    const bool ref = st.range(1) != 0;
+    auto p = random_vec(n, 7), g = random_vec(n, 8), m = random_vec(n, 9), v = random_vec(n, 10);
+    for (auto& x : v) x = x * x;
+    const xgrad::kernels::AdamCoefs c{0.9f, 0.999f, 0.1f, 0.001f, 0.0f, 1.0f, 0.0316f, -1e-6f, 1e-8f};
+    for (auto _ : st) {
+        if (ref) xgrad::kernels::adam_update_ref(p.data(), g.data(), m.data(), v.data(), nullptr, n, c);
+        else xgrad::kernels::adam_update(p.data(), g.data(), m.data(), v.data(), nullptr, n, c);
+        benchmark::DoNotOptimize(p.data());
+    }
+    st.counters["GB/s"] = benchmark::Counter(double(n) * 20 * st.iterations(), benchmark::Counter::kIsRate,
+                                             benchmark::Counter::kIs1000);  // read p g m v, write p m v
+}
+BENCHMARK(BM_adam)->ArgNames({"n", "ref"})->Args({4160, 0})->Args({4160, 1})->Args({1280000, 0})->Args({1280000, 1})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

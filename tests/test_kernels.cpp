@@ -5,6 +5,7 @@
 #include "helpers.hpp"
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
+#include "tensor/kernels/optim.hpp"
 #include "tensor/kernels/softmax.hpp"
 
 namespace xgrad {
@@ -121,6 +122,52 @@ TEST(Kernels, GatherAndScatterAddMatchReference) {
         kernels::scatter_add_rows(dt.data(), V, D, ids.data(), n, dout.data(), scales.data());
         kernels::scatter_add_rows_ref(dt_ref.data(), V, D, ids.data(), n, dout.data(), scales.data());
         EXPECT_TRUE(close(dt, dt_ref, 1e-6));
+    }
+}
+
+// The vectorised optimizer updates do the reference's float operations in its order: bit-identical,
+// over three steps, for every option that changes the arithmetic.
+TEST(Kernels, OptimizerUpdatesAreBitIdenticalToTheReference) {
+    const kernels::AdamCoefs adam[] = {
+        {0.9f, 0.999f, 0.1f, 0.001f, 0.0f, 1.0f, 0.0316f, -0.01f, 1e-8f},    // Adam
+        {0.9f, 0.99f, 0.1f, 0.01f, 0.05f, 1.0f, 0.1f, -0.003f, 1e-6f},       // Adam, L2 weight decay
+        {0.8f, 0.999f, 0.2f, 0.001f, 0.0f, 0.999f, 0.0447f, -0.02f, 1e-8f},  // AdamW, decoupled decay
+    };
+    const kernels::SgdCoefs sgd[] = {
+        {0.0f, 0.0f, 1.0f, -0.1f, false, false},  // plain
+        {0.01f, 0.9f, 1.0f, -0.1f, false, true},  // momentum, first step
+        {0.01f, 0.9f, 0.7f, -0.1f, false, false}, // momentum with dampening
+        {0.0f, 0.9f, 1.0f, -0.05f, true, false},  // nesterov
+    };
+    for (std::size_t n : kSizes) {
+        SCOPED_TRACE(::testing::Message() << "n=" << n);
+        const auto g = random_vec(n, 21);
+        for (const auto& c : adam)
+            for (bool amsgrad : {false, true}) {
+                auto p = random_vec(n, 22), m = random_vec(n, 23, 0.1f), v = random_vec(n, 24, 0.1f), vmax = v;
+                for (auto& x : v) x = x * x;
+                vmax = v;
+                auto p2 = p, m2 = m, v2 = v, vmax2 = vmax;
+                for (int step = 0; step < 3; ++step) {
+                    kernels::adam_update(p.data(), g.data(), m.data(), v.data(), amsgrad ? vmax.data() : nullptr, n, c);
+                    kernels::adam_update_ref(p2.data(), g.data(), m2.data(), v2.data(), amsgrad ? vmax2.data() : nullptr, n, c);
+                }
+                EXPECT_EQ(p, p2);
+                EXPECT_EQ(m, m2);
+                EXPECT_EQ(v, v2);
+                EXPECT_EQ(vmax, vmax2);
+                EXPECT_NE(p, random_vec(n, 22));  // it moved
+            }
+        for (const auto& c : sgd)
+            for (bool momentum : {false, true}) {
+                auto p = random_vec(n, 25), buf = random_vec(n, 26), p2 = p, buf2 = buf;
+                for (int step = 0; step < 3; ++step) {
+                    kernels::sgd_update(p.data(), g.data(), momentum ? buf.data() : nullptr, n, c);
+                    kernels::sgd_update_ref(p2.data(), g.data(), momentum ? buf2.data() : nullptr, n, c);
+                }
+                EXPECT_EQ(p, p2);
+                EXPECT_EQ(buf, buf2);
+            }
     }
 }
 

@@ -101,37 +101,46 @@ Pairs make_pairs(const std::vector<int64_t>& ids) {
     return p;
 }
 
-CountModel::CountModel(std::size_t vocab, const Pairs& train) : n(vocab), counts(vocab * vocab, 0.0) {
-    for (std::size_t i = 0; i < train.size(); ++i) counts[train.prev[i] * n + train.next[i]] += 1;
+CountModel::CountModel(std::size_t vocab, const Pairs& train) : n(vocab), row_total(vocab, 0.0) {
+    std::vector<uint64_t> all(train.size());
+    for (std::size_t i = 0; i < train.size(); ++i) {
+        all[i] = static_cast<uint64_t>(train.prev[i]) * n + static_cast<uint64_t>(train.next[i]);
+        row_total[static_cast<std::size_t>(train.prev[i])] += 1;
+    }
+    std::sort(all.begin(), all.end());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (keys.empty() || keys.back() != all[i]) keys.push_back(all[i]), counts.push_back(0);
+        counts.back() += 1;
+    }
 }
 
+double CountModel::count(int64_t prev, int64_t next) const {
+    const uint64_t k = static_cast<uint64_t>(prev) * n + static_cast<uint64_t>(next);
+    const auto it = std::lower_bound(keys.begin(), keys.end(), k);
+    return it != keys.end() && *it == k ? counts[static_cast<std::size_t>(it - keys.begin())] : 0.0;
+}
+
+// H(next | prev) = −Σ c(p, q)/T · ln(c(p, q)/c(p)), in the pairs' sorted order.
 double CountModel::train_floor() const {
     double total = 0, h = 0;
-    for (std::size_t r = 0; r < n; ++r) {
-        double row = 0;
-        for (std::size_t c = 0; c < n; ++c) row += counts[r * n + c];
-        for (std::size_t c = 0; c < n; ++c)
-            if (counts[r * n + c] > 0) h -= counts[r * n + c] * std::log(counts[r * n + c] / row);
-        total += row;
-    }
+    for (std::size_t i = 0; i < keys.size(); ++i) h -= counts[i] * std::log(counts[i] / row_total[keys[i] / n]);
+    for (double r : row_total) total += r;
     return total > 0 ? h / total : 0.0;
 }
 
 std::vector<double> CountModel::probs(int64_t prev, double alpha) const {
     std::vector<double> p(n);
-    double row = 0;
-    for (std::size_t c = 0; c < n; ++c) row += p[c] = counts[prev * n + c] + alpha;
-    for (auto& v : p) v /= row;
+    const double row = row_total[static_cast<std::size_t>(prev)] + alpha * double(n);
+    for (std::size_t c = 0; c < n; ++c) p[c] = (count(prev, static_cast<int64_t>(c)) + alpha) / row;
     return p;
 }
 
 double CountModel::loss(const Pairs& pairs, double alpha) const {
-    std::vector<double> rowsum(n, 0.0);
-    for (std::size_t r = 0; r < n; ++r)
-        for (std::size_t c = 0; c < n; ++c) rowsum[r] += counts[r * n + c] + alpha;
     double total = 0;
-    for (std::size_t i = 0; i < pairs.size(); ++i)
-        total -= std::log((counts[pairs.prev[i] * n + pairs.next[i]] + alpha) / rowsum[pairs.prev[i]]);
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const double row = row_total[static_cast<std::size_t>(pairs.prev[i])] + alpha * double(n);
+        total -= std::log((count(pairs.prev[i], pairs.next[i]) + alpha) / row);
+    }
     return pairs.size() ? total / pairs.size() : NAN;
 }
 

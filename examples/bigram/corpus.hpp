@@ -46,10 +46,13 @@ struct Pairs {
 };
 Pairs make_pairs(const std::vector<int64_t>& ids);
 
-/// The counting bigram of the makemore lecture: counts[prev][next].
+/// The counting bigram of the makemore lecture: count(prev, next). Stored sparse (the pairs seen, sorted),
+/// so a 50,000-token vocabulary costs the distinct pairs of the text, not 50,000² doubles.
 struct CountModel {
     std::size_t n = 0;
-    std::vector<double> counts;  // n×n
+    std::vector<uint64_t> keys;      ///< prev·n + next of each distinct pair seen, ascending
+    std::vector<double> counts;      ///< how often keys[i] was seen
+    std::vector<double> row_total;   ///< pairs seen after each prev
 
     explicit CountModel(std::size_t vocab, const Pairs& train);
     /// H(next | prev) on the training pairs: the lowest mean loss any bigram model can reach on them.
@@ -60,6 +63,8 @@ struct CountModel {
     double best_alpha(const Pairs& pairs) const;
     /// p(next | prev) of the add-alpha model, row prev.
     std::vector<double> probs(int64_t prev, double alpha) const;
+    /// How often (prev, next) was seen.
+    double count(int64_t prev, int64_t next) const;
 };
 
 }  // namespace bigram

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "tensor/kernels/optim.hpp"
+
 namespace xgrad::nn {
 
 namespace {
@@ -18,11 +20,7 @@ void check(const AdamOptions& o, const char* name) {
     if (!(o.weight_decay.value_or(0) >= 0)) throw ValueError(fmt::format("{}: invalid weight_decay {}", name, *o.weight_decay));
 }
 
-struct Coefs {
-    float b1, b2, one_minus_b1, one_minus_b2, wd, decay, bc2_sqrt, neg_step, eps;
-};
-
-Coefs coefs(const AdamOptions& o, int64_t t, bool decoupled) {
+kernels::AdamCoefs coefs(const AdamOptions& o, int64_t t, bool decoupled) {
     const double wd = o.weight_decay.value_or(decoupled ? 1e-2 : 0.0);
     const double bc1 = 1.0 - std::pow(o.betas.first, double(t));
     const double bc2 = 1.0 - std::pow(o.betas.second, double(t));
@@ -31,21 +29,6 @@ Coefs coefs(const AdamOptions& o, int64_t t, bool decoupled) {
             decoupled ? 0.0f : static_cast<float>(wd),
             decoupled ? static_cast<float>(1.0 - o.lr * wd) : 1.0f,
             static_cast<float>(std::sqrt(bc2)), static_cast<float>(-(o.lr / bc1)), static_cast<float>(o.eps)};
-}
-
-// p, g, m, v, vmax (amsgrad or null) over n elements.
-void adam_update(float* p, const float* g, float* m, float* v, float* vmax, std::size_t n, const Coefs& c) {
-    for (std::size_t i = 0; i < n; ++i) {
-        if (c.decay != 1.0f) p[i] = p[i] * c.decay;
-        float gi = g[i];
-        if (c.wd != 0.0f) gi = gi + c.wd * p[i];
-        m[i] = m[i] + c.one_minus_b1 * (gi - m[i]);         // lerp(m, g, 1-β1)
-        v[i] = v[i] * c.b2 + c.one_minus_b2 * gi * gi;      // mul_(β2).addcmul_(g, g, 1-β2)
-        float vv = v[i];
-        if (vmax) vv = vmax[i] = std::max(vmax[i], v[i]);
-        const float denom = std::sqrt(vv) / c.bc2_sqrt + c.eps;
-        p[i] = p[i] + c.neg_step * m[i] / denom;            // addcdiv_(m, denom, -step_size)
-    }
 }
 
 }  // namespace
@@ -67,14 +50,14 @@ void Adam::step() {
             throw ValueError(fmt::format("{}: a parameter of shape {} has a row-sparse gradient (Embedding with "
                                          "sparse=true); use SparseAdam for it", name_, shape_str(p.shape())));
         const AdamOptions& o = options_[group];
-        const Coefs c = coefs(o, ++st.step, decoupled_);
+        const kernels::AdamCoefs c = coefs(o, ++st.step, decoupled_);
         float* m = buffer(st, "exp_avg", p).data();
         float* v = buffer(st, "exp_avg_sq", p).data();
         float* vmax = o.amsgrad ? buffer(st, "max_exp_avg_sq", p).data() : nullptr;
         float* pd = p.mutable_data().data();
         const float* g = p.grad().data();
         for_each_free_span(p, [&](std::size_t b, std::size_t e) {
-            adam_update(pd + b, g + b, m + b, v + b, vmax ? vmax + b : nullptr, e - b, c);
+            kernels::adam_update(pd + b, g + b, m + b, v + b, vmax ? vmax + b : nullptr, e - b, c);
         });
     });
 }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "tensor/kernels/optim.hpp"
+
 namespace xgrad::nn {
 
 namespace {
@@ -15,19 +17,9 @@ void check(const SGDOptions& o) {
         throw ValueError("SGD: nesterov needs momentum > 0 and dampening = 0");
 }
 
-// One element run: p, g (gradient), buf (momentum buffer or null), n elements.
-void update(float* p, const float* g, float* buf, std::size_t n, const SGDOptions& o, bool first) {
-    const float wd = static_cast<float>(o.weight_decay), mom = static_cast<float>(o.momentum);
-    const float damp = static_cast<float>(1.0 - o.dampening), neg_lr = static_cast<float>(-o.lr);
-    for (std::size_t i = 0; i < n; ++i) {
-        float d = g[i];
-        if (wd != 0) d = d + wd * p[i];
-        if (buf) {
-            buf[i] = first ? d : buf[i] * mom + damp * d;
-            d = o.nesterov ? d + mom * buf[i] : buf[i];
-        }
-        p[i] = p[i] + neg_lr * d;
-    }
+kernels::SgdCoefs coefs(const SGDOptions& o, bool first) {
+    return {static_cast<float>(o.weight_decay), static_cast<float>(o.momentum), static_cast<float>(1.0 - o.dampening),
+            static_cast<float>(-o.lr), o.nesterov, first};
 }
 }  // namespace
 
@@ -45,7 +37,7 @@ void SGD::step() {
     NoGradGuard no_grad;
     for_each_param([&](const Tensor& p, ParamState& st, std::size_t group) {
         const SGDOptions& o = options_[group];
-        const bool first = st.step == 0;
+        const kernels::SgdCoefs c = coefs(o, st.step == 0);
         ++st.step;
         float* buf = o.momentum != 0 ? buffer(st, "momentum_buffer", p).data() : nullptr;
         float* pd = p.mutable_data().data();
@@ -55,13 +47,13 @@ void SGD::step() {
             for (std::size_t i = 0; i < sg.rows.size(); ++i) {
                 if (is_frozen(p, sg.rows[i])) continue;
                 const std::size_t off = static_cast<std::size_t>(sg.rows[i]) * D;
-                update(pd + off, sg.values.data() + i * D, buf ? buf + off : nullptr, D, o, first);
+                kernels::sgd_update(pd + off, sg.values.data() + i * D, buf ? buf + off : nullptr, D, c);
             }
             return;
         }
         const float* g = p.grad().data();
         for_each_free_span(p, [&](std::size_t b, std::size_t e) {
-            update(pd + b, g + b, buf ? buf + b : nullptr, e - b, o, first);
+            kernels::sgd_update(pd + b, g + b, buf ? buf + b : nullptr, e - b, c);
         });
     });
 }
