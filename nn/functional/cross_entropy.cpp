@@ -13,6 +13,7 @@ namespace {
 
 // Moves the class dim (1) of an (N, C, d1, ...) input last and flattens to (M, C), M = N·d1·...
 Tensor to_rows(const Tensor& input) {
+    if (input.dim() == 2) return input;  // already (M, C): no copy
     if (input.dim() == 1) return reshape(input, {1, static_cast<long>(input.shape()[0])});
     Tensor x = input;
     for (int d = 1; d + 1 < static_cast<int>(input.dim()); ++d) x = transpose(x, d, d + 1);
