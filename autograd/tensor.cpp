@@ -108,20 +108,22 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all[a] < all[b]; });
     RowSparseGrad out;
-    std::vector<float> vals;
-    for (std::size_t k : order) {
-        if (out.rows.empty() || out.rows.back() != all[k]) {
-            out.rows.push_back(all[k]);
-            vals.insert(vals.end(), src[k], src[k] + D);
-        } else {
-            float* dst = vals.data() + (out.rows.size() - 1) * D;
-            for (std::size_t j = 0; j < D; ++j) dst[j] += src[k][j];
-        }
-    }
+    for (std::size_t k : order)
+        if (out.rows.empty() || out.rows.back() != all[k]) out.rows.push_back(all[k]);
     Shape vs = im.data.shape();
     vs[0] = out.rows.size();
     out.values = Array::from_shape(vs);
-    std::copy(vals.begin(), vals.end(), out.values.begin());
+    std::size_t r = 0;  // the output row of order[i]: the first copy is stored, the rest added in order
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const float* s = src[order[i]];
+        if (i > 0 && all[order[i]] == all[order[i - 1]]) {
+            float* dst = out.values.data() + (r - 1) * D;
+            for (std::size_t j = 0; j < D; ++j) dst[j] += s[j];
+        } else {
+            std::copy(s, s + D, out.values.data() + r * D);
+            ++r;
+        }
+    }
     im.sparse_grad = std::move(out);
 }
 

@@ -90,17 +90,21 @@ Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOption
             return;
         }
         std::vector<int64_t> rows;
-        std::vector<float> vals;
+        std::vector<std::size_t> from;  // the position in ids of each row kept
         rows.reserve(n);
-        vals.reserve(n * D);
+        from.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
             if (pad && ids.data()[i] == *pad) continue;
             rows.push_back(ids.data()[i]);
-            const float s = scales.empty() ? 1.0f : scales[i];
-            for (std::size_t j = 0; j < D; ++j) vals.push_back(dy.data()[i * D + j] * s);
+            from.push_back(i);
         }
         Array values = Array::from_shape({rows.size(), D});
-        std::copy(vals.begin(), vals.end(), values.begin());
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            const float* src = dy.data() + from[k] * D;
+            float* dst = values.data() + k * D;
+            if (scales.empty()) std::copy(src, src + D, dst);
+            else for (std::size_t j = 0; j < D; ++j) dst[j] = src[j] * scales[from[k]];
+        }
         in[0].accumulate_sparse_grad(rows, values);
     });
 }
