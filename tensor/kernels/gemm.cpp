@@ -91,34 +91,47 @@ inline float at(const float* X, std::size_t ld, bool trans, std::size_t r, std::
 }
 
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels: panel q holds columns j0+q·NR.., k-major.
+// Both cases read the source along its rows (contiguous); a transposed source is written with stride NR.
 void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
             std::size_t nc, float* out) {
     for (std::size_t q = 0; q < nc; q += NR) {
         const std::size_t w = std::min(NR, nc - q);
         float* panel = out + q * kc;
-        for (std::size_t k = 0; k < kc; ++k) {
-            float* dst = panel + k * NR;
-            if (!tb) {
+        if (!tb) {
+            for (std::size_t k = 0; k < kc; ++k) {
                 const float* src = B + (p0 + k) * ldb + j0 + q;
-                std::copy(src, src + w, dst);
-            } else {
-                for (std::size_t j = 0; j < w; ++j) dst[j] = B[(j0 + q + j) * ldb + p0 + k];
+                std::copy(src, src + w, panel + k * NR);
+                std::fill(panel + k * NR + w, panel + (k + 1) * NR, 0.0f);
             }
-            std::fill(dst + w, dst + NR, 0.0f);
+        } else {
+            if (w < NR) std::fill(panel, panel + kc * NR, 0.0f);
+            for (std::size_t j = 0; j < w; ++j) {
+                const float* src = B + (j0 + q + j) * ldb + p0;  // row j0+q+j of B = column of op(B)
+                for (std::size_t k = 0; k < kc; ++k) panel[k * NR + j] = src[k];
+            }
         }
     }
 }
 
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel q holds rows i0+q·MR.., k-major.
+// A row-major source is read along its rows and written with stride MR; a transposed one is read along k.
 void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
             std::size_t kc, float* out) {
     for (std::size_t q = 0; q < mc; q += MR) {
         const std::size_t h = std::min(MR, mc - q);
         float* panel = out + q * kc;
-        for (std::size_t k = 0; k < kc; ++k) {
-            float* dst = panel + k * MR;
-            for (std::size_t r = 0; r < h; ++r) dst[r] = at(A, lda, ta, i0 + q + r, p0 + k);
-            std::fill(dst + h, dst + MR, 0.0f);
+        if (!ta) {
+            if (h < MR) std::fill(panel, panel + kc * MR, 0.0f);
+            for (std::size_t r = 0; r < h; ++r) {
+                const float* src = A + (i0 + q + r) * lda + p0;
+                for (std::size_t k = 0; k < kc; ++k) panel[k * MR + r] = src[k];
+            }
+        } else {
+            for (std::size_t k = 0; k < kc; ++k) {
+                const float* src = A + (p0 + k) * lda + i0 + q;
+                std::copy(src, src + h, panel + k * MR);
+                std::fill(panel + k * MR + h, panel + (k + 1) * MR, 0.0f);
+            }
         }
     }
 }
