@@ -1,4 +1,7 @@
 // Bad arguments throw errors that name the op and the shapes, dims or ids involved.
+#include <cmath>
+#include <functional>
+
 #include "helpers.hpp"
 
 namespace xgrad {
@@ -65,6 +68,40 @@ TEST(Errors, EmptyShapesWork) {
     EXPECT_TRUE(testing::all_close(w.grad(), Array{{0, 0}, {0, 0}, {0, 0}}));
     EXPECT_EQ(index_select(zeros({4, 2}), 0, IdArray::from_shape({0})).shape(), (Shape{0, 2}));
     EXPECT_EQ(softmax(zeros({0, 5}), 1).shape(), (Shape{0, 5}));
+}
+
+// Every op on a zero-size input: a result of the right (empty) shape, and a backward that gives the
+// input a gradient of its own shape. The reductions follow PyTorch: sum 0, mean nan.
+TEST(Errors, EveryOpRunsForwardAndBackwardOnEmptyInput) {
+    using Op = std::function<Tensor(const Tensor&)>;
+    const std::vector<std::pair<const char*, Op>> ops = {
+        {"add", [](const Tensor& x) { return x + x; }},           {"sub", [](const Tensor& x) { return x - 1.0f; }},
+        {"mul", [](const Tensor& x) { return x * x; }},           {"div", [](const Tensor& x) { return x / 2.0f; }},
+        {"rdiv", [](const Tensor& x) { return 1.0f / x; }},       {"neg", [](const Tensor& x) { return -x; }},
+        {"pow", [](const Tensor& x) { return pow(x, 2.0f); }},    {"exp", [](const Tensor& x) { return exp(x); }},
+        {"log", [](const Tensor& x) { return log(x); }},          {"tanh", [](const Tensor& x) { return tanh(x); }},
+        {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},  {"relu", [](const Tensor& x) { return relu(x); }},
+        {"clone", [](const Tensor& x) { return clone(x); }},      {"transpose", [](const Tensor& x) { return transpose(x, 0, 1); }},
+        {"reshape", [](const Tensor& x) { return reshape(x, {-1, 5}); }},
+        {"unsqueeze", [](const Tensor& x) { return unsqueeze(x, 0); }},
+        {"cat", [](const Tensor& x) { return cat({x, x}, 0); }},  {"stack", [](const Tensor& x) { return stack({x, x}); }},
+        {"softmax", [](const Tensor& x) { return softmax(x, 1); }},
+        {"log_softmax", [](const Tensor& x) { return log_softmax(x, 1); }},
+        {"max", [](const Tensor& x) { return max(x, 1).values; }},
+        {"sum dim", [](const Tensor& x) { return sum(x, {0}); }}, {"mean dim", [](const Tensor& x) { return mean(x, {1}); }},
+        {"matmul", [](const Tensor& x) { return matmul(x, ones({5, 3})); }},
+        {"index_select", [](const Tensor& x) { return index_select(x, 0, IdArray::from_shape({0})); }},
+    };
+    for (const auto& [name, op] : ops) {
+        SCOPED_TRACE(name);
+        Tensor x = zeros({0, 5}).requires_grad_();
+        Tensor y = op(x);
+        ASSERT_NO_THROW(sum(y).backward());
+        EXPECT_EQ(x.grad().shape(), (Shape{0, 5}));
+        EXPECT_EQ(y.numel(), std::string(name) == "sum dim" ? 5u : 0u);
+    }
+    EXPECT_EQ(sum(zeros({0, 5})).item(), 0.0f);
+    EXPECT_TRUE(std::isnan(mean(zeros({0, 5})).item()));
 }
 
 }  // namespace
