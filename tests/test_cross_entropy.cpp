@@ -88,5 +88,17 @@ TEST(CrossEntropy, ModuleAndErrors) {
                                                  {"label_smoothing"}));
 }
 
+// The backward writes the gradient into the saved softmax's buffer; with retain_graph a second
+// backward must still give the same gradient (it recomputes the softmax), so the grads add up to 2×.
+TEST(CrossEntropy, SecondBackwardWithRetainGraphGivesTheSameGradient) {
+    Tensor x = tensor({{1.0f, -2.0f, 0.5f}, {0.0f, 3.0f, -1.0f}}).requires_grad_();
+    const IdArray y = {2, 1};
+    Tensor loss = nn::cross_entropy(x, y);
+    loss.backward({.retain_graph = true});
+    const Array once = x.grad();
+    loss.backward();
+    EXPECT_TRUE(testing::all_close(x.grad(), Array(once * 2.0f), 1e-7));
+}
+
 }  // namespace
 }  // namespace xgrad

@@ -103,8 +103,8 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     std::vector<Tensor> inputs = {x};
     if (probs) inputs.push_back(*probs);  // soft targets get a gradient too, as in PyTorch
     return record("cross_entropy", std::move(out), inputs,
-                  [p = std::move(p), w, tw, lses, ignored, targets, eps, denom, M, C,
-                   red = o.reduction](const Array& dy, const Array&, Inputs in) {
+                  [p = std::move(p), p_taken = false, w, tw, lses, ignored, targets, eps, denom, M, C,
+                   red = o.reduction](const Array& dy, const Array&, Inputs in) mutable {
                       auto scale = [&](std::size_t i) -> double {
                           return red == Reduction::None ? dy.data()[i] : red == Reduction::Mean ? dy() / denom : dy();
                       };
@@ -118,7 +118,16 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                       }
                       if (!in[0].requires_grad()) return;
                       const Array* probs = in.size() > 1 ? &in[1].data() : nullptr;
-                      Array dx = Array::from_shape({M, C});
+                      // The saved softmax is read once, so its buffer becomes the gradient (one M×C buffer
+                      // less at the peak); a second backward (retain_graph) computes the softmax again.
+                      if (p_taken) {
+                          p = Array::from_shape({M, C});
+                          for (std::size_t i = 0; i < M; ++i)
+                              if (!ignored[i])
+                                  kernels::logsumexp_softmax_row(in[0].data().data() + i * C, p.data() + i * C, C);
+                      }
+                      Array dx = std::move(p);
+                      p_taken = true;
                       for (std::size_t i = 0; i < M; ++i) {
                           float* d = dx.data() + i * C;
                           if (ignored[i]) {
@@ -126,7 +135,7 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                               continue;
                           }
                           const double g = scale(i);
-                          const float* pi = p.data() + i * C;
+                          const float* pi = d;  // the softmax row, overwritten element by element
                           for (std::size_t c = 0; c < C; ++c) {
                               const double t = targets.empty()
                                                    ? (1 - eps) * probs->data()[i * C + c] + eps / C
