@@ -4,6 +4,7 @@
 // and samples before and after training. Point it at real text with --corpus (see --help).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -40,6 +41,21 @@ struct Args {
     bool tie = false, quiet = false, json = false, no_eval = false;
     std::set<std::string> given;  ///< the options named on the command line (a resumed run keeps the rest)
 };
+
+// Number checks with plain messages ("--dim: 0 is not a positive number"); CLI11's own print a range
+// up to 1.8e308.
+CLI::Validator number_check(bool allow_zero) {
+    return CLI::Validator(
+        [allow_zero](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || std::isnan(v)) return text + " is not a number";
+            if (allow_zero ? v < 0 : v <= 0) return text + (allow_zero ? " is negative" : " is not a positive number");
+            return "";
+        },
+        allow_zero ? "NUMBER >= 0" : "NUMBER > 0");
+}
+const CLI::Validator kPositive = number_check(false), kNonNegative = number_check(true);
 
 // Resident set size of this process in MB (Linux /proc/self/statm; 0 where it is missing).
 double rss_mb() {
@@ -322,25 +338,25 @@ int main(int argc, char** argv) {
     Args a;
     app.add_option("--corpus", a.corpus, "training text (default: the lecture's sentence)")->check(CLI::ExistingFile);
     app.add_option("--level", a.level, "tokens: word or char")->check(CLI::IsMember({"word", "char"}));
-    app.add_option("--dim", a.dim, "embedding size K")->check(CLI::PositiveNumber);
-    app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(CLI::NonNegativeNumber);
-    app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(CLI::NonNegativeNumber);
-    app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch)")->check(CLI::NonNegativeNumber);
+    app.add_option("--dim", a.dim, "embedding size K")->check(kPositive);
+    app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(kNonNegative);
+    app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(kNonNegative);
+    app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch)")->check(kNonNegative);
     app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->check(CLI::IsMember({"sgd", "adam", "adamw"}));
     app.add_option("--schedule", a.schedule, "learning rate schedule: constant or cosine (to 0 at the last step)")
         ->check(CLI::IsMember({"constant", "cosine"}));
-    app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(CLI::PositiveNumber);
-    app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(CLI::PositiveNumber);
+    app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(kPositive);
+    app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(kPositive);
     app.add_option("--seed", a.seed, "seed of the initial weights, the batches and the samples");
     app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));
-    app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(CLI::PositiveNumber);
+    app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(kPositive);
     app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);
     app.add_option("--save", a.save, "write a checkpoint (weights, optimizer, step, vocabulary) here");
     app.add_option("--resume", a.resume, "continue from a checkpoint up to --steps")->check(CLI::ExistingFile);
     app.add_option("--generate", a.generate, "tokens to sample before and after training")->check(CLI::Range(0, 1000000));
     app.add_option("--prompt", a.prompt, "text whose last token starts the samples");
-    app.add_option("--temperature", a.temperature, "sampling temperature")->check(CLI::PositiveNumber);
-    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->check(CLI::NonNegativeNumber);
+    app.add_option("--temperature", a.temperature, "sampling temperature")->check(kPositive);
+    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->check(kNonNegative);
     app.add_option("--plot", a.plot, "write SVG plots (vectors before/after, loss curve) into this directory");
     app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
     app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
