@@ -70,11 +70,11 @@ case "$what" in
     mkdir -p build-san/fuzz/found
     for t in safetensors npy corpus checkpoint; do
       echo "run.sh: fuzz_$t for ${seconds} s (seeds: fuzz/corpus/$t; what it finds: build-san/fuzz/found/)"
-      mkdir -p "build-san/fuzz/work/$t"
+      mkdir -p "build-san/fuzz/scratch/$t"
       # new inputs go to the scratch directory (first); the committed seeds are only read
       rc=0
       ./build-san/fuzz/fuzz_$t -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 \
-        -artifact_prefix="build-san/fuzz/found/$t-" "build-san/fuzz/work/$t" "fuzz/corpus/$t" \
+        -artifact_prefix="build-san/fuzz/found/$t-" "build-san/fuzz/scratch/$t" "fuzz/corpus/$t" \
         >"build-san/fuzz/$t.log" 2>&1 || rc=$?
       if [ "$rc" -ne 0 ]; then
         tail -40 "build-san/fuzz/$t.log"
