@@ -240,7 +240,7 @@ int run(const Args& a) {
     }
     if (!known || prompt_ids.empty()) {
         const std::string lb = level == Level::Char ? "\n" : "<eos>";
-        prompt = level == Level::Char ? "" : "";
+        prompt.clear();
         prompt_ids.clear();
         if (s.vocab.ids.count(lb)) prompt_ids.push_back(s.vocab.ids.at(lb));
         else prompt_ids.push_back(0);
