@@ -1,36 +1,11 @@
 // Shape helpers shared by all ops: printing shapes, numpy broadcasting and its reverse (sum_to).
 #include "tensor/array.hpp"
 
-#include <cstdlib>
-#include <cstring>
-
 #include <fmt/format.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "tensor/xt.hpp"
 
 namespace xgrad {
-
-namespace {
-// Large tensors come and go every training step (W-word's logits and their gradient: 40 MB each).
-// glibc serves blocks above its mmap threshold (at most 32 MB) with fresh mmaps that are unmapped on
-// free, so every step would page-fault 20,000 new pages (W-word: 230 ms a step instead of 135). xgrad
-// asks glibc to keep freed memory for reuse instead, once, when the library loads: the process keeps
-// its peak heap (as PyTorch's caching allocators do). XGRAD_MALLOC_DEFAULTS=1 leaves glibc as it is.
-[[maybe_unused]] const bool kMallocKeepsFreedMemory = [] {
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-    const char* env = std::getenv("XGRAD_MALLOC_DEFAULTS");
-    if (env && std::strcmp(env, "1") == 0) return false;
-    mallopt(M_MMAP_MAX, 0);                     // no mmap per block: big blocks come from the heap
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);  // give the heap's top back to the system only above 1 GB free
-    return true;
-#else
-    return false;
-#endif
-}();
-}  // namespace
 
 std::string shape_str(const Shape& shape) {
     std::string s = "(";

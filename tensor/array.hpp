@@ -7,11 +7,13 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "tensor/buffer.hpp"
 #include "tensor/error.hpp"
 
 namespace xgrad {
 
-using Array = xt::xarray<float>;      ///< float32 data, any rank, row-major
+/// float32 data, any rank, row-major; large arrays live in the buffer cache (tensor/buffer.hpp).
+using Array = xt::xarray<float, xt::layout_type::row_major, BufferAllocator<float>>;
 using IdArray = xt::xarray<int64_t>;  ///< token ids / class ids, any rank
 using Shape = Array::shape_type;      ///< a shape, e.g. {3, 4}
 

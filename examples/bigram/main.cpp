@@ -152,7 +152,6 @@ int run(const Args& a) {
     Session s;
     TrainOptions o;
     o.quiet = a.quiet;
-    std::string text = a.corpus.empty() ? std::string(kLecture) : nn::read_file(a.corpus);
     std::map<std::string, std::string> saved;  // the options a checkpoint was trained with
     if (!a.resume.empty()) saved = load_checkpoint(a.resume, s, o);
     // A resumed run keeps the checkpoint's level, batch and schedule unless the command line names them.
@@ -162,12 +161,16 @@ int run(const Args& a) {
     };
     const std::string level_name = from_checkpoint("--level", "level", a.level);
     const Level level = level_name == "char" ? Level::Char : Level::Word;
-    const auto toks = tokenize(text, level);
-    if (toks.size() < 2)
-        throw ValueError(fmt::format("{}: the corpus has {} token{}; a bigram model needs at least 2",
-                                     a.corpus.empty() ? "the lecture text" : a.corpus, toks.size(), toks.size() == 1 ? "" : "s"));
-    if (a.resume.empty()) s.vocab = Vocabulary::build(toks, a.min_count.value_or(lecture || level == Level::Char ? 1 : 2));
-    s.train_pairs = make_pairs(s.vocab.encode(toks));
+    std::size_t n_tokens = 0;
+    {  // the text and its token strings are not needed once the pairs are made (W-word: ~40 MB)
+        const auto toks = tokenize(a.corpus.empty() ? std::string(kLecture) : nn::read_file(a.corpus), level);
+        n_tokens = toks.size();
+        if (toks.size() < 2)
+            throw ValueError(fmt::format("{}: the corpus has {} token{}; a bigram model needs at least 2",
+                                         a.corpus.empty() ? "the lecture text" : a.corpus, toks.size(), toks.size() == 1 ? "" : "s"));
+        if (a.resume.empty()) s.vocab = Vocabulary::build(toks, a.min_count.value_or(lecture || level == Level::Char ? 1 : 2));
+        s.train_pairs = make_pairs(s.vocab.encode(toks));
+    }
     const std::size_t N = s.vocab.size();
     if (a.resume.empty()) {
         Generator init_gen(a.seed);
@@ -219,7 +222,7 @@ int run(const Args& a) {
     std::string vocab_line;
     for (std::size_t i = 0; i < std::min<std::size_t>(N, 40); ++i) vocab_line += (i ? " " : "") + s.vocab.show(i);
     fmt::print("corpus: {} ({} tokens, {} training pairs), level {}\n", a.corpus.empty() ? "the lecture's sentence" : a.corpus,
-               toks.size(), s.train_pairs.size(), level_name);
+               n_tokens, s.train_pairs.size(), level_name);
     fmt::print("vocabulary ({}): {}{}\n", N, vocab_line, N > 40 ? " ..." : "");
     fmt::print("model: V ({}×{}), U ({}×{}){}, logits = v·Uᵀ; optimizer {} lr {}, batch {}, steps {} → {}\n", N, s.model->dim(),
                N, s.model->dim(), s.model->tied ? " tied to V" : "", o.optimizer, o.lr, o.batch == 0 ? std::string("full") : std::to_string(o.batch),

@@ -1,0 +1,140 @@
+// The large-buffer cache of tensor/buffer.hpp: buffers mapped on their own (mmap), freed ones kept in
+// lists by page-rounded size, reused by exact size, given back when the cache passes its limit.
+// Built with AddressSanitizer, large buffers come from operator new and are never cached, so the
+// sanitizer still sees every use after free.
+#include "tensor/buffer.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XGRAD_NO_BUFFER_CACHE 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define XGRAD_NO_BUFFER_CACHE 1
+#endif
+
+namespace xgrad {
+
+namespace {
+
+struct Cache {
+    std::mutex mu;
+    std::map<std::size_t, std::vector<void*>> free;  // rounded size → freed buffers of that size
+    std::size_t limit = 0;
+    BufferStats stats;
+
+    Cache() {
+        limit = std::size_t(1) << 30;
+        if (const char* env = std::getenv("XGRAD_BUFFER_CACHE_MB")) limit = std::strtoull(env, nullptr, 10) << 20;
+    }
+    // Unmaps cached buffers, largest first, until at most `keep` bytes stay cached. Holds mu.
+    void shrink_to(std::size_t keep) {
+        while (stats.cached_bytes > keep && !free.empty()) {
+            auto it = std::prev(free.end());
+            ::munmap(it->second.back(), it->first);
+            stats.cached_bytes -= it->first;
+            it->second.pop_back();
+            if (it->second.empty()) free.erase(it);
+        }
+    }
+};
+
+Cache& cache() {
+    static Cache* c = new Cache;  // never destroyed: arrays in static storage may free into it at exit
+    return *c;
+}
+
+std::size_t rounded(std::size_t bytes) {
+    static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return (bytes + page - 1) / page * page;
+}
+
+}  // namespace
+
+#if defined(XGRAD_NO_BUFFER_CACHE)
+
+bool buffer_cache_enabled() { return false; }
+void* allocate_large_buffer(std::size_t bytes) { return ::operator new(bytes, std::align_val_t(kAlignment)); }
+void free_large_buffer(void* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlignment)); }
+
+#else
+
+bool buffer_cache_enabled() { return true; }
+
+void* allocate_large_buffer(std::size_t bytes) {
+    const std::size_t size = rounded(bytes);
+    Cache& c = cache();
+    {
+        std::lock_guard lock(c.mu);
+        auto it = c.free.find(size);
+        if (it != c.free.end()) {
+            void* p = it->second.back();
+            it->second.pop_back();
+            if (it->second.empty()) c.free.erase(it);
+            c.stats.cached_bytes -= size;
+            c.stats.live_bytes += size;
+            ++c.stats.reuses;
+            return p;
+        }
+    }
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {  // out of memory: give the cache back and try once more
+        release_cached_buffers();
+        p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+    }
+    std::lock_guard lock(c.mu);
+    c.stats.live_bytes += size;
+    ++c.stats.maps;
+    c.stats.peak_bytes = std::max(c.stats.peak_bytes, c.stats.live_bytes + c.stats.cached_bytes);
+    return p;
+}
+
+void free_large_buffer(void* p, std::size_t bytes) {
+    if (!p) return;
+    const std::size_t size = rounded(bytes);
+    Cache& c = cache();
+    std::lock_guard lock(c.mu);
+    c.stats.live_bytes -= size;
+    if (size > c.limit) {
+        ::munmap(p, size);
+        return;
+    }
+    c.free[size].push_back(p);
+    c.stats.cached_bytes += size;
+    c.shrink_to(c.limit);
+}
+
+#endif
+
+BufferStats buffer_stats() {
+    Cache& c = cache();
+    std::lock_guard lock(c.mu);
+    return c.stats;
+}
+
+void release_cached_buffers() {
+    Cache& c = cache();
+    std::lock_guard lock(c.mu);
+    c.shrink_to(0);
+}
+
+void set_buffer_cache_limit(std::size_t bytes) {
+    Cache& c = cache();
+    std::lock_guard lock(c.mu);
+    c.limit = bytes;
+    c.shrink_to(bytes);
+}
+
+}  // namespace xgrad

@@ -1,0 +1,65 @@
+// Where tensor data lives. Small arrays come from the C++ heap; large ones (≥ kLargeBuffer bytes) are
+// mapped from the system on their own and, when freed, kept in a cache keyed by size for the next array
+// of the same size. A training step makes the same big tensors every time (W-word: the 40 MB logits and
+// their gradient), so from the second step on they cost neither a system call nor a page fault, and
+// they never mix with small allocations (no heap fragmentation holding a peak). PyTorch's CUDA caching
+// allocator works the same way; release_cached_buffers() is its empty_cache().
+#pragma once
+#include <cstddef>
+#include <new>
+
+namespace xgrad {
+
+/// Arrays of at least this many bytes use the buffer cache.
+inline constexpr std::size_t kLargeBuffer = 256 * 1024;
+
+/// What the buffer cache holds now (bytes rounded up to whole pages).
+struct BufferStats {
+    std::size_t live_bytes = 0;    ///< large buffers in use
+    std::size_t cached_bytes = 0;  ///< freed large buffers kept for reuse
+    std::size_t peak_bytes = 0;    ///< highest live + cached so far
+    std::size_t maps = 0;          ///< buffers mapped from the system so far
+    std::size_t reuses = 0;        ///< allocations served from the cache so far
+};
+BufferStats buffer_stats();
+/// False in sanitizer builds: there large buffers come from operator new and are never cached, so
+/// AddressSanitizer sees every use after free.
+bool buffer_cache_enabled();
+/// Gives every cached buffer back to the system (live ones are untouched).
+void release_cached_buffers();
+/// The cache keeps at most this many bytes of freed buffers (default 1 GiB, or XGRAD_BUFFER_CACHE_MB);
+/// 0 turns caching off (every large buffer is unmapped when freed).
+void set_buffer_cache_limit(std::size_t bytes);
+
+/// A large buffer of `bytes` (a cached one of the same rounded size if there is one); throws
+/// std::bad_alloc when the system has no memory left, after releasing the cache and trying once more.
+void* allocate_large_buffer(std::size_t bytes);
+/// Hands back a buffer from allocate_large_buffer (same `bytes`): kept for reuse up to the limit.
+void free_large_buffer(void* p, std::size_t bytes);
+
+/// Every array's data starts on a 64-byte boundary (a cache line; large buffers on a page).
+inline constexpr std::size_t kAlignment = 64;
+
+/// The allocator of Array: large requests go to the buffer cache, small ones to operator new.
+template <class T>
+struct BufferAllocator {
+    using value_type = T;
+    BufferAllocator() = default;
+    template <class U>
+    BufferAllocator(const BufferAllocator<U>&) noexcept {}
+
+    T* allocate(std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes >= kLargeBuffer) return static_cast<T*>(allocate_large_buffer(bytes));
+        return static_cast<T*>(::operator new(bytes, std::align_val_t(kAlignment)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes >= kLargeBuffer) free_large_buffer(p, bytes);
+        else ::operator delete(p, std::align_val_t(kAlignment));
+    }
+    template <class U>
+    bool operator==(const BufferAllocator<U>&) const noexcept { return true; }
+};
+
+}  // namespace xgrad

@@ -1,0 +1,68 @@
+// The buffer cache behind Array (tensor/buffer.hpp): alignment, reuse of freed large buffers by size,
+// the cache limit, and that what a reused buffer holds never leaks into a new tensor's values.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "xgrad.hpp"
+
+using namespace xgrad;
+
+namespace {
+bool aligned(const void* p, std::size_t a) { return reinterpret_cast<std::uintptr_t>(p) % a == 0; }
+constexpr std::size_t kBig = 1 << 20;  // floats: 4 MiB, above kLargeBuffer
+}  // namespace
+
+TEST(Buffer, ArraysStartOn64ByteBoundaries) {
+    for (std::size_t n : {std::size_t(1), std::size_t(3), std::size_t(1000), kLargeBuffer / 4 - 1, kBig + 7}) {
+        Array a = Array::from_shape({n});
+        EXPECT_TRUE(aligned(a.data(), kAlignment)) << n << " floats";
+    }
+}
+
+TEST(Buffer, AFreedLargeBufferIsReusedForTheNextArrayOfItsSize) {
+    release_cached_buffers();
+    const BufferStats before = buffer_stats();
+    const float* first = nullptr;
+    {
+        Array a = Array::from_shape({kBig});
+        first = a.data();
+        EXPECT_EQ(buffer_stats().live_bytes, before.live_bytes + kBig * sizeof(float));
+    }
+    const BufferStats freed = buffer_stats();
+    EXPECT_EQ(freed.live_bytes, before.live_bytes);
+    Array b = Array::from_shape({kBig});
+    const BufferStats after = buffer_stats();
+    if (buffer_cache_enabled()) {
+        EXPECT_EQ(freed.cached_bytes, before.cached_bytes + kBig * sizeof(float));
+        EXPECT_EQ(b.data(), first);
+        EXPECT_EQ(after.reuses, before.reuses + 1);
+        EXPECT_EQ(after.maps, before.maps + 1);
+    } else {  // sanitizer build: nothing is cached
+        EXPECT_EQ(freed.cached_bytes, 0u);
+        EXPECT_EQ(after.reuses, 0u);
+    }
+}
+
+TEST(Buffer, FactoriesFillAReusedBuffer) {
+    { Tensor junk = full({kBig}, 7.0f); }
+    Tensor z = zeros({kBig});
+    EXPECT_EQ(xt::amax(xt::abs(z.data()))(), 0.0f);
+    Tensor o = ones({kBig / 2, 2});
+    EXPECT_EQ(xt::amin(o.data())(), 1.0f);
+    EXPECT_EQ(xt::amax(o.data())(), 1.0f);
+}
+
+TEST(Buffer, TheLimitBoundsWhatIsCachedAndReleaseEmptiesIt) {
+    { Array a = Array::from_shape({kBig}), b = Array::from_shape({2 * kBig}); }
+    if (buffer_cache_enabled()) EXPECT_GE(buffer_stats().cached_bytes, 3 * kBig * sizeof(float));
+    set_buffer_cache_limit(2 * kBig * sizeof(float));  // keeps one of the two (the larger goes first)
+    EXPECT_LE(buffer_stats().cached_bytes, 2 * kBig * sizeof(float));
+    set_buffer_cache_limit(0);
+    { Array c = Array::from_shape({kBig}); }
+    EXPECT_EQ(buffer_stats().cached_bytes, 0u);
+    set_buffer_cache_limit(std::size_t(1) << 30);
+    { Array d = Array::from_shape({kBig}); }
+    release_cached_buffers();
+    EXPECT_EQ(buffer_stats().cached_bytes, 0u);
+}
