@@ -28,6 +28,7 @@ double Session::train(const TrainOptions& o) {
     const bool full = o.batch == 0 || o.batch >= n;
     const std::size_t B = full ? n : o.batch;
     IdArray prev = IdArray::from_shape({B}), next = IdArray::from_shape({B});
+    std::vector<std::size_t> picks(full ? 0 : B);
     if (full) {
         std::copy(train_pairs.prev.begin(), train_pairs.prev.end(), prev.begin());
         std::copy(train_pairs.next.begin(), train_pairs.next.end(), next.begin());
@@ -44,12 +45,21 @@ double Session::train(const TrainOptions& o) {
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
     for (; step < o.steps; ++step) {
-        if (!full)
+        if (!full) {  // the batch: B pairs drawn with replacement (indices first, then the lookups,
+                      // prefetched ahead: the pair tables are too big for the cache)
+            for (std::size_t i = 0; i < B; ++i) picks[i] = batch_gen.randint(n);
+            const int64_t *tp = train_pairs.prev.data(), *tn = train_pairs.next.data();
+            int64_t *bp = prev.data(), *bn = next.data();
+            constexpr std::size_t ahead = 16;
             for (std::size_t i = 0; i < B; ++i) {
-                const std::size_t k = batch_gen.randint(n);
-                prev(i) = train_pairs.prev[k];
-                next(i) = train_pairs.next[k];
+                if (i + ahead < B) {
+                    __builtin_prefetch(tp + picks[i + ahead]);
+                    __builtin_prefetch(tn + picks[i + ahead]);
+                }
+                bp[i] = tp[picks[i]];
+                bn[i] = tn[picks[i]];
             }
+        }
         Tensor loss = nn::cross_entropy(model->forward(prev), next);
         optimizer->zero_grad();
         loss.backward();

@@ -6,7 +6,12 @@
 #include "tensor/kernels/gemm.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
+
+#if defined(__SSE__)
+#include <immintrin.h>
+#endif
 
 #include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/threads.hpp"
@@ -114,24 +119,53 @@ void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_
 }
 
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel q holds rows i0+q·MR.., k-major.
-// A row-major source is read along its rows and written with stride MR; a transposed one is read along k.
+// Row-major A: the panel's MR rows are read as MR sequential streams, k by k, so each write of a
+// panel row (MR floats) is contiguous. Transposed A: row k of the source holds the panels' rows side by
+// side; it is read once along its length and cut into the panels (fixed-size copies of MR floats).
 void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
             std::size_t kc, float* out) {
-    for (std::size_t q = 0; q < mc; q += MR) {
-        const std::size_t h = std::min(MR, mc - q);
-        float* panel = out + q * kc;
-        if (!ta) {
-            if (h < MR) std::fill(panel, panel + kc * MR, 0.0f);
-            for (std::size_t r = 0; r < h; ++r) {
-                const float* src = A + (i0 + q + r) * lda + p0;
-                for (std::size_t k = 0; k < kc; ++k) panel[k * MR + r] = src[k];
+    if (!ta) {
+        for (std::size_t q = 0; q < mc; q += MR) {
+            const std::size_t h = std::min(MR, mc - q);
+            float* panel = out + q * kc;
+            const float* src = A + (i0 + q) * lda + p0;
+            if (h == MR) {
+                std::size_t k = 0;
+#if defined(__SSE__)
+                // 4×4 blocks: rows r..r+3, columns k..k+3 of A → panel rows k..k+3, entries r..r+3.
+                for (; k + 4 <= kc; k += 4) {
+                    std::size_t r = 0;
+                    for (; r + 4 <= MR; r += 4) {
+                        __m128 r0 = _mm_loadu_ps(src + r * lda + k), r1 = _mm_loadu_ps(src + (r + 1) * lda + k);
+                        __m128 r2 = _mm_loadu_ps(src + (r + 2) * lda + k), r3 = _mm_loadu_ps(src + (r + 3) * lda + k);
+                        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                        _mm_storeu_ps(panel + k * MR + r, r0);
+                        _mm_storeu_ps(panel + (k + 1) * MR + r, r1);
+                        _mm_storeu_ps(panel + (k + 2) * MR + r, r2);
+                        _mm_storeu_ps(panel + (k + 3) * MR + r, r3);
+                    }
+                    for (; r < MR; ++r)  // MR = 6 (AVX2): the last two rows one by one
+                        for (std::size_t j = k; j < k + 4; ++j) panel[j * MR + r] = src[r * lda + j];
+                }
+#endif
+                for (; k < kc; ++k)
+                    for (std::size_t r = 0; r < MR; ++r) panel[k * MR + r] = src[r * lda + k];
+            } else {
+                std::fill(panel, panel + kc * MR, 0.0f);
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t r = 0; r < h; ++r) panel[k * MR + r] = src[r * lda + k];
             }
-        } else {
-            for (std::size_t k = 0; k < kc; ++k) {
-                const float* src = A + (p0 + k) * lda + i0 + q;
-                std::copy(src, src + h, panel + k * MR);
-                std::fill(panel + k * MR + h, panel + (k + 1) * MR, 0.0f);
-            }
+        }
+        return;
+    }
+    const std::size_t full = mc / MR * MR;
+    for (std::size_t k = 0; k < kc; ++k) {
+        const float* src = A + (p0 + k) * lda + i0;
+        for (std::size_t q = 0; q < full; q += MR) std::memcpy(out + q * kc + k * MR, src + q, MR * sizeof(float));
+        if (full < mc) {
+            float* dst = out + full * kc + k * MR;
+            std::copy(src + full, src + mc, dst);
+            std::fill(dst + (mc - full), dst + MR, 0.0f);
         }
     }
 }
