@@ -6,6 +6,7 @@
 
 #include "nn/functional.hpp"
 #include "tensor/kernels/softmax.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::nn {
 
@@ -47,6 +48,7 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     }
     double wsum = 0;
     for (float v : w) wsum += v;
+    const bool plain = ids && eps == 0.0 && !o.weight.defined();
     if (ids)
         for (std::size_t i = 0; i < M; ++i)
             if (ids[i] != o.ignore_index && (ids[i] < 0 || ids[i] >= static_cast<int64_t>(C)))
@@ -56,8 +58,9 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     Array p = Array::from_shape({M, C});
     std::vector<double> loss(M, 0.0), tw(M, 0.0), lses(M, 0.0);  // per-row loss, Σ_k w_k t_ik, log-sum-exp
     std::vector<char> ignored(M, 0);
-    double denom = 0;
-    for (std::size_t i = 0; i < M; ++i) {
+    // Rows are independent: split over threads (each row's numbers do not depend on the split).
+    parallel_for(M, 1, 20.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
+    for (std::size_t i = r0; i < r1; ++i) {
         const float* xi = x.data().data() + i * C;
         if (ids && ids[i] == o.ignore_index) {
             ignored[i] = 1;
@@ -74,7 +77,6 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                 l += (eps / C) * (lse * wsum - swx);
             }
             tw[i] = (1 - eps) * w[y] + (eps / C) * wsum;
-            denom += w[y];
         } else {
             const float* ti = probs->data().data() + i * C;
             double s = 0;
@@ -87,7 +89,12 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
         }
         loss[i] = l;
     }
-    if (!ids) denom = static_cast<double>(M);
+    });
+    double denom = 0;  // Σ of the weights of the counted targets (in order: the same at any thread count)
+    if (ids)
+        for (std::size_t i = 0; i < M; ++i) denom += ignored[i] ? 0.0 : w[static_cast<std::size_t>(ids[i])];
+    else
+        denom = static_cast<double>(M);
 
     Array out;
     double total = 0;
@@ -103,7 +110,7 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     std::vector<Tensor> inputs = {x};
     if (probs) inputs.push_back(*probs);  // soft targets get a gradient too, as in PyTorch
     return record("cross_entropy", std::move(out), inputs,
-                  [p = std::move(p), p_taken = false, w, tw, lses, ignored, targets, eps, denom, M, C,
+                  [p = std::move(p), p_taken = false, plain, w, tw, lses, ignored, targets, eps, denom, M, C,
                    red = o.reduction](const Array& dy, const Array&, Inputs in) mutable {
                       auto scale = [&](std::size_t i) -> double {
                           return red == Reduction::None ? dy.data()[i] : red == Reduction::Mean ? dy() / denom : dy();
@@ -128,13 +135,20 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                       }
                       Array dx = std::move(p);
                       p_taken = true;
-                      for (std::size_t i = 0; i < M; ++i) {
+                      parallel_for(M, 1, 4.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
+                      for (std::size_t i = r0; i < r1; ++i) {
                           float* d = dx.data() + i * C;
                           if (ignored[i]) {
                               std::fill_n(d, C, 0.0f);
                               continue;
                           }
                           const double g = scale(i);
+                          if (plain) {  // class targets, no weights, no smoothing: dx_i = g·p_i, dx_iy -= g
+                              const float gf = static_cast<float>(g);
+                              kernels::scale_row(d, gf, C);
+                              d[targets[i]] -= gf;
+                              continue;
+                          }
                           const float* pi = d;  // the softmax row, overwritten element by element
                           for (std::size_t c = 0; c < C; ++c) {
                               const double t = targets.empty()
@@ -143,6 +157,7 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                               d[c] = static_cast<float>(g * (pi[c] * tw[i] - w[c] * t));
                           }
                       }
+                      });
                       in[0].accumulate_grad(std::move(dx));
                   });
 }

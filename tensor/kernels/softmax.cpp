@@ -45,11 +45,6 @@ float exp_sum(const float* x, float m, float* e, std::size_t n) {
     return s;
 }
 
-void scale(float* y, float f, std::size_t n) {
-    std::size_t j = 0;
-    for (; j + W <= n; j += W) simd::store(y + j, simd::load(y + j) * Vec(f));
-    for (; j < n; ++j) y[j] *= f;
-}
 
 void for_rows(std::size_t rows, std::size_t n, const std::function<void(std::size_t)>& row) {
     parallel_for(rows, 1, double(rows) * double(n) * 20.0, 2e6, [&](std::size_t r0, std::size_t r1) {
@@ -59,10 +54,16 @@ void for_rows(std::size_t rows, std::size_t n, const std::function<void(std::siz
 
 }  // namespace
 
+void scale_row(float* y, float f, std::size_t n) {
+    std::size_t j = 0;
+    for (; j + W <= n; j += W) simd::store(y + j, simd::load(y + j) * Vec(f));
+    for (; j < n; ++j) y[j] *= f;
+}
+
 float logsumexp_softmax_row(const float* x, float* p, std::size_t n) {
     const float m = row_max(x, n);
     const float s = exp_sum(x, m, p, n);
-    if (p) scale(p, 1.0f / s, n);
+    if (p) scale_row(p, 1.0f / s, n);
     return m + std::log(s);
 }
 

@@ -19,4 +19,7 @@ void log_softmax_rows_ref(const float* x, float* y, std::size_t rows, std::size_
 float logsumexp_softmax_row(const float* x, float* p, std::size_t n);
 float logsumexp_softmax_row_ref(const float* x, float* p, std::size_t n);
 
+/// y[0:n] *= f (vectorised).
+void scale_row(float* y, float f, std::size_t n);
+
 }  // namespace xgrad::kernels
