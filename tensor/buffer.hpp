@@ -37,8 +37,11 @@ void* allocate_large_buffer(std::size_t bytes);
 /// Hands back a buffer from allocate_large_buffer (same `bytes`): kept for reuse up to the limit.
 void free_large_buffer(void* p, std::size_t bytes);
 
-/// Every array's data starts on a 64-byte boundary (a cache line; large buffers on a page).
+/// Arrays of kAlignedFrom bytes and more start on a 64-byte boundary (a cache line; large buffers on a
+/// page). Smaller ones take the heap's own 16-byte alignment: an aligned allocation costs more, and
+/// W-seed's step makes dozens of tiny arrays.
 inline constexpr std::size_t kAlignment = 64;
+inline constexpr std::size_t kAlignedFrom = 1024;
 
 /// The allocator of Array: large requests go to the buffer cache, small ones to operator new.
 template <class T>
@@ -51,11 +54,13 @@ struct BufferAllocator {
     T* allocate(std::size_t n) {
         const std::size_t bytes = n * sizeof(T);
         if (bytes >= kLargeBuffer) return static_cast<T*>(allocate_large_buffer(bytes));
+        if (bytes < kAlignedFrom) return static_cast<T*>(::operator new(bytes));
         return static_cast<T*>(::operator new(bytes, std::align_val_t(kAlignment)));
     }
     void deallocate(T* p, std::size_t n) noexcept {
         const std::size_t bytes = n * sizeof(T);
         if (bytes >= kLargeBuffer) free_large_buffer(p, bytes);
+        else if (bytes < kAlignedFrom) ::operator delete(p);
         else ::operator delete(p, std::align_val_t(kAlignment));
     }
     template <class U>

@@ -2,6 +2,7 @@
 // the cache limit, and that what a reused buffer holds never leaks into a new tensor's values.
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "xgrad.hpp"
@@ -13,10 +14,14 @@ bool aligned(const void* p, std::size_t a) { return reinterpret_cast<std::uintpt
 constexpr std::size_t kBig = 1 << 20;  // floats: 4 MiB, above kLargeBuffer
 }  // namespace
 
-TEST(Buffer, ArraysStartOn64ByteBoundaries) {
-    for (std::size_t n : {std::size_t(1), std::size_t(3), std::size_t(1000), kLargeBuffer / 4 - 1, kBig + 7}) {
+TEST(Buffer, ArraysOf1KiBAndMoreStartOn64ByteBoundaries) {
+    for (std::size_t n : {kAlignedFrom / 4, std::size_t(1000), kLargeBuffer / 4 - 1, kBig + 7}) {
         Array a = Array::from_shape({n});
         EXPECT_TRUE(aligned(a.data(), kAlignment)) << n << " floats";
+    }
+    for (std::size_t n : {std::size_t(1), std::size_t(3), kAlignedFrom / 4 - 1}) {
+        Array a = Array::from_shape({n});
+        EXPECT_TRUE(aligned(a.data(), alignof(std::max_align_t))) << n << " floats";
     }
 }
 

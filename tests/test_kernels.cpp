@@ -71,6 +71,22 @@ TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
     EXPECT_EQ(C1, C2);
 }
 
+TEST(Kernels, GemmTinyProductsGiveTheSameBitsAsPackedOnes) {
+    // 20×20×10 takes the unpacked path; the same rows inside a 60-row product take the packed one.
+    const std::size_t M = 20, N = 20, K = 10, big = 60;
+    for (int orient = 0; orient < 4; ++orient) {
+        const bool ta = orient & 1, tb = orient & 2, acc = orient == 1;
+        SCOPED_TRACE(::testing::Message() << "ta=" << ta << " tb=" << tb);
+        const auto A = random_vec(big * K, 7), B = random_vec(N * K, 8);
+        const std::size_t lda = ta ? big : K, ldb = tb ? K : N;
+        auto C_small = random_vec(M * N, 9), C_big = random_vec(big * N, 9);
+        std::copy(C_small.begin(), C_small.end(), C_big.begin());
+        kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_small.data(), N, acc);
+        kernels::gemm(ta, tb, big, N, K, A.data(), lda, B.data(), ldb, C_big.data(), N, acc);
+        EXPECT_EQ(C_small, std::vector<float>(C_big.begin(), C_big.begin() + M * N));
+    }
+}
+
 TEST(Kernels, SoftmaxFamilyMatchesReference) {
     for (std::size_t n : kSizes)
         for (std::size_t rows : {1ul, 3ul}) {

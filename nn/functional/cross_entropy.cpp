@@ -109,8 +109,9 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     std::vector<int64_t> targets = ids ? std::vector<int64_t>(ids, ids + M) : std::vector<int64_t>();
     std::vector<Tensor> inputs = {x};
     if (probs) inputs.push_back(*probs);  // soft targets get a gradient too, as in PyTorch
-    return record("cross_entropy", std::move(out), inputs,
-                  [p = std::move(p), p_taken = false, plain, w, tw, lses, ignored, targets, eps, denom, M, C,
+    return record("cross_entropy", std::move(out), std::move(inputs),
+                  [p = std::move(p), p_taken = false, plain, w = std::move(w), tw = std::move(tw), lses = std::move(lses),
+                   ignored = std::move(ignored), targets = std::move(targets), eps, denom, M, C,
                    red = o.reduction](const Array& dy, const Array&, Inputs in) mutable {
                       auto scale = [&](std::size_t i) -> double {
                           return red == Reduction::None ? dy.data()[i] : red == Reduction::Mean ? dy() / denom : dy();

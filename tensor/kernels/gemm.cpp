@@ -6,6 +6,7 @@
 #include "tensor/kernels/gemm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -178,6 +179,18 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     if (K == 0) {
         if (!accumulate)
             for (std::size_t i = 0; i < M; ++i) std::fill_n(C + i * ldc, N, 0.0f);
+        return;
+    }
+    // Tiny products (the lecture's 11×8×2) skip the packing: plain loops with the micro-kernel's
+    // arithmetic (one fused multiply-add per k, in order, from 0; C added last), so the bits are the same.
+    if (K <= KC && M * N * K <= 4096) {
+        for (std::size_t i = 0; i < M; ++i)
+            for (std::size_t j = 0; j < N; ++j) {
+                float s = 0.0f;
+                for (std::size_t k = 0; k < K; ++k) s = std::fma(at(A, lda, trans_a, i, k), at(B, ldb, trans_b, k, j), s);
+                float& c = C[i * ldc + j];
+                c = accumulate ? s + c : s;
+            }
         return;
     }
     // Rows are split over threads once; each thread packs the B blocks it needs (a copy that is small
