@@ -28,14 +28,19 @@ constexpr std::size_t MR = W >= 16 ? 12 : 6; // rows of C per micro-tile (fills 
 constexpr std::size_t KC = 256;              // k block: an A panel (MR×KC) stays in L1
 constexpr std::size_t MC = MR * 10;          // rows of A per packed block (L2)
 constexpr std::size_t NC = NR * 32;          // columns of B per packed block (KC×NC floats in L2)
+constexpr std::size_t kThin = 4;             // a last panel this narrow goes to micro_kernel_thin
 
 // C[0:MR, 0:NR] = (C +) Ap · Bp over kc; Ap: kc×MR (k-major), Bp: kc×NR (k-major).
 // Writes the rows < rows and columns < cols only (edges go through a scratch tile).
 void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
                          std::size_t rows, std::size_t cols);
 
+void micro_kernel_thin(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                       std::size_t rows, std::size_t cols);
+
 void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
                   std::size_t rows, std::size_t cols) {
+    if (cols <= kThin && MR <= W) return micro_kernel_thin(kc, Ap, Bp, C, ldc, add, rows, cols);
     if (cols <= W) return micro_kernel_narrow(kc, Ap, Bp, C, ldc, add, rows, cols);
     Vec acc0[MR], acc1[MR];
     for (std::size_t r = 0; r < MR; ++r) acc0[r] = acc1[r] = Vec(0.0f);
@@ -88,6 +93,26 @@ void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float
         for (std::size_t j = 0; j < cols; ++j) {
             float& c = C[r * ldc + j];
             c = add ? tile[r * W + j] + c : tile[r * W + j];
+        }
+}
+
+// A last panel of at most kThin columns (W-char's 65 = 2·32 + 1): the vectors run down the MR rows of
+// the A panel instead, so a column costs one FMA per k, not MR. Same arithmetic per element (an FMA
+// chain over k from 0, C added last), so the same bits as the other kernels.
+void micro_kernel_thin(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                       std::size_t rows, std::size_t cols) {
+    Vec acc[kThin];
+    for (std::size_t j = 0; j < kThin; ++j) acc[j] = Vec(0.0f);
+    for (std::size_t k = 0; k < kc; ++k) {
+        const Vec a = simd::load(Ap + k * MR);  // rows 0..MR-1 (the lanes past MR are not used)
+        for (std::size_t j = 0; j < kThin; ++j) acc[j] = xsimd::fma(a, Vec(Bp[k * NR + j]), acc[j]);
+    }
+    alignas(64) float tile[kThin * W];
+    for (std::size_t j = 0; j < kThin; ++j) simd::store(tile + j * W, acc[j]);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < cols; ++j) {
+            float& c = C[r * ldc + j];
+            c = add ? tile[j * W + r] + c : tile[j * W + r];
         }
 }
 
@@ -193,17 +218,16 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             }
         return;
     }
-    // Rows are split over threads once; each thread packs the B blocks it needs (a copy that is small
-    // next to its share of the flops) and its own A blocks. Buffers live across calls: no fresh
-    // allocation (and page faults) on every training step. Few rows: one thread (the split would cost more).
-    const double flops = 2.0 * double(M) * double(N) * double(K);
-    const double min_work = M < 8 * MR ? 1e300 : 4e6;
-    parallel_for(M, MR, flops, min_work, [&](std::size_t r0, std::size_t r1) {
+    // Work is split over threads once: by rows, or by columns when there are too few rows (the dU
+    // product of W-char has 65). Each thread packs the blocks it needs into buffers that live across
+    // calls (no fresh allocation, no page faults, on every training step). Every C element is computed
+    // the same way whatever the split, so the bits do not depend on the thread count.
+    auto run = [&](std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {
         thread_local std::vector<float> apack, bpack;
-        apack.resize(MC * KC);
-        bpack.resize(KC * std::min(NC, (N + NR - 1) / NR * NR));
-        for (std::size_t j0 = 0; j0 < N; j0 += NC) {
-            const std::size_t nc = std::min(NC, N - j0);
+        apack.resize(MC * KC + W);  // + W: the thin kernel's vector loads run past the last panel's end
+        bpack.resize(KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR));
+        for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
+            const std::size_t nc = std::min(NC, c1 - j0);
             for (std::size_t p0 = 0; p0 < K; p0 += KC) {
                 const std::size_t kc = std::min(KC, K - p0);
                 const bool add = accumulate || p0 > 0;
@@ -219,7 +243,12 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
                 }
             }
         }
-    });
+    };
+    const double flops = 2.0 * double(M) * double(N) * double(K);
+    if (M >= 8 * MR || N < 2 * NR)
+        parallel_for(M, MR, flops, M < 8 * MR ? 1e300 : 4e6, [&](std::size_t r0, std::size_t r1) { run(r0, r1, 0, N); });
+    else
+        parallel_for(N, NR, flops, 4e6, [&](std::size_t c0, std::size_t c1) { run(0, M, c0, c1); });
 }
 
 void gemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
