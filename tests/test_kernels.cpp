@@ -110,6 +110,20 @@ TEST(Kernels, SoftmaxFamilyMatchesReference) {
         }
 }
 
+TEST(Kernels, BlockOfRowsGivesTheSameBitsAsRowByRow) {
+    for (std::size_t n : kSizes)
+        for (std::size_t rows : {1ul, 16ul, 37ul}) {  // a partial block, one block, blocks and a partial one
+            SCOPED_TRACE(::testing::Message() << "rows=" << rows << " n=" << n);
+            const auto x = random_vec(rows * n, 10, 5.0f);
+            std::vector<float> p(rows * n), p_row(rows * n), lse(rows), lse_row(rows);
+            kernels::logsumexp_softmax_rows(x.data(), p.data(), rows, n, lse.data());
+            for (std::size_t r = 0; r < rows; ++r)
+                lse_row[r] = kernels::logsumexp_softmax_row(x.data() + r * n, p_row.data() + r * n, n);
+            EXPECT_EQ(p, p_row);
+            EXPECT_EQ(lse, lse_row);
+        }
+}
+
 TEST(Kernels, SoftmaxIsStableForHugeLogits) {
     const std::vector<float> x = {1000.0f, 1001.0f, -1000.0f, 999.0f, 1002.0f, 0.0f, 3.0f, 1000.5f, 998.0f};
     std::vector<float> y(x.size());

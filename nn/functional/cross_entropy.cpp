@@ -60,13 +60,16 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     std::vector<char> ignored(M, 0);
     // Rows are independent: split over threads (each row's numbers do not depend on the split).
     parallel_for(M, 1, 20.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
+    // softmax and log-sum-exp of the whole range at once (ignored rows too: their gradient is set to 0)
+    std::vector<float> lse_range(r1 - r0);
+    kernels::logsumexp_softmax_rows(x.data().data() + r0 * C, p.data() + r0 * C, r1 - r0, C, lse_range.data());
     for (std::size_t i = r0; i < r1; ++i) {
         const float* xi = x.data().data() + i * C;
         if (ids && ids[i] == o.ignore_index) {
             ignored[i] = 1;
             continue;
         }
-        const double lse = lses[i] = kernels::logsumexp_softmax_row(xi, p.data() + i * C, C);
+        const double lse = lses[i] = lse_range[i - r0];
         double l = 0;
         if (ids) {
             const auto y = static_cast<std::size_t>(ids[i]);

@@ -2,7 +2,9 @@
 // threads never changes a result. Scalar *_ref versions beside them are what the tests check against.
 #include "tensor/kernels/softmax.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/threads.hpp"
@@ -46,10 +48,8 @@ float exp_sum(const float* x, float m, float* e, std::size_t n) {
 }
 
 
-void for_rows(std::size_t rows, std::size_t n, const std::function<void(std::size_t)>& row) {
-    parallel_for(rows, 1, double(rows) * double(n) * 20.0, 2e6, [&](std::size_t r0, std::size_t r1) {
-        for (std::size_t r = r0; r < r1; ++r) row(r);
-    });
+void for_row_ranges(std::size_t rows, std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
+    parallel_for(rows, 1, double(rows) * double(n) * 20.0, 2e6, fn);
 }
 
 }  // namespace
@@ -67,6 +67,25 @@ float logsumexp_softmax_row(const float* x, float* p, std::size_t n) {
     return m + std::log(s);
 }
 
+void logsumexp_softmax_rows(const float* x, float* p, std::size_t rows, std::size_t n, float* lse) {
+    // Each row is a chain of dependent steps (max, then exp and sum, then log and scale); a short row
+    // (W-char: 65) is mostly waiting on that chain. Running each step over a block of rows gives the
+    // CPU independent rows to overlap. Every row gets the same operations as logsumexp_softmax_row.
+    constexpr std::size_t kBlock = 16;
+    float m[kBlock], s[kBlock];
+    for (std::size_t r0 = 0; r0 < rows; r0 += kBlock) {
+        const std::size_t nb = std::min(kBlock, rows - r0);
+        const float* xb = x + r0 * n;
+        float* pb = p ? p + r0 * n : nullptr;
+        for (std::size_t r = 0; r < nb; ++r) m[r] = row_max(xb + r * n, n);
+        for (std::size_t r = 0; r < nb; ++r) s[r] = exp_sum(xb + r * n, m[r], pb ? pb + r * n : nullptr, n);
+        for (std::size_t r = 0; r < nb; ++r) {
+            if (pb) scale_row(pb + r * n, 1.0f / s[r], n);
+            lse[r0 + r] = m[r] + std::log(s[r]);
+        }
+    }
+}
+
 float logsumexp_softmax_row_ref(const float* x, float* p, std::size_t n) {
     float m = -INFINITY;
     for (std::size_t j = 0; j < n; ++j) m = std::max(m, x[j]);
@@ -78,7 +97,10 @@ float logsumexp_softmax_row_ref(const float* x, float* p, std::size_t n) {
 }
 
 void softmax_rows(const float* x, float* y, std::size_t rows, std::size_t n) {
-    for_rows(rows, n, [&](std::size_t r) { logsumexp_softmax_row(x + r * n, y + r * n, n); });
+    for_row_ranges(rows, n, [&](std::size_t r0, std::size_t r1) {
+        std::vector<float> lse(r1 - r0);
+        logsumexp_softmax_rows(x + r0 * n, y + r0 * n, r1 - r0, n, lse.data());
+    });
 }
 
 void softmax_rows_ref(const float* x, float* y, std::size_t rows, std::size_t n) {
@@ -86,13 +108,16 @@ void softmax_rows_ref(const float* x, float* y, std::size_t rows, std::size_t n)
 }
 
 void log_softmax_rows(const float* x, float* y, std::size_t rows, std::size_t n) {
-    for_rows(rows, n, [&](std::size_t r) {
-        const float* xr = x + r * n;
-        float* yr = y + r * n;
-        const float lse = logsumexp_softmax_row(xr, nullptr, n);
-        std::size_t j = 0;
-        for (; j + W <= n; j += W) simd::store(yr + j, simd::load(xr + j) - Vec(lse));
-        for (; j < n; ++j) yr[j] = xr[j] - lse;
+    for_row_ranges(rows, n, [&](std::size_t r0, std::size_t r1) {
+        std::vector<float> lse(r1 - r0);
+        logsumexp_softmax_rows(x + r0 * n, nullptr, r1 - r0, n, lse.data());
+        for (std::size_t r = r0; r < r1; ++r) {
+            const float* xr = x + r * n;
+            float* yr = y + r * n;
+            std::size_t j = 0;
+            for (; j + W <= n; j += W) simd::store(yr + j, simd::load(xr + j) - Vec(lse[r - r0]));
+            for (; j < n; ++j) yr[j] = xr[j] - lse[r - r0];
+        }
     });
 }
 
