@@ -6,6 +6,10 @@
 #include <cmath>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/threads.hpp"
 
@@ -38,6 +42,19 @@ float exp_sum(const float* x, float m, float* e, std::size_t n) {
         if (e) simd::store(e + j, v);
         acc += v;
     }
+#if defined(__AVX512F__)
+    // A tail of 4 or more (a whole short row: the lecture's 8 classes) as one masked vector; a shorter
+    // one (W-char's 65 = 4·16 + 1) is cheaper with scalar exp.
+    if constexpr (W == 16) {
+        if (n - j >= 4) {
+            const __mmask16 k = static_cast<__mmask16>((1u << (n - j)) - 1);
+            const Vec v = xsimd::exp(Vec(_mm512_maskz_loadu_ps(k, x + j)) - vm);
+            if (e) _mm512_mask_storeu_ps(e + j, k, v);
+            acc += Vec(_mm512_maskz_mov_ps(k, v));
+            return simd::sum(acc);
+        }
+    }
+#endif
     float s = simd::sum(acc);
     for (; j < n; ++j) {
         float v = std::exp(x[j] - m);
