@@ -245,6 +245,8 @@ void Tensor::backward(const BackwardOptions& options) const {
     const uint64_t stamp = ++g_visit_stamp;
     std::vector<TensorImpl*> post;
     std::vector<std::pair<TensorImpl*, std::size_t>> stack;
+    post.reserve(32);  // a small graph's walk without regrowing
+    stack.reserve(32);
     root.visit = stamp;
     stack.emplace_back(&root, 0);
     while (!stack.empty()) {
@@ -264,6 +266,7 @@ void Tensor::backward(const BackwardOptions& options) const {
 
     accumulate_grad(std::move(seed));
     std::vector<std::shared_ptr<Node>> walked;
+    walked.reserve(post.size());
     for (auto it = post.rbegin(); it != post.rend(); ++it) {
         TensorImpl* t = *it;
         Node* node = t->grad_fn.get();

@@ -31,7 +31,7 @@ using BackwardFn = std::function<void(const Array& dy, const Array& y, Inputs in
 struct Node {
     const char* name = "";
     std::vector<Tensor> inputs;
-    std::vector<uint64_t> input_versions;
+    xt::svector<uint64_t, 4> input_versions;  // inline up to 4 inputs: no allocation per op
     uint64_t output_version = 0;
     bool uses_output = false;  // the backward reads y: an in-place change of y must be caught
     BackwardFn backward;
