@@ -4,6 +4,9 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#if defined(XGRAD_BENCH_OPENBLAS)
+#include <cblas.h>
+#endif
 
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
@@ -56,6 +59,36 @@ void gemm_args(benchmark::internal::Benchmark* b) {
         }
 }
 BENCHMARK(BM_gemm)->Apply(gemm_args)->Unit(benchmark::kMillisecond);
+
+#if defined(XGRAD_BENCH_OPENBLAS)
+// The yardstick: OpenBLAS's sgemm on the same shapes and orientations (built when CMake finds OpenBLAS).
+void BM_gemm_openblas(benchmark::State& st) {
+    const int M = static_cast<int>(st.range(0)), N = static_cast<int>(st.range(1)), K = static_cast<int>(st.range(2));
+    const int orient = static_cast<int>(st.range(3));
+    openblas_set_num_threads(static_cast<int>(st.range(4)));
+    const bool ta = orient == 2, tb = orient == 0;
+    const auto A = random_vec(std::size_t(M) * K, 1), B = random_vec(std::size_t(K) * N, 2);
+    std::vector<float> C(std::size_t(M) * N);
+    for (auto _ : st) {
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f,
+                    A.data(), ta ? M : K, B.data(), tb ? K : N, 0.0f, C.data(), N);
+        benchmark::DoNotOptimize(C.data());
+    }
+    st.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * K * st.iterations(), benchmark::Counter::kIsRate,
+                                                benchmark::Counter::kIs1000);
+}
+void openblas_args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"M", "N", "K", "orient", "threads"});
+    const long char_shape[3][3] = {{4096, 65, 64}, {4096, 64, 65}, {65, 64, 4096}};
+    const long word_shape[3][3] = {{1024, 10000, 128}, {1024, 128, 10000}, {10000, 128, 1024}};
+    for (int orient : {0, 1, 2})
+        for (int threads : {1, 2}) {
+            b->Args({char_shape[orient][0], char_shape[orient][1], char_shape[orient][2], orient, threads});
+            b->Args({word_shape[orient][0], word_shape[orient][1], word_shape[orient][2], orient, threads});
+        }
+}
+BENCHMARK(BM_gemm_openblas)->Apply(openblas_args)->Unit(benchmark::kMillisecond);
+#endif
 
 // rows × n: log-sum-exp + softmax per row (the fused cross-entropy pass)
 void BM_logsumexp_softmax(benchmark::State& st) {
