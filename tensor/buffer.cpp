@@ -5,6 +5,7 @@
 #include "tensor/buffer.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -36,7 +37,15 @@ struct Cache {
 
     Cache() {
         limit = std::size_t(1) << 30;
-        if (const char* env = std::getenv("XGRAD_BUFFER_CACHE_MB")) limit = std::strtoull(env, nullptr, 10) << 20;
+        if (const char* env = std::getenv("XGRAD_BUFFER_CACHE_MB")) {
+            char* end = nullptr;
+            const unsigned long long mb = std::strtoull(env, &end, 10);
+            if (end == env || *end != '\0' || env[0] == '-' || mb > (std::size_t(1) << 40))
+                std::fprintf(stderr, "xgrad: XGRAD_BUFFER_CACHE_MB=\"%s\" is not a number of megabytes; the buffer "
+                                     "cache keeps its default limit of 1024 MB\n", env);
+            else
+                limit = static_cast<std::size_t>(mb) << 20;
+        }
     }
     // Unmaps cached buffers, largest first, until at most `keep` bytes stay cached. Holds mu.
     void shrink_to(std::size_t keep) {
@@ -54,6 +63,9 @@ Cache& cache() {
     static Cache* c = new Cache;  // never destroyed: arrays in static storage may free into it at exit
     return *c;
 }
+
+// Made when the library loads, so a bad XGRAD_BUFFER_CACHE_MB is reported at start, not at the first big array.
+[[maybe_unused]] const bool kCacheMade = (cache(), true);
 
 std::size_t rounded(std::size_t bytes) {
     static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));

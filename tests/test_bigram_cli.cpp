@@ -37,6 +37,18 @@ void expect_errors(const std::vector<std::pair<std::string, std::vector<std::str
     }
 }
 
+TEST(BigramCli, ABadBufferCacheSettingIsNamedAndTheRunGoesOn) {
+    for (const std::string bad : {"abc", "-5", "12x"}) {
+        auto [status, out] = testing::run_program("XGRAD_BUFFER_CACHE_MB=" + bad + " " + XGRAD_BIGRAM,
+                                                  "--steps 5 --generate 0 --quiet");
+        EXPECT_EQ(status, 0) << out;
+        EXPECT_NE(out.find("XGRAD_BUFFER_CACHE_MB=\"" + bad + "\" is not a number of megabytes"), std::string::npos) << out;
+    }
+    auto [status, out] = testing::run_program(std::string("XGRAD_BUFFER_CACHE_MB=0 ") + XGRAD_BIGRAM, "--steps 5 --generate 0 --quiet");
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out.find("XGRAD_BUFFER_CACHE_MB"), std::string::npos) << out;
+}
+
 TEST(BigramCli, BadFlagsAndSizes) {
     expect_errors({
         {"--no-such-flag", {"no-such-flag"}},
