@@ -107,6 +107,21 @@ TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
     f.tensors["V.weight"] = full_array({8, 3}, 0.5f);
     nn::save_safetensors(s.path("shape.safetensors"), f.tensors, f.metadata);
     nn::save_safetensors(s.path("weights_only.safetensors"), {{"V.weight", full_array({8, 2}, 0)}});
+    // numbers in the metadata with bytes after them, or none: named, not half-read
+    auto bad_meta = [&](const std::string& key, const std::string& value) {
+        nn::SafetensorsFile g = nn::load_safetensors(good);
+        g.metadata[key] = value;
+        const std::string p = s.path("meta_" + key + ".safetensors");
+        nn::save_safetensors(p, g.tensors, g.metadata);
+        return "--resume " + p;
+    };
+    expect_errors({
+        {bad_meta("step", "12abc"), {"step \"12abc\" is not a whole number"}},
+        {bad_meta("dim", "2x"), {"dim \"2x\" is not a whole number"}},
+        {bad_meta("lr", "0.1.5"), {"lr \"0.1.5\" is not a number"}},
+        {bad_meta("batch", ""), {"batch \"\" is not a whole number"}},
+        {bad_meta("t_max", "-4"), {"t_max -4 is negative"}},
+    });
     expect_errors({
         {"--resume " + s.path("missing.safetensors"), {"missing.safetensors"}},
         {"--resume " + s.file("empty.safetensors", ""), {"empty.safetensors", "fewer than the 8"}},

@@ -185,16 +185,19 @@ int run(const Args& a) {
         o.lr = *a.lr;
     }
     try {
-        o.batch = std::stoul(from_checkpoint("--batch", "batch", std::to_string(a.batch)));
-    } catch (const std::exception&) {
-        throw FileError(fmt::format("{}: corrupt checkpoint metadata (batch \"{}\")", a.resume, saved["batch"]));
+        const long batch = whole_number(from_checkpoint("--batch", "batch", std::to_string(a.batch)), "batch");
+        if (batch < 0) throw std::invalid_argument(fmt::format("batch {} is negative", batch));
+        o.batch = static_cast<std::size_t>(batch);
+    } catch (const std::invalid_argument& e) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", a.resume, e.what()));
     }
     o.schedule = from_checkpoint("--schedule", "schedule", a.schedule);
     o.stop_on_nonfinite = a.on_nonfinite == "stop";
     try {
-        o.t_max = std::stol(from_checkpoint("--t-max", "t_max", std::to_string(a.t_max.value_or(0))));
-    } catch (const std::exception&) {
-        throw FileError(fmt::format("{}: corrupt checkpoint metadata (t_max \"{}\")", a.resume, saved["t_max"]));
+        o.t_max = whole_number(from_checkpoint("--t-max", "t_max", std::to_string(a.t_max.value_or(0))), "t_max");
+        if (o.t_max < 0) throw std::invalid_argument(fmt::format("t_max {} is negative", o.t_max));
+    } catch (const std::invalid_argument& e) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", a.resume, e.what()));
     }
     if (!lecture && a.batch == 0 && !a.steps && !a.epochs && s.train_pairs.size() > 100000) o.batch = 4096;
     const std::size_t per_epoch = o.batch == 0 ? 1 : (s.train_pairs.size() + o.batch - 1) / o.batch;

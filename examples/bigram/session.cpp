@@ -153,6 +153,31 @@ void Session::save(const std::string& path, const std::map<std::string, std::str
     nn::save_safetensors(path, tensors, meta);
 }
 
+long whole_number(const std::string& text, const std::string& what) {
+    std::size_t used = 0;
+    long v = 0;
+    try {
+        v = std::stol(text, &used);
+    } catch (const std::logic_error&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size())
+        throw std::invalid_argument(fmt::format("{} \"{}\" is not a whole number", what, text));
+    return v;
+}
+
+double real_number(const std::string& text, const std::string& what) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::logic_error&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size()) throw std::invalid_argument(fmt::format("{} \"{}\" is not a number", what, text));
+    return v;
+}
+
 std::map<std::string, std::string> load_checkpoint(const std::string& path, Session& s, TrainOptions& o) {
     return load_checkpoint(nn::load_safetensors(path), path, s, o);
 }
@@ -166,8 +191,8 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
     };
     try {
         s.vocab = Vocabulary::from_tokens(nlohmann::json::parse(need("vocab")).get<std::vector<std::string>>());
-        s.step = std::stol(need("step"));
-        if (s.step < 0) throw std::invalid_argument("step");
+        s.step = whole_number(need("step"), "step");
+        if (s.step < 0) throw std::invalid_argument(fmt::format("step {} is negative", s.step));
         // rng: [s0, s1, s2, s3, seed, has_spare] "|" spare (hex float)
         const std::string rng = need("rng");
         const auto bar = rng.find('|');
@@ -176,9 +201,9 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         if (!a.is_array() || a.size() != 6 || !std::all_of(a.begin(), a.end(), [](const auto& x) { return x.is_number_unsigned(); }))
             throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng is not six unsigned integers", path));
         Generator::State st{{a[0].get<uint64_t>(), a[1].get<uint64_t>(), a[2].get<uint64_t>(), a[3].get<uint64_t>()},
-                            a[4].get<uint64_t>(), a[5].get<uint64_t>() != 0, std::stod(rng.substr(bar + 1))};
+                            a[4].get<uint64_t>(), a[5].get<uint64_t>() != 0, real_number(rng.substr(bar + 1), "the rng's spare normal")};
         s.batch_gen.set_state(st);
-        const long K = std::stol(need("dim"));
+        const long K = whole_number(need("dim"), "dim");
         // The tables' shapes are checked against the metadata before anything is allocated.
         for (const char* table : {"V.weight", "U.weight"}) {
             auto it = f.tensors.find(table);
@@ -196,13 +221,13 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         o.optimizer = need("optimizer");
         if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
             throw FileError(fmt::format("{}: corrupt checkpoint metadata: optimizer \"{}\" (expected sgd, adam or adamw)", path, o.optimizer));
-        o.lr = std::stod(need("lr"));
+        o.lr = real_number(need("lr"), "lr");
         if (!(o.lr > 0) || !std::isfinite(o.lr))
             throw FileError(fmt::format("{}: corrupt checkpoint metadata: lr \"{}\" is not a positive number", path, need("lr")));
     } catch (const nlohmann::json::exception& e) {
         throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", path, e.what()));
-    } catch (const std::logic_error& e) {  // std::stol/stod: invalid_argument, out_of_range
-        throw FileError(fmt::format("{}: corrupt checkpoint metadata (a number does not parse: {})", path, e.what()));
+    } catch (const std::logic_error& e) {  // whole_number/real_number
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", path, e.what()));
     } catch (const ValueError& e) {
         throw FileError(fmt::format("{}: corrupt checkpoint: {}", path, e.what()));
     }

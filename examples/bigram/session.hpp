@@ -49,6 +49,11 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Sess
 std::map<std::string, std::string> load_checkpoint(const xgrad::nn::SafetensorsFile& f, const std::string& path, Session& s,
                                                    TrainOptions& o);
 
+/// The whole of `text` as a number (no trailing bytes: "12abc" is refused, as are "" and out-of-range
+/// values); throws std::invalid_argument naming `what` and the text.
+long whole_number(const std::string& text, const std::string& what);
+double real_number(const std::string& text, const std::string& what);
+
 /// Mean cross-entropy of the model over all pairs (no graph; summed in double).
 double mean_loss(BigramModel& m, const Pairs& pairs);
 
