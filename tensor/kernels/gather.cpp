@@ -16,7 +16,7 @@ constexpr std::size_t W = simd::kWidth;
 void axpy(float* y, const float* x, float s, std::size_t D) {
     std::size_t j = 0;
     const Vec vs(s);
-    for (; j + W <= D; j += W) simd::store(y + j, xsimd::fma(vs, simd::load(x + j), simd::load(y + j)));
+    for (; j + W <= D; j += W) simd::store(y + j, simd::fma(vs, simd::load(x + j), simd::load(y + j)));
     for (; j < D; ++j) y[j] += s * x[j];
 }
 }  // namespace

@@ -49,8 +49,8 @@ void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, st
         const float* a = Ap + k * MR;
         for (std::size_t r = 0; r < MR; ++r) {
             const Vec av(a[r]);
-            acc0[r] = xsimd::fma(av, b0, acc0[r]);
-            acc1[r] = xsimd::fma(av, b1, acc1[r]);
+            acc0[r] = simd::fma(av, b0, acc0[r]);
+            acc1[r] = simd::fma(av, b1, acc1[r]);
         }
     }
     if (rows == MR && cols == NR) {
@@ -85,7 +85,7 @@ void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float
     for (std::size_t k = 0; k < kc; ++k) {
         const Vec b0 = simd::load(Bp + k * NR);
         const float* a = Ap + k * MR;
-        for (std::size_t r = 0; r < MR; ++r) acc[r] = xsimd::fma(Vec(a[r]), b0, acc[r]);
+        for (std::size_t r = 0; r < MR; ++r) acc[r] = simd::fma(Vec(a[r]), b0, acc[r]);
     }
     alignas(64) float tile[MR * W];
     for (std::size_t r = 0; r < MR; ++r) simd::store(tile + r * W, acc[r]);
@@ -105,7 +105,7 @@ void micro_kernel_thin(std::size_t kc, const float* Ap, const float* Bp, float* 
     for (std::size_t j = 0; j < kThin; ++j) acc[j] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
         const Vec a = simd::load(Ap + k * MR);  // rows 0..MR-1 (the lanes past MR are not used)
-        for (std::size_t j = 0; j < kThin; ++j) acc[j] = xsimd::fma(a, Vec(Bp[k * NR + j]), acc[j]);
+        for (std::size_t j = 0; j < kThin; ++j) acc[j] = simd::fma(a, Vec(Bp[k * NR + j]), acc[j]);
     }
     alignas(64) float tile[kThin * W];
     for (std::size_t j = 0; j < kThin; ++j) simd::store(tile + j * W, acc[j]);
@@ -212,7 +212,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
         for (std::size_t i = 0; i < M; ++i)
             for (std::size_t j = 0; j < N; ++j) {
                 float s = 0.0f;
-                for (std::size_t k = 0; k < K; ++k) s = std::fma(at(A, lda, trans_a, i, k), at(B, ldb, trans_b, k, j), s);
+                for (std::size_t k = 0; k < K; ++k) s = simd::fma(at(A, lda, trans_a, i, k), at(B, ldb, trans_b, k, j), s);
                 float& c = C[i * ldc + j];
                 c = accumulate ? s + c : s;
             }

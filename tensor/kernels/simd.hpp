@@ -3,14 +3,40 @@
 // sum() below picks the right one.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 #include <xsimd/xsimd.hpp>
+#if defined(__AVX512F__) || defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 namespace xgrad::simd {
 
 using Vec = xsimd::batch<float>;
 constexpr std::size_t kWidth = Vec::size;
+
+/// a·b + c rounded once wherever the CPU has fused multiply-add. xsimd 8's fma for AVX-512 is the generic
+/// a*b + c, which g++ fuses on its own but clang does not: results would depend on the compiler.
+inline Vec fma(Vec a, Vec b, Vec c) {
+#if defined(__AVX512F__)
+    static_assert(kWidth == 16, "AVX-512 builds use 16-lane batches");
+    return Vec(_mm512_fmadd_ps(a, b, c));
+#elif defined(__FMA__) && defined(__AVX2__)
+    static_assert(kWidth == 8, "AVX2 builds use 8-lane batches");
+    return Vec(_mm256_fmadd_ps(a, b, c));
+#else
+    return xsimd::fma(a, b, c);
+#endif
+}
+/// The scalar twin of fma(): fused where the vector one is, so a scalar path can give the same bits.
+inline float fma(float a, float b, float c) {
+#if defined(__FMA__) || defined(__AVX512F__)
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
 
 inline Vec load(const float* p) { return Vec::load_unaligned(p); }
 inline void store(float* p, Vec v) { v.store_unaligned(p); }
