@@ -77,8 +77,24 @@ std::size_t rounded(std::size_t bytes) {
 #if defined(XGRAD_NO_BUFFER_CACHE)
 
 bool buffer_cache_enabled() { return false; }
-void* allocate_large_buffer(std::size_t bytes) { return ::operator new(bytes, std::align_val_t(kAlignment)); }
-void free_large_buffer(void* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlignment)); }
+
+void* allocate_large_buffer(std::size_t bytes) {
+    void* p = ::operator new(bytes, std::align_val_t(kAlignment));
+    Cache& c = cache();
+    std::lock_guard lock(c.mu);
+    c.stats.live_bytes += rounded(bytes);
+    ++c.stats.maps;
+    c.stats.peak_bytes = std::max(c.stats.peak_bytes, c.stats.live_bytes);
+    return p;
+}
+
+void free_large_buffer(void* p, std::size_t bytes) {
+    if (!p) return;
+    ::operator delete(p, std::align_val_t(kAlignment));
+    Cache& c = cache();
+    std::lock_guard lock(c.mu);
+    c.stats.live_bytes -= rounded(bytes);
+}
 
 #else
 
