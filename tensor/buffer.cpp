@@ -5,6 +5,7 @@
 #include "tensor/buffer.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -144,6 +145,25 @@ void free_large_buffer(void* p, std::size_t bytes) {
     c.shrink_to(c.limit);
 }
 
+#endif
+
+#if defined(XGRAD_NO_BUFFER_CACHE)
+// Sanitizer builds: an exact-size aligned allocation, so AddressSanitizer catches a read one past the end.
+void* allocate_small_buffer(std::size_t bytes) { return ::operator new(bytes, std::align_val_t(kAlignment)); }
+void free_small_buffer(void* p) noexcept { ::operator delete(p, std::align_val_t(kAlignment)); }
+#else
+// bytes + 64 from malloc; the block starts at the next 64-byte boundary past the start (16 to 64 bytes
+// in), and the pointer malloc gave is kept in the 8 bytes just before it.
+void* allocate_small_buffer(std::size_t bytes) {
+    void* raw = std::malloc(bytes + kAlignment);
+    if (!raw) throw std::bad_alloc();
+    const auto a = (reinterpret_cast<std::uintptr_t>(raw) + kAlignment) & ~std::uintptr_t(kAlignment - 1);
+    reinterpret_cast<void**>(a)[-1] = raw;
+    return reinterpret_cast<void*>(a);
+}
+void free_small_buffer(void* p) noexcept {
+    if (p) std::free(static_cast<void**>(p)[-1]);
+}
 #endif
 
 BufferStats buffer_stats() {

@@ -37,13 +37,18 @@ void* allocate_large_buffer(std::size_t bytes);
 /// Hands back a buffer from allocate_large_buffer (same `bytes`): kept for reuse up to the limit.
 void free_large_buffer(void* p, std::size_t bytes);
 
-/// Arrays of kAlignedFrom bytes and more start on a 64-byte boundary (a cache line; large buffers on a
-/// page). Smaller ones take the heap's own 16-byte alignment: an aligned allocation costs more, and
-/// W-seed's step makes dozens of tiny arrays.
+/// Every array starts on a 64-byte boundary (a cache line; large buffers on a page). It matters for
+/// results, not only speed: xtensor's vectorised loops do the elements before the first aligned one
+/// with scalar math (std::pow where the vector loop uses xsimd's pow), so data placed at another
+/// alignment would give other bits.
 inline constexpr std::size_t kAlignment = 64;
-inline constexpr std::size_t kAlignedFrom = 1024;
 
-/// The allocator of Array: large requests go to the buffer cache, small ones to operator new.
+/// A small (< kLargeBuffer) 64-byte aligned block: malloc'd with room to align (glibc's aligned
+/// allocation is several times slower, and W-seed's step makes dozens of tiny arrays).
+void* allocate_small_buffer(std::size_t bytes);
+void free_small_buffer(void* p) noexcept;
+
+/// The allocator of Array: large requests go to the buffer cache, small ones to allocate_small_buffer.
 template <class T>
 struct BufferAllocator {
     using value_type = T;
@@ -54,14 +59,12 @@ struct BufferAllocator {
     T* allocate(std::size_t n) {
         const std::size_t bytes = n * sizeof(T);
         if (bytes >= kLargeBuffer) return static_cast<T*>(allocate_large_buffer(bytes));
-        if (bytes < kAlignedFrom) return static_cast<T*>(::operator new(bytes));
-        return static_cast<T*>(::operator new(bytes, std::align_val_t(kAlignment)));
+        return static_cast<T*>(allocate_small_buffer(bytes));
     }
     void deallocate(T* p, std::size_t n) noexcept {
         const std::size_t bytes = n * sizeof(T);
         if (bytes >= kLargeBuffer) free_large_buffer(p, bytes);
-        else if (bytes < kAlignedFrom) ::operator delete(p);
-        else ::operator delete(p, std::align_val_t(kAlignment));
+        else free_small_buffer(p);
     }
     template <class U>
     bool operator==(const BufferAllocator<U>&) const noexcept { return true; }
