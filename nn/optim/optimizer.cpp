@@ -51,7 +51,7 @@ bool Optimizer::is_frozen(const Tensor& p, int64_t r) {
     return std::find(f.begin(), f.end(), r) != f.end();
 }
 
-void Optimizer::for_each_free_span(const Tensor& p, const std::function<void(std::size_t, std::size_t)>& fn) {
+void Optimizer::for_each_free_span(const Tensor& p, RangeFn fn) {
     const auto& frozen = p.frozen_rows();
     if (frozen.empty() || p.dim() == 0) return fn(0, p.numel());
     const std::size_t rows = p.shape()[0], D = rows ? p.numel() / rows : 0;

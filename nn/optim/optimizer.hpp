@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nn/module.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::nn {
 
@@ -52,7 +53,7 @@ protected:
     /// Calls fn(p, state, g) for every parameter of every group that has a gradient.
     void for_each_param(const std::function<void(const Tensor&, ParamState&, std::size_t)>& fn);
     /// Calls fn(begin, end) over the flat element ranges of p that are not in frozen rows.
-    static void for_each_free_span(const Tensor& p, const std::function<void(std::size_t, std::size_t)>& fn);
+    static void for_each_free_span(const Tensor& p, RangeFn fn);
     /// True when row r of p is frozen.
     static bool is_frozen(const Tensor& p, int64_t r);
     /// A buffer of `state`, created as zeros shaped like p on first use.

@@ -96,8 +96,7 @@ Pool& pool_for(int threads) {
 int num_threads() { return g_threads.load(); }
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
 
-void parallel_for(std::size_t n, std::size_t align, double work, double min_work,
-                  const std::function<void(std::size_t, std::size_t)>& fn) {
+void parallel_for(std::size_t n, std::size_t align, double work, double min_work, RangeFn fn) {
     const int threads = num_threads();
     if (align == 0) align = 1;
     const std::size_t blocks = (n + align - 1) / align;
