@@ -153,29 +153,29 @@ void Session::save(const std::string& path, const std::map<std::string, std::str
     nn::save_safetensors(path, tensors, meta);
 }
 
-long whole_number(const std::string& text, const std::string& what) {
+namespace {
+// parse(text, &used) over the whole of text: a throw, nothing read, or bytes left over is an error
+// naming `what`, the text and the `kind` of number expected.
+template <class Parse>
+auto parse_all(const std::string& text, const std::string& what, const char* kind, Parse parse) {
     std::size_t used = 0;
-    long v = 0;
+    decltype(parse(text, &used)) v{};
     try {
-        v = std::stol(text, &used);
+        v = parse(text, &used);
     } catch (const std::logic_error&) {
         used = 0;
     }
-    if (used == 0 || used != text.size())
-        throw std::invalid_argument(fmt::format("{} \"{}\" is not a whole number", what, text));
+    if (used == 0 || used != text.size()) throw std::invalid_argument(fmt::format("{} \"{}\" is not {}", what, text, kind));
     return v;
+}
+}  // namespace
+
+long whole_number(const std::string& text, const std::string& what) {
+    return parse_all(text, what, "a whole number", [](const std::string& t, std::size_t* u) { return std::stol(t, u); });
 }
 
 double real_number(const std::string& text, const std::string& what) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::logic_error&) {
-        used = 0;
-    }
-    if (used == 0 || used != text.size()) throw std::invalid_argument(fmt::format("{} \"{}\" is not a number", what, text));
-    return v;
+    return parse_all(text, what, "a number", [](const std::string& t, std::size_t* u) { return std::stod(t, u); });
 }
 
 std::map<std::string, std::string> load_checkpoint(const std::string& path, Session& s, TrainOptions& o) {

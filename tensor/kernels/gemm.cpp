@@ -30,6 +30,17 @@ constexpr std::size_t MC = MR * 10;          // rows of A per packed block (L2)
 constexpr std::size_t NC = NR * 32;          // columns of B per packed block (KC×NC floats in L2)
 constexpr std::size_t kThin = 4;             // a last panel this narrow goes to micro_kernel_thin
 
+// C[r, j] = (C[r, j] +) tile[r·rs + j·cs] for r < rows, j < cols: an edge micro-tile, computed in a
+// scratch tile, written back element by element.
+void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size_t cols, const float* tile,
+                std::size_t rs, std::size_t cs) {
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < cols; ++j) {
+            float& c = C[r * ldc + j];
+            c = add ? tile[r * rs + j * cs] + c : tile[r * rs + j * cs];
+        }
+}
+
 // C[0:MR, 0:NR] = (C +) Ap · Bp over kc; Ap: kc×MR (k-major), Bp: kc×NR (k-major).
 // Writes the rows < rows and columns < cols only (edges go through a scratch tile).
 void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
@@ -70,11 +81,7 @@ void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, st
         simd::store(tile + r * NR, acc0[r]);
         simd::store(tile + r * NR + W, acc1[r]);
     }
-    for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < cols; ++j) {
-            float& c = C[r * ldc + j];
-            c = add ? tile[r * NR + j] + c : tile[r * NR + j];
-        }
+    write_tile(C, ldc, add, rows, cols, tile, NR, 1);
 }
 
 // The same for a last panel of at most W columns: one vector per row, half the work.
@@ -89,11 +96,7 @@ void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float
     }
     alignas(64) float tile[MR * W];
     for (std::size_t r = 0; r < MR; ++r) simd::store(tile + r * W, acc[r]);
-    for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < cols; ++j) {
-            float& c = C[r * ldc + j];
-            c = add ? tile[r * W + j] + c : tile[r * W + j];
-        }
+    write_tile(C, ldc, add, rows, cols, tile, W, 1);
 }
 
 // A last panel of at most kThin columns (W-char's 65 = 2·32 + 1): the vectors run down the MR rows of
@@ -109,11 +112,7 @@ void micro_kernel_thin(std::size_t kc, const float* Ap, const float* Bp, float* 
     }
     alignas(64) float tile[kThin * W];
     for (std::size_t j = 0; j < kThin; ++j) simd::store(tile + j * W, acc[j]);
-    for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < cols; ++j) {
-            float& c = C[r * ldc + j];
-            c = add ? tile[j * W + r] + c : tile[j * W + r];
-        }
+    write_tile(C, ldc, add, rows, cols, tile, 1, W);  // the tile holds columns, not rows
 }
 
 // op(X)[r, c] for X stored row-major with stride ld (trans: X is the transpose).
