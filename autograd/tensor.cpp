@@ -14,6 +14,13 @@ namespace xgrad {
 namespace {
 thread_local bool g_grad_enabled = true;
 std::atomic<uint64_t> g_visit_stamp{0};
+
+// backward()'s lists: the post-order of the walk, the walk's stack, and the nodes gone through.
+struct Scratch {
+    std::vector<TensorImpl*> post;
+    std::vector<std::pair<TensorImpl*, std::size_t>> stack;
+    std::vector<std::shared_ptr<Node>> walked;
+};
 }  // namespace
 
 bool is_grad_enabled() { return g_grad_enabled; }
@@ -73,7 +80,7 @@ Array& Tensor::grad() const {
 }
 
 void Tensor::zero_grad() const {
-    impl().grad = Array();
+    impl().grad = empty_array();
     impl().has_grad = false;
     impl().sparse_grad.reset();
 }
@@ -226,7 +233,7 @@ void Tensor::backward(const BackwardOptions& options) const {
     if (!root.requires_grad)
         throw ValueError("backward: this tensor does not require grad and has no grad_fn (no input of the ops that "
                          "made it requires grad, or it was made under NoGradGuard)");
-    Array seed;
+    Array seed = empty_array();
     if (options.grad) {
         if (options.grad->shape() != root.data.shape())
             throw ShapeError(fmt::format("backward: grad has shape {} but the tensor has shape {}",
@@ -243,10 +250,14 @@ void Tensor::backward(const BackwardOptions& options) const {
     // first). Raw pointers are safe here: every tensor in the graph is held by its consumer's node,
     // and nothing is released until the walk is over.
     const uint64_t stamp = ++g_visit_stamp;
-    std::vector<TensorImpl*> post;
-    std::vector<std::pair<TensorImpl*, std::size_t>> stack;
-    post.reserve(32);  // a small graph's walk without regrowing
-    stack.reserve(32);
+    // The walk's lists reuse this thread's buffers from the last backward (no allocation per step); a
+    // backward run from inside a backward function takes fresh ones.
+    thread_local Scratch scratch;
+    Scratch mine = std::move(scratch);
+    auto& [post, stack, walked] = mine;
+    post.clear();
+    stack.clear();
+    walked.clear();
     root.visit = stamp;
     stack.emplace_back(&root, 0);
     while (!stack.empty()) {
@@ -265,8 +276,6 @@ void Tensor::backward(const BackwardOptions& options) const {
     }
 
     accumulate_grad(std::move(seed));
-    std::vector<std::shared_ptr<Node>> walked;
-    walked.reserve(post.size());
     for (auto it = post.rbegin(); it != post.rend(); ++it) {
         TensorImpl* t = *it;
         Node* node = t->grad_fn.get();
@@ -284,7 +293,7 @@ void Tensor::backward(const BackwardOptions& options) const {
                                          node->name));
         node->backward(t->grad, t->data, Inputs(node->inputs));
         if (!t->retains_grad) {
-            t->grad = Array();
+            t->grad = empty_array();
             t->has_grad = false;
         }
         walked.push_back(t->grad_fn);
@@ -296,6 +305,8 @@ void Tensor::backward(const BackwardOptions& options) const {
             node->released = true;
             node->inputs.clear();
         }
+    walked.clear();  // drops the nodes now, not at the next backward
+    scratch = std::move(mine);
 }
 
 // --- factories ------------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ struct RowSparseGrad {
 };
 
 struct TensorImpl {
-    Array data;
-    Array grad;
+    Array data = empty_array();
+    Array grad = empty_array();  // meaningful only when has_grad
     bool has_grad = false;
     std::optional<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients
     std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer may move (padding_idx)

@@ -44,9 +44,11 @@ void free_large_buffer(void* p, std::size_t bytes);
 inline constexpr std::size_t kAlignment = 64;
 
 /// A small (< kLargeBuffer) 64-byte aligned block: malloc'd with room to align (glibc's aligned
-/// allocation is several times slower, and W-seed's step makes dozens of tiny arrays).
+/// allocation is several times slower, and W-seed's step makes dozens of tiny arrays). Blocks up to
+/// 4 KiB are reused from the calling thread's short lists of freed blocks of the same 64-byte class.
 void* allocate_small_buffer(std::size_t bytes);
-void free_small_buffer(void* p) noexcept;
+/// Hands back a block from allocate_small_buffer (same `bytes`); any thread may free it.
+void free_small_buffer(void* p, std::size_t bytes) noexcept;
 
 /// The allocator of Array: large requests go to the buffer cache, small ones to allocate_small_buffer.
 template <class T>
@@ -64,7 +66,7 @@ struct BufferAllocator {
     void deallocate(T* p, std::size_t n) noexcept {
         const std::size_t bytes = n * sizeof(T);
         if (bytes >= kLargeBuffer) free_large_buffer(p, bytes);
-        else free_small_buffer(p);
+        else free_small_buffer(p, bytes);
     }
     template <class U>
     bool operator==(const BufferAllocator<U>&) const noexcept { return true; }

@@ -1,9 +1,11 @@
-// The buffer cache behind Array (tensor/buffer.hpp): alignment, reuse of freed large buffers by size,
-// the cache limit, and that what a reused buffer holds never leaks into a new tensor's values.
+// The buffer cache behind Array (tensor/buffer.hpp): alignment, reuse of freed large buffers by size
+// and of small blocks by class, the cache limit, and that what a reused buffer holds never leaks into
+// a new tensor's values.
 #include <gtest/gtest.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "xgrad.hpp"
@@ -84,4 +86,32 @@ TEST(Buffer, TheLimitBoundsWhatIsCachedAndReleaseEmptiesIt) {
     { Array d = Array::from_shape({kBig}); }
     release_cached_buffers();
     EXPECT_EQ(buffer_stats().cached_bytes, 0u);
+}
+
+TEST(Buffer, SmallBlocksAreReusedByTheirClassOnTheThreadThatFreedThem) {
+    if (buffer_cache_enabled()) {  // sanitizer builds: every small block comes from operator new
+        const float* first = nullptr;
+        {
+            Array a = Array::from_shape({7});  // 28 bytes: the 64-byte class
+            first = a.data();
+        }
+        Array b = Array::from_shape({16});  // 64 bytes: the same class, so the same block
+        EXPECT_EQ(b.data(), first);
+        Array c = Array::from_shape({17});  // 68 bytes: the next class, a new block
+        EXPECT_NE(c.data(), first);
+        EXPECT_TRUE(aligned(c.data(), kAlignment));
+    }
+
+    // A block made on one thread and freed on another joins the freeing thread's lists; blocks from
+    // the lists hold what was written last (nothing carries over into a factory's values).
+    std::vector<Array> made(64);
+    std::thread([&] {
+        for (std::size_t i = 0; i < made.size(); ++i) made[i] = full_array({1 + i % 40}, float(i));
+    }).join();
+    made.clear();
+    for (std::size_t i = 0; i < 64; ++i) {
+        const Array z = full_array({1 + i % 40}, -1.0f);
+        ASSERT_TRUE(aligned(z.data(), kAlignment));
+        for (float v : z) ASSERT_EQ(v, -1.0f);
+    }
 }

@@ -56,20 +56,22 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                                              ids[i], i, C));
 
     Array p = Array::from_shape({M, C});
-    std::vector<double> loss(M, 0.0), tw(M, 0.0), lses(M, 0.0);  // per-row loss, Σ_k w_k t_ik, log-sum-exp
-    std::vector<char> ignored(M, 0);
+    // Per row: the loss and Σ_k w_k t_ik (doubles, one buffer), the log-sum-exp (float, as the kernel
+    // gives it). A row whose target is ignore_index counts for nothing and gets a zero gradient.
+    std::vector<double> per_row(2 * M, 0.0);
+    double* loss = per_row.data();
+    double* tw = per_row.data() + M;
+    std::vector<float> lses(M);
+    std::vector<int64_t> targets = ids ? std::vector<int64_t>(ids, ids + M) : std::vector<int64_t>();
+    const int64_t ignore = o.ignore_index;
     // Rows are independent: split over threads (each row's numbers do not depend on the split).
     parallel_for(M, 1, 20.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
     // softmax and log-sum-exp of the whole range at once (ignored rows too: their gradient is set to 0)
-    std::vector<float> lse_range(r1 - r0);
-    kernels::logsumexp_softmax_rows(x.data().data() + r0 * C, p.data() + r0 * C, r1 - r0, C, lse_range.data());
+    kernels::logsumexp_softmax_rows(x.data().data() + r0 * C, p.data() + r0 * C, r1 - r0, C, lses.data() + r0);
     for (std::size_t i = r0; i < r1; ++i) {
         const float* xi = x.data().data() + i * C;
-        if (ids && ids[i] == o.ignore_index) {
-            ignored[i] = 1;
-            continue;
-        }
-        const double lse = lses[i] = lse_range[i - r0];
+        if (ids && ids[i] == ignore) continue;
+        const double lse = lses[i];
         double l = 0;
         if (ids) {
             const auto y = static_cast<std::size_t>(ids[i]);
@@ -95,27 +97,28 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     });
     double denom = 0;  // Σ of the weights of the counted targets (in order: the same at any thread count)
     if (ids)
-        for (std::size_t i = 0; i < M; ++i) denom += ignored[i] ? 0.0 : w[static_cast<std::size_t>(ids[i])];
+        for (std::size_t i = 0; i < M; ++i) denom += ids[i] == ignore ? 0.0 : w[static_cast<std::size_t>(ids[i])];
     else
         denom = static_cast<double>(M);
 
-    Array out;
+    Array out = empty_array();
     double total = 0;
-    for (double l : loss) total += l;
+    for (std::size_t i = 0; i < M; ++i) total += loss[i];
     if (o.reduction == Reduction::None) {
         out = Array::from_shape(none_shape);
-        std::copy(loss.begin(), loss.end(), out.begin());
+        std::copy(loss, loss + M, out.begin());
     } else {
         out = Array::from_shape({});
         out() = static_cast<float>(o.reduction == Reduction::Mean ? total / denom : total);  // 0/0 = nan, as PyTorch
     }
-    std::vector<int64_t> targets = ids ? std::vector<int64_t>(ids, ids + M) : std::vector<int64_t>();
     std::vector<Tensor> inputs = {x};
     if (probs) inputs.push_back(*probs);  // soft targets get a gradient too, as in PyTorch
     return record("cross_entropy", std::move(out), std::move(inputs),
-                  [p = std::move(p), p_taken = false, plain, w = std::move(w), tw = std::move(tw), lses = std::move(lses),
-                   ignored = std::move(ignored), targets = std::move(targets), eps, denom, M, C,
+                  [p = std::move(p), p_taken = false, plain, w = std::move(w), per_row = std::move(per_row),
+                   lses = std::move(lses), targets = std::move(targets), ignore, eps, denom, M, C,
                    red = o.reduction](const Array& dy, const Array&, Inputs in) mutable {
+                      const double* tw = per_row.data() + M;
+                      auto ignored = [&](std::size_t i) { return !targets.empty() && targets[i] == ignore; };
                       auto scale = [&](std::size_t i) -> double {
                           return red == Reduction::None ? dy.data()[i] : red == Reduction::Mean ? dy() / denom : dy();
                       };
@@ -134,7 +137,7 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                       if (p_taken) {
                           p = Array::from_shape({M, C});
                           for (std::size_t i = 0; i < M; ++i)
-                              if (!ignored[i])
+                              if (!ignored(i))
                                   kernels::logsumexp_softmax_row(in[0].data().data() + i * C, p.data() + i * C, C);
                       }
                       Array dx = std::move(p);
@@ -142,7 +145,7 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                       parallel_for(M, 1, 4.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
                       for (std::size_t i = r0; i < r1; ++i) {
                           float* d = dx.data() + i * C;
-                          if (ignored[i]) {
+                          if (ignored(i)) {
                               std::fill_n(d, C, 0.0f);
                               continue;
                           }
