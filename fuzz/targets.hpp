@@ -52,7 +52,7 @@ inline void check_corpus(const std::string& bytes) {
     const auto pairs = bigram::make_pairs(vocab.encode(toks));
     const auto N = static_cast<int64_t>(vocab.size());
     for (std::size_t i = 0; i < pairs.size(); ++i)
-        invariant(pairs.prev[i] >= 0 && pairs.prev[i] < N && pairs.next[i] >= 0 && pairs.next[i] < N, "a pair's id out of range");
+        invariant(pairs.prev(i) >= 0 && pairs.prev(i) < N && pairs.next(i) >= 0 && pairs.next(i) < N, "a pair's id out of range");
     invariant(pairs.size() + pairs.skipped + 1 == std::max<std::size_t>(toks.size(), 1), "pairs lost");
     for (int64_t id = 0; id < N; ++id) (void)vocab.show(id);
     if (pairs.size() == 0) return;

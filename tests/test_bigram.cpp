@@ -56,8 +56,7 @@ TEST(Bigram, FollowsPyTorchsLossTrajectoryFromTheSameWeights) {
     nn::load(m, std::string(XGRAD_TEST_DATA) + "/bigram_init.safetensors");
     nn::SGD opt(m.parameters(), {.lr = 0.1});
     IdArray prev = IdArray::from_shape({pairs.size()}), next = IdArray::from_shape({pairs.size()});
-    std::copy(pairs.prev.begin(), pairs.prev.end(), prev.begin());
-    std::copy(pairs.next.begin(), pairs.next.end(), next.begin());
+    pairs.copy_to(0, pairs.size(), prev.data(), next.data());
     for (int epoch = 0; epoch < 10000; ++epoch) {
         Tensor loss = nn::cross_entropy(m.forward(prev), next);
         if (auto it = want.find(std::to_string(epoch)); it != want.end())

@@ -56,6 +56,24 @@ TEST(Kernels, GemmMatchesReferenceInAllOrientations) {
             }
 }
 
+TEST(Kernels, GemmNarrowLastPanelsMatchReference) {
+    // N = 64 + 1..4: a last panel of 1 to 4 columns (the thin kernel, up to four row panels at once);
+    // M covers one partial row panel, a partial group of panels, whole groups, and a partial last group.
+    for (std::size_t M : {1ul, 5ul, 13ul, 48ul, 65ul, 101ul})
+        for (std::size_t N : {65ul, 66ul, 67ul, 68ul})
+            for (int orient = 0; orient < 4; ++orient) {
+                const bool ta = orient & 1, tb = orient & 2;
+                const std::size_t K = 70;
+                SCOPED_TRACE(::testing::Message() << "M=" << M << " N=" << N << " ta=" << ta << " tb=" << tb);
+                const std::size_t lda = ta ? M : K, ldb = tb ? K : N;
+                const auto A = random_vec((ta ? K : M) * lda, 10), B = random_vec((tb ? N : K) * ldb, 11);
+                auto C = random_vec(M * N, 12), C_ref = C;
+                kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, orient == 3);
+                kernels::gemm_ref(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_ref.data(), N, orient == 3);
+                ASSERT_TRUE(close(C, C_ref, 1e-4 * std::sqrt(double(K))));
+            }
+}
+
 TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
     // 257 rows are split over the threads by rows; 65 rows (W-char's dU) by columns.
     for (std::size_t M : {257ul, 65ul}) {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "tensor/error.hpp"
 
 namespace bigram {
@@ -95,8 +97,10 @@ Pairs make_pairs(const std::vector<int64_t>& ids) {
             ++p.skipped;
             continue;
         }
-        p.prev.push_back(ids[i]);
-        p.next.push_back(ids[i + 1]);
+        if (ids[i] > INT32_MAX || ids[i + 1] > INT32_MAX)
+            throw std::invalid_argument(fmt::format("make_pairs: token id {} does not fit the pair table's int32",
+                                                    std::max(ids[i], ids[i + 1])));
+        p.items.push_back({static_cast<int32_t>(ids[i]), static_cast<int32_t>(ids[i + 1])});
     }
     return p;
 }
@@ -104,8 +108,8 @@ Pairs make_pairs(const std::vector<int64_t>& ids) {
 CountModel::CountModel(std::size_t vocab, const Pairs& train) : n(vocab), row_total(vocab, 0.0) {
     std::vector<uint64_t> all(train.size());
     for (std::size_t i = 0; i < train.size(); ++i) {
-        all[i] = static_cast<uint64_t>(train.prev[i]) * n + static_cast<uint64_t>(train.next[i]);
-        row_total[static_cast<std::size_t>(train.prev[i])] += 1;
+        all[i] = static_cast<uint64_t>(train.prev(i)) * n + static_cast<uint64_t>(train.next(i));
+        row_total[static_cast<std::size_t>(train.prev(i))] += 1;
     }
     std::sort(all.begin(), all.end());
     for (std::size_t i = 0; i < all.size(); ++i) {
@@ -138,8 +142,8 @@ std::vector<double> CountModel::probs(int64_t prev, double alpha) const {
 double CountModel::loss(const Pairs& pairs, double alpha) const {
     double total = 0;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
-        const double row = row_total[static_cast<std::size_t>(pairs.prev[i])] + alpha * double(n);
-        total -= std::log((count(pairs.prev[i], pairs.next[i]) + alpha) / row);
+        const double row = row_total[static_cast<std::size_t>(pairs.prev(i))] + alpha * double(n);
+        total -= std::log((count(pairs.prev(i), pairs.next(i)) + alpha) / row);
     }
     return pairs.size() ? total / pairs.size() : NAN;
 }

@@ -30,8 +30,7 @@ double Session::train(const TrainOptions& o) {
     IdArray prev = IdArray::from_shape({B}), next = IdArray::from_shape({B});
     std::vector<std::size_t> picks(full ? 0 : B);
     if (full) {
-        std::copy(train_pairs.prev.begin(), train_pairs.prev.end(), prev.begin());
-        std::copy(train_pairs.next.begin(), train_pairs.next.end(), next.begin());
+        train_pairs.copy_to(0, n, prev.data(), next.data());
     }
     std::fflush(stdout);  // keep the log in order: progress goes to stderr
     const bool tty = ::isatty(2) != 0;
@@ -46,18 +45,16 @@ double Session::train(const TrainOptions& o) {
     auto last_print = t0;
     for (; step < o.steps; ++step) {
         if (!full) {  // the batch: B pairs drawn with replacement (indices first, then the lookups,
-                      // prefetched ahead: the pair tables are too big for the cache)
+                      // prefetched ahead: the pair table is too big for the cache)
             for (std::size_t i = 0; i < B; ++i) picks[i] = batch_gen.randint(n);
-            const int64_t *tp = train_pairs.prev.data(), *tn = train_pairs.next.data();
+            const std::array<int32_t, 2>* table = train_pairs.items.data();
             int64_t *bp = prev.data(), *bn = next.data();
             constexpr std::size_t ahead = 16;
             for (std::size_t i = 0; i < B; ++i) {
-                if (i + ahead < B) {
-                    __builtin_prefetch(tp + picks[i + ahead]);
-                    __builtin_prefetch(tn + picks[i + ahead]);
-                }
-                bp[i] = tp[picks[i]];
-                bn[i] = tn[picks[i]];
+                if (i + ahead < B) __builtin_prefetch(table + picks[i + ahead]);
+                const auto [p, q] = table[picks[i]];
+                bp[i] = p;
+                bn[i] = q;
             }
         }
         Tensor loss = nn::cross_entropy(model->forward(prev), next);
@@ -99,8 +96,7 @@ double mean_loss(BigramModel& m, const Pairs& pairs) {
     for (std::size_t b = 0; b < pairs.size(); b += chunk) {
         const std::size_t e = std::min(pairs.size(), b + chunk);
         IdArray prev = IdArray::from_shape({e - b}), next = IdArray::from_shape({e - b});
-        std::copy(pairs.prev.begin() + b, pairs.prev.begin() + e, prev.begin());
-        std::copy(pairs.next.begin() + b, pairs.next.begin() + e, next.begin());
+        pairs.copy_to(b, e, prev.data(), next.data());
         const Tensor l = nn::cross_entropy(m.forward(prev), next, {.reduction = nn::Reduction::None});
         for (float v : l.data()) total += v;
     }

@@ -46,26 +46,24 @@ void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size
 void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
                          std::size_t rows, std::size_t cols);
 
-void micro_kernel_thin(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                       std::size_t rows, std::size_t cols);
-
-void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                  std::size_t rows, std::size_t cols) {
-    if (cols <= kThin && MR <= W) return micro_kernel_thin(kc, Ap, Bp, C, ldc, add, rows, cols);
-    if (cols <= W) return micro_kernel_narrow(kc, Ap, Bp, C, ldc, add, rows, cols);
-    Vec acc0[MR], acc1[MR];
-    for (std::size_t r = 0; r < MR; ++r) acc0[r] = acc1[r] = Vec(0.0f);
+// The full-width kernel for R rows of the panel (R = MR, or MR/2 for a last panel of few rows: W-char's
+// dU has 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
+template <std::size_t R>
+void micro_kernel_rows(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                       std::size_t rows, std::size_t cols) {
+    Vec acc0[R], acc1[R];
+    for (std::size_t r = 0; r < R; ++r) acc0[r] = acc1[r] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
         const Vec b0 = simd::load(Bp + k * NR), b1 = simd::load(Bp + k * NR + W);
-        const float* a = Ap + k * MR;
-        for (std::size_t r = 0; r < MR; ++r) {
+        const float* a = Ap + k * MR;  // the panel keeps its MR-float stride
+        for (std::size_t r = 0; r < R; ++r) {
             const Vec av(a[r]);
             acc0[r] = simd::fma(av, b0, acc0[r]);
             acc1[r] = simd::fma(av, b1, acc1[r]);
         }
     }
-    if (rows == MR && cols == NR) {
-        for (std::size_t r = 0; r < MR; ++r) {
+    if (rows == R && cols == NR) {
+        for (std::size_t r = 0; r < R; ++r) {
             float* c = C + r * ldc;
             if (add) {
                 acc0[r] += simd::load(c);
@@ -76,12 +74,19 @@ void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, st
         }
         return;
     }
-    alignas(64) float tile[MR * NR];
-    for (std::size_t r = 0; r < MR; ++r) {
+    alignas(64) float tile[R * NR];
+    for (std::size_t r = 0; r < R; ++r) {
         simd::store(tile + r * NR, acc0[r]);
         simd::store(tile + r * NR + W, acc1[r]);
     }
     write_tile(C, ldc, add, rows, cols, tile, NR, 1);
+}
+
+void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
+                  std::size_t rows, std::size_t cols) {
+    if (cols <= W) return micro_kernel_narrow(kc, Ap, Bp, C, ldc, add, rows, cols);
+    if (rows <= MR / 2) return micro_kernel_rows<MR / 2>(kc, Ap, Bp, C, ldc, add, rows, cols);
+    micro_kernel_rows<MR>(kc, Ap, Bp, C, ldc, add, rows, cols);
 }
 
 // The same for a last panel of at most W columns: one vector per row, half the work.
@@ -99,20 +104,41 @@ void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float
     write_tile(C, ldc, add, rows, cols, tile, W, 1);
 }
 
-// A last panel of at most kThin columns (W-char's 65 = 2·32 + 1): the vectors run down the MR rows of
-// the A panel instead, so a column costs one FMA per k, not MR. Same arithmetic per element (an FMA
-// chain over k from 0, C added last), so the same bits as the other kernels.
-void micro_kernel_thin(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                       std::size_t rows, std::size_t cols) {
-    Vec acc[kThin];
-    for (std::size_t j = 0; j < kThin; ++j) acc[j] = Vec(0.0f);
-    for (std::size_t k = 0; k < kc; ++k) {
-        const Vec a = simd::load(Ap + k * MR);  // rows 0..MR-1 (the lanes past MR are not used)
-        for (std::size_t j = 0; j < kThin; ++j) acc[j] = simd::fma(a, Vec(Bp[k * NR + j]), acc[j]);
+// A last panel of NC ≤ kThin columns (W-char's 65 = 2·32 + 1): the vectors run down the MR rows of an A
+// panel instead, so a column costs one FMA per k, not MR; kThinPanels row panels at once, so the FMA
+// chains over k of different panels overlap (one panel alone would wait on each FMA's latency). Same
+// arithmetic per element (an FMA chain over k from 0, C added last), so the same bits as the other kernels.
+constexpr std::size_t kThinPanels = 4;
+template <std::size_t NC>
+void micro_kernel_thin(std::size_t kc, const float* Ap, std::size_t panels, const float* Bp, float* C,
+                       std::size_t ldc, bool add, std::size_t rows) {
+    Vec acc[kThinPanels][NC];
+    const float* a[kThinPanels];  // panels past the last repeat it; their results are not written
+    for (std::size_t p = 0; p < kThinPanels; ++p) {
+        a[p] = Ap + std::min(p, panels - 1) * MR * kc;
+        for (std::size_t j = 0; j < NC; ++j) acc[p][j] = Vec(0.0f);
     }
-    alignas(64) float tile[kThin * W];
-    for (std::size_t j = 0; j < kThin; ++j) simd::store(tile + j * W, acc[j]);
-    write_tile(C, ldc, add, rows, cols, tile, 1, W);  // the tile holds columns, not rows
+    for (std::size_t k = 0; k < kc; ++k)
+        for (std::size_t p = 0; p < kThinPanels; ++p) {
+            const Vec av = simd::load(a[p] + k * MR);  // rows 0..MR-1 (the lanes past MR are not used)
+            for (std::size_t j = 0; j < NC; ++j) acc[p][j] = simd::fma(av, Vec(Bp[k * NR + j]), acc[p][j]);
+        }
+    alignas(64) float tile[NC * W];
+    for (std::size_t p = 0; p < panels; ++p) {
+        for (std::size_t j = 0; j < NC; ++j) simd::store(tile + j * W, acc[p][j]);
+        write_tile(C + p * MR * ldc, ldc, add, std::min(MR, rows - p * MR), NC, tile, 1, W);  // the tile holds columns
+    }
+}
+
+// C[0:rows, 0:cols] (rows ≤ kThinPanels·MR, cols ≤ kThin) from `panels` consecutive A panels.
+void thin_panels(std::size_t kc, const float* Ap, std::size_t panels, const float* Bp, float* C, std::size_t ldc,
+                 bool add, std::size_t rows, std::size_t cols) {
+    switch (cols) {
+        case 1: return micro_kernel_thin<1>(kc, Ap, panels, Bp, C, ldc, add, rows);
+        case 2: return micro_kernel_thin<2>(kc, Ap, panels, Bp, C, ldc, add, rows);
+        case 3: return micro_kernel_thin<3>(kc, Ap, panels, Bp, C, ldc, add, rows);
+        default: return micro_kernel_thin<4>(kc, Ap, panels, Bp, C, ldc, add, rows);
+    }
 }
 
 // op(X)[r, c] for X stored row-major with stride ld (trans: X is the transpose).
@@ -234,11 +260,19 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
                 for (std::size_t i0 = r0; i0 < r1; i0 += MC) {
                     const std::size_t mc = std::min(MC, r1 - i0);
                     pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data());
-                    for (std::size_t jq = 0; jq < nc; jq += NR)
+                    for (std::size_t jq = 0; jq < nc; jq += NR) {
+                        const std::size_t cols = std::min(NR, nc - jq);
+                        if (cols <= kThin && MR <= W) {
+                            for (std::size_t iq = 0; iq < mc; iq += kThinPanels * MR)
+                                thin_panels(kc, apack.data() + iq * kc, std::min(kThinPanels, (mc - iq + MR - 1) / MR),
+                                            bpack.data() + jq * kc, C + (i0 + iq) * ldc + j0 + jq, ldc, add,
+                                            std::min(kThinPanels * MR, mc - iq), cols);
+                            continue;
+                        }
                         for (std::size_t iq = 0; iq < mc; iq += MR)
                             micro_kernel(kc, apack.data() + iq * kc, bpack.data() + jq * kc,
-                                         C + (i0 + iq) * ldc + j0 + jq, ldc, add, std::min(MR, mc - iq),
-                                         std::min(NR, nc - jq));
+                                         C + (i0 + iq) * ldc + j0 + jq, ldc, add, std::min(MR, mc - iq), cols);
+                    }
                 }
             }
         }
