@@ -154,10 +154,16 @@ void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_
         const std::size_t w = std::min(NR, nc - q);
         float* panel = out + q * kc;
         if (!tb) {
+            // fixed-size copies (no library call per row: dU packs 4096 rows of 32 floats a step)
             for (std::size_t k = 0; k < kc; ++k) {
                 const float* src = B + (p0 + k) * ldb + j0 + q;
-                std::copy(src, src + w, panel + k * NR);
-                std::fill(panel + k * NR + w, panel + (k + 1) * NR, 0.0f);
+                float* dst = panel + k * NR;
+                if (w == NR) {
+                    simd::store(dst, simd::load(src));
+                    simd::store(dst + W, simd::load(src + W));
+                } else {
+                    for (std::size_t j = 0; j < NR; ++j) dst[j] = j < w ? src[j] : 0.0f;
+                }
             }
         } else {
             if (w < NR) std::fill(panel, panel + kc * NR, 0.0f);
@@ -213,10 +219,9 @@ void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_
     for (std::size_t k = 0; k < kc; ++k) {
         const float* src = A + (p0 + k) * lda + i0;
         for (std::size_t q = 0; q < full; q += MR) std::memcpy(out + q * kc + k * MR, src + q, MR * sizeof(float));
-        if (full < mc) {
+        if (full < mc) {  // the last, partial panel, zero-padded (a fixed-size loop, not a library call)
             float* dst = out + full * kc + k * MR;
-            std::copy(src + full, src + mc, dst);
-            std::fill(dst + (mc - full), dst + MR, 0.0f);
+            for (std::size_t r = 0; r < MR; ++r) dst[r] = full + r < mc ? src[full + r] : 0.0f;
         }
     }
 }
