@@ -63,6 +63,17 @@ uint64_t Generator::randint(uint64_t n) {
     return x % n;
 }
 
+void Generator::randint(uint64_t n, std::span<uint64_t> out) {
+    if (n == 0) throw ValueError("randint: the range [0, n) is empty (n = 0)");
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    for (auto& v : out) {
+        uint64_t x;
+        do x = next_u64();
+        while (x >= limit);
+        v = x % n;
+    }
+}
+
 void Generator::set_state(const State& st) {
     s_ = st.s;
     seed_ = st.seed;

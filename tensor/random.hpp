@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <span>
 
 namespace xgrad {
 
@@ -23,6 +24,9 @@ public:
     float normal();
     /// Uniform integer on [0, n); n > 0. Unbiased (rejection sampling).
     uint64_t randint(uint64_t n);
+    /// Fills `out` with out.size() draws of randint(n): the same numbers, with the rejection bound
+    /// computed once (a training batch draws thousands).
+    void randint(uint64_t n, std::span<uint64_t> out);
 
     /// The whole state, for checkpoints: 4 words of xoshiro, the seed, and a cached normal.
     struct State {

@@ -124,5 +124,18 @@ TEST(Generator, Distributions) {
     for (int c : counts) EXPECT_NEAR(c, 10000, 400);
 }
 
+TEST(Random, BatchedRandintDrawsTheSameNumbersAsOneByOne) {
+    for (uint64_t n : {1ull, 7ull, 1000003ull, (1ull << 63) + 5}) {  // the last rejects often
+        Generator a(5), b(5);
+        std::vector<uint64_t> batch(300);
+        a.randint(n, batch);
+        for (std::size_t i = 0; i < batch.size(); ++i) ASSERT_EQ(batch[i], b.randint(n)) << "n " << n << " draw " << i;
+        EXPECT_EQ(a.next_u64(), b.next_u64());  // and both generators end in the same state
+    }
+    Generator g(0);
+    std::vector<uint64_t> out(3);
+    EXPECT_THROW(g.randint(0, out), ValueError);
+}
+
 }  // namespace
 }  // namespace xgrad

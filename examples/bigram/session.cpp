@@ -28,7 +28,7 @@ double Session::train(const TrainOptions& o) {
     const bool full = o.batch == 0 || o.batch >= n;
     const std::size_t B = full ? n : o.batch;
     IdArray prev = IdArray::from_shape({B}), next = IdArray::from_shape({B});
-    std::vector<std::size_t> picks(full ? 0 : B);
+    std::vector<uint64_t> picks(full ? 0 : B);
     if (full) {
         train_pairs.copy_to(0, n, prev.data(), next.data());
     }
@@ -46,7 +46,7 @@ double Session::train(const TrainOptions& o) {
     for (; step < o.steps; ++step) {
         if (!full) {  // the batch: B pairs drawn with replacement (indices first, then the lookups,
                       // prefetched ahead: the pair table is too big for the cache)
-            for (std::size_t i = 0; i < B; ++i) picks[i] = batch_gen.randint(n);
+            batch_gen.randint(n, picks);
             const std::array<int32_t, 2>* table = train_pairs.items.data();
             int64_t *bp = prev.data(), *bn = next.data();
             constexpr std::size_t ahead = 16;
