@@ -30,6 +30,14 @@ constexpr std::size_t MC = MR * 10;          // rows of A per packed block (L2)
 constexpr std::size_t NC = NR * 32;          // columns of B per packed block (KC×NC floats in L2)
 constexpr std::size_t kThin = 4;             // a last panel this narrow goes to micro_kernel_thin
 
+// Where a micro-kernel reads a panel: element (i, k) of an A panel (i < MR) is p[k·ks + i], element
+// (k, j) of a B panel (j < NR) is p[k·ks + j]. Packed panels have ks = MR or NR; a panel read in
+// place from the operand (a transposed A, a row-major B) has its leading dimension.
+struct Panel {
+    const float* p;
+    std::size_t ks;
+};
+
 // C[r, j] = (C[r, j] +) tile[r·rs + j·cs] for r < rows, j < cols: an edge micro-tile, computed in a
 // scratch tile, written back element by element.
 void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size_t cols, const float* tile,
@@ -41,21 +49,21 @@ void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size
         }
 }
 
-// C[0:MR, 0:NR] = (C +) Ap · Bp over kc; Ap: kc×MR (k-major), Bp: kc×NR (k-major).
+// C[0:MR, 0:NR] = (C +) A · B over kc (A: an MR-row panel, B: an NR-column panel, both k-major).
 // Writes the rows < rows and columns < cols only (edges go through a scratch tile).
-void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                         std::size_t rows, std::size_t cols);
+void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
+                         std::size_t cols);
 
 // The full-width kernel for R rows of the panel (R = MR, or MR/2 for a last panel of few rows: W-char's
 // dU has 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
 template <std::size_t R>
-void micro_kernel_rows(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                       std::size_t rows, std::size_t cols) {
+void micro_kernel_rows(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
+                       std::size_t cols) {
     Vec acc0[R], acc1[R];
     for (std::size_t r = 0; r < R; ++r) acc0[r] = acc1[r] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
-        const Vec b0 = simd::load(Bp + k * NR), b1 = simd::load(Bp + k * NR + W);
-        const float* a = Ap + k * MR;  // the panel keeps its MR-float stride
+        const Vec b0 = simd::load(B.p + k * B.ks), b1 = simd::load(B.p + k * B.ks + W);
+        const float* a = A.p + k * A.ks;
         for (std::size_t r = 0; r < R; ++r) {
             const Vec av(a[r]);
             acc0[r] = simd::fma(av, b0, acc0[r]);
@@ -82,21 +90,21 @@ void micro_kernel_rows(std::size_t kc, const float* Ap, const float* Bp, float* 
     write_tile(C, ldc, add, rows, cols, tile, NR, 1);
 }
 
-void micro_kernel(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                  std::size_t rows, std::size_t cols) {
-    if (cols <= W) return micro_kernel_narrow(kc, Ap, Bp, C, ldc, add, rows, cols);
-    if (rows <= MR / 2) return micro_kernel_rows<MR / 2>(kc, Ap, Bp, C, ldc, add, rows, cols);
-    micro_kernel_rows<MR>(kc, Ap, Bp, C, ldc, add, rows, cols);
+void micro_kernel(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
+                  std::size_t cols) {
+    if (cols <= W) return micro_kernel_narrow(kc, A, B, C, ldc, add, rows, cols);
+    if (rows <= MR / 2) return micro_kernel_rows<MR / 2>(kc, A, B, C, ldc, add, rows, cols);
+    micro_kernel_rows<MR>(kc, A, B, C, ldc, add, rows, cols);
 }
 
 // The same for a last panel of at most W columns: one vector per row, half the work.
-void micro_kernel_narrow(std::size_t kc, const float* Ap, const float* Bp, float* C, std::size_t ldc, bool add,
-                         std::size_t rows, std::size_t cols) {
+void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
+                         std::size_t cols) {
     Vec acc[MR];
     for (std::size_t r = 0; r < MR; ++r) acc[r] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
-        const Vec b0 = simd::load(Bp + k * NR);
-        const float* a = Ap + k * MR;
+        const Vec b0 = simd::load(B.p + k * B.ks);
+        const float* a = A.p + k * A.ks;
         for (std::size_t r = 0; r < MR; ++r) acc[r] = simd::fma(Vec(a[r]), b0, acc[r]);
     }
     alignas(64) float tile[MR * W];
@@ -148,9 +156,10 @@ inline float at(const float* X, std::size_t ld, bool trans, std::size_t r, std::
 
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels: panel q holds columns j0+q·NR.., k-major.
 // Both cases read the source along its rows (contiguous); a transposed source is written with stride NR.
+// With partial_only, only a last panel narrower than NR is packed (the full ones are read in place).
 void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
-            std::size_t nc, float* out) {
-    for (std::size_t q = 0; q < nc; q += NR) {
+            std::size_t nc, float* out, bool partial_only) {
+    for (std::size_t q = partial_only ? nc / NR * NR : 0; q < nc; q += NR) {
         const std::size_t w = std::min(NR, nc - q);
         float* panel = out + q * kc;
         if (!tb) {
@@ -179,8 +188,9 @@ void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_
 // Row-major A: the panel's MR rows are read as MR sequential streams, k by k, so each write of a
 // panel row (MR floats) is contiguous. Transposed A: row k of the source holds the panels' rows side by
 // side; it is read once along its length and cut into the panels (fixed-size copies of MR floats).
+// With partial_only (transposed A), only a last panel of fewer than MR rows is packed.
 void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
-            std::size_t kc, float* out) {
+            std::size_t kc, float* out, bool partial_only) {
     if (!ta) {
         for (std::size_t q = 0; q < mc; q += MR) {
             const std::size_t h = std::min(MR, mc - q);
@@ -218,7 +228,8 @@ void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_
     const std::size_t full = mc / MR * MR;
     for (std::size_t k = 0; k < kc; ++k) {
         const float* src = A + (p0 + k) * lda + i0;
-        for (std::size_t q = 0; q < full; q += MR) std::memcpy(out + q * kc + k * MR, src + q, MR * sizeof(float));
+        if (!partial_only)
+            for (std::size_t q = 0; q < full; q += MR) std::memcpy(out + q * kc + k * MR, src + q, MR * sizeof(float));
         if (full < mc) {  // the last, partial panel, zero-padded (a fixed-size loop, not a library call)
             float* dst = out + full * kc + k * MR;
             for (std::size_t r = 0; r < MR; ++r) dst[r] = full + r < mc ? src[full + r] : 0.0f;
@@ -252,19 +263,29 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     // product of W-char has 65). Each thread packs the blocks it needs into buffers that live across
     // calls (no fresh allocation, no page faults, on every training step). Every C element is computed
     // the same way whatever the split, so the bits do not depend on the thread count.
+    // Full panels of a row-major B and of a transposed A are read in place (their k-th row is already
+    // a contiguous run of the panel's NR columns or MR rows): only the others are packed. W-char's dU
+    // (65×64×4096) packed 2 MB a step for nothing. Only when the operand's rows are short, though: a
+    // panel strided over long rows touches a page a row (A) or crowds a few L1 sets (B, read again
+    // for every row panel), and W-word's products (rows of 128 and 10,000) are faster packed. The thin
+    // kernel reads whole vectors down an A panel, past its MR rows, so a block with a thin last panel
+    // packs A.
     auto run = [&](std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {
         thread_local std::vector<float> apack, bpack;
         apack.resize(MC * KC + W);  // + W: the thin kernel's vector loads run past the last panel's end
         bpack.resize(KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR));
+        const bool direct_b = !trans_b && ldb <= 2 * NR;  // see below
         for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
             const std::size_t nc = std::min(NC, c1 - j0);
+            const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
+            const bool direct_a = trans_a && !thin && lda <= 256;  // a k block of A within 256 KB
             for (std::size_t p0 = 0; p0 < K; p0 += KC) {
                 const std::size_t kc = std::min(KC, K - p0);
                 const bool add = accumulate || p0 > 0;
-                pack_b(trans_b, B, ldb, p0, kc, j0, nc, bpack.data());
+                pack_b(trans_b, B, ldb, p0, kc, j0, nc, bpack.data(), direct_b);
                 for (std::size_t i0 = r0; i0 < r1; i0 += MC) {
                     const std::size_t mc = std::min(MC, r1 - i0);
-                    pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data());
+                    pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data(), direct_a);
                     for (std::size_t jq = 0; jq < nc; jq += NR) {
                         const std::size_t cols = std::min(NR, nc - jq);
                         if (cols <= kThin && MR <= W) {
@@ -274,9 +295,14 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
                                             std::min(kThinPanels * MR, mc - iq), cols);
                             continue;
                         }
-                        for (std::size_t iq = 0; iq < mc; iq += MR)
-                            micro_kernel(kc, apack.data() + iq * kc, bpack.data() + jq * kc,
-                                         C + (i0 + iq) * ldc + j0 + jq, ldc, add, std::min(MR, mc - iq), cols);
+                        const Panel b = direct_b && cols == NR ? Panel{B + p0 * ldb + j0 + jq, ldb}
+                                                               : Panel{bpack.data() + jq * kc, NR};
+                        for (std::size_t iq = 0; iq < mc; iq += MR) {
+                            const std::size_t rows = std::min(MR, mc - iq);
+                            const Panel a = direct_a && rows == MR ? Panel{A + p0 * lda + i0 + iq, lda}
+                                                                   : Panel{apack.data() + iq * kc, MR};
+                            micro_kernel(kc, a, b, C + (i0 + iq) * ldc + j0 + jq, ldc, add, rows, cols);
+                        }
                     }
                 }
             }
