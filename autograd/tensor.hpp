@@ -59,7 +59,7 @@ struct TensorImpl {
     std::shared_ptr<Node> grad_fn;  // null for leaves
     uint64_t visit = 0;             // backward()'s traversal mark
 
-    TensorImpl() { ++live_; }
+    explicit TensorImpl(Array d) : data(std::move(d)) { ++live_; }
     ~TensorImpl() { --live_; }
     TensorImpl(const TensorImpl&) = delete;
     TensorImpl& operator=(const TensorImpl&) = delete;

@@ -67,7 +67,10 @@ Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOption
     const std::size_t n = ids.size();
     kernels::gather_rows(weight.data().data(), D, ids.data(), n, y.data());
 
-    return record("embedding", std::move(y), {weight}, [ids, V, D, n, pad, o](const Array& dy, const Array&, Inputs in) {
+    // The backward keeps its own copy of the ids (the caller may reuse its array), as a plain vector:
+    // IdArray's aligned allocation is the slow path of malloc, on every step.
+    return record("embedding", std::move(y), {weight}, [ids = std::vector<int64_t>(ids.begin(), ids.end()), V, D, n, pad,
+                                                        o](const Array& dy, const Array&, Inputs in) {
         std::vector<float> scales;
         if (o.scale_grad_by_freq) {
             std::unordered_map<int64_t, int> count;

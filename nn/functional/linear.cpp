@@ -33,7 +33,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 
     std::vector<Tensor> inputs = {x, weight};
     if (has_bias) inputs.push_back(bias);
-    return record("linear", std::move(y), std::move(inputs), [rows, in, out](const Array& dy, const Array&, Inputs v) {
+    // The backward captures nothing (its sizes come from the inputs), so std::function keeps it inline.
+    return record("linear", std::move(y), std::move(inputs), [](const Array& dy, const Array&, Inputs v) {
+        const std::size_t out = v[1].shape()[0], in = v[1].shape()[1];
+        const std::size_t rows = out == 0 ? 0 : dy.size() / out;  // dy: (M, out)
         if (v[0].requires_grad()) {
             Array dx = Array::from_shape(v[0].shape());
             if (out == 0 || rows == 0) dx.fill(0.0f);
