@@ -36,6 +36,24 @@ private:
 
 const std::size_t kSizes[] = {1, 7, 8, 9, 33, 257};
 
+TEST(Kernels, ParallelForCoversEveryIndexOnceInBackToBackCalls) {
+    // Thousands of calls in a row, as a training step makes them: the workers spin between calls
+    // and must neither miss a call nor run one twice; ranges are whole multiples of `align`.
+    for (int threads : {2, 3}) {  // 3: more threads than this machine's cores
+        ThreadCount t(threads);
+        std::vector<int> hits(1000);
+        for (int call = 0; call < 3000; ++call) {
+            const std::size_t n = 1 + call % 997, align = 1 + call % 5;
+            std::fill(hits.begin(), hits.end(), 0);
+            parallel_for(n, align, 1e9, 0.0, [&](std::size_t b, std::size_t e) {
+                EXPECT_EQ(b % align, 0u);
+                for (std::size_t i = b; i < e; ++i) ++hits[i];
+            });
+            for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i], 1) << "call " << call << " index " << i;
+        }
+    }
+}
+
 TEST(Kernels, GemmMatchesReferenceInAllOrientations) {
     for (std::size_t M : kSizes)
         for (std::size_t N : kSizes)

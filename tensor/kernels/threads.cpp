@@ -1,4 +1,5 @@
 // Persistent worker threads woken per parallel_for call; the calling thread takes the first range.
+// Waiting threads poll a little before they sleep (see kPolls).
 #include "tensor/kernels/threads.hpp"
 
 #include <atomic>
@@ -22,6 +23,31 @@ int initial_threads() {
 
 std::atomic<int> g_threads{initial_threads()};
 
+// One parallel_for call: [0, n) in `blocks` blocks of `align`, split into `parts` ranges.
+struct Job {
+    std::size_t n = 0, align = 1, blocks = 0;
+    int parts = 0;
+    const RangeFn* fn = nullptr;
+
+    void run_part(int p) const {
+        const std::size_t b0 = blocks * p / parts, b1 = blocks * (p + 1) / parts;
+        const std::size_t begin = b0 * align, end = std::min(n, b1 * align);
+        if (begin < end) (*fn)(begin, end);
+    }
+};
+
+// A waiting thread first polls, yielding its core between polls (up to kPolls times, some tens of
+// microseconds on an idle machine), and only then sleeps: a training step runs its parallel kernels
+// back to back, and waking a sleeping thread costs more than many of them take (W-char, 2 threads:
+// 1.10 -> 0.92 ms a step). Yielding, not busy-waiting, keeps a waiting thread from holding a core
+// that a working one needs when there are more threads than cores.
+constexpr int kPolls = 200;
+
+template <class Done>
+void poll(Done done) {
+    for (int i = 0; i < kPolls && !done(); ++i) std::this_thread::yield();
+}
+
 class Pool {
 public:
     explicit Pool(int workers) {
@@ -31,52 +57,59 @@ public:
         {
             std::lock_guard lk(mu_);
             stop_ = true;
+            generation_.fetch_add(1);
         }
         cv_.notify_all();
         for (auto& t : threads_) t.join();
     }
     int size() const { return static_cast<int>(threads_.size()) + 1; }
 
-    // Runs job(part) for part in [0, parts); part 0 on the caller.
-    void run(int parts, const std::function<void(int)>& job) {
+    // Runs job.run_part(p) for p in [0, job.parts); part 0 on the caller.
+    void run(const Job& job) {
         std::lock_guard one_at_a_time(run_mu_);  // callers on several threads take turns
         {
             std::lock_guard lk(mu_);
-            job_ = &job;
-            parts_ = parts;
-            pending_ = parts - 1;
-            ++generation_;
+            job_ = job;
+            pending_.store(job.parts - 1);
+            generation_.fetch_add(1);  // published last: a spinning worker that sees it sees the job
         }
         cv_.notify_all();
-        job(0);
-        std::unique_lock lk(mu_);
-        done_cv_.wait(lk, [this] { return pending_ == 0; });
-        job_ = nullptr;
+        job.run_part(0);
+        poll([this] { return pending_.load() == 0; });
+        if (pending_.load() != 0) {
+            std::unique_lock lk(mu_);
+            done_cv_.wait(lk, [this] { return pending_.load() == 0; });
+        }
     }
 
 private:
     void loop(int id) {
         unsigned long seen = 0;
         for (;;) {
-            std::unique_lock lk(mu_);
-            cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
-            if (stop_) return;
-            seen = generation_;
-            if (id >= parts_) continue;
-            const auto* job = job_;
-            lk.unlock();
-            (*job)(id);
-            lk.lock();
-            if (--pending_ == 0) done_cv_.notify_one();
+            poll([&] { return generation_.load() != seen; });
+            Job job;
+            {
+                std::unique_lock lk(mu_);
+                cv_.wait(lk, [&] { return generation_.load() != seen; });
+                if (stop_) return;
+                seen = generation_.load();
+                job = job_;
+            }
+            if (id >= job.parts) continue;
+            job.run_part(id);
+            if (pending_.fetch_sub(1) == 1) {
+                std::lock_guard lk(mu_);  // the caller checks pending_ under mu_: no lost wake-up
+                done_cv_.notify_one();
+            }
         }
     }
 
     std::vector<std::thread> threads_;
     std::mutex mu_, run_mu_;
     std::condition_variable cv_, done_cv_;
-    const std::function<void(int)>* job_ = nullptr;
-    int parts_ = 0, pending_ = 0;
-    unsigned long generation_ = 0;
+    Job job_;
+    std::atomic<int> pending_{0};
+    std::atomic<unsigned long> generation_{0};
     bool stop_ = false;
 };
 
@@ -105,12 +138,7 @@ void parallel_for(std::size_t n, std::size_t align, double work, double min_work
         if (n) fn(0, n);
         return;
     }
-    auto job = [&](int p) {
-        const std::size_t b0 = blocks * p / parts, b1 = blocks * (p + 1) / parts;
-        const std::size_t begin = b0 * align, end = std::min(n, b1 * align);
-        if (begin < end) fn(begin, end);
-    };
-    pool_for(threads).run(parts, job);
+    pool_for(threads).run(Job{n, align, blocks, parts, &fn});
 }
 
 }  // namespace xgrad
