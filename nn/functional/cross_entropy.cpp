@@ -119,9 +119,9 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                    red = o.reduction](const Array& dy, const Array&, Inputs in) mutable {
                       const double* tw = per_row.data() + M;
                       auto ignored = [&](std::size_t i) { return !targets.empty() && targets[i] == ignore; };
-                      auto scale = [&](std::size_t i) -> double {
-                          return red == Reduction::None ? dy.data()[i] : red == Reduction::Mean ? dy() / denom : dy();
-                      };
+                      // dL/dloss_i: dy_i (None), or the one dy shared by every row (Mean: / denom, once)
+                      const double shared = red == Reduction::None ? 0.0 : red == Reduction::Mean ? dy() / denom : dy();
+                      auto scale = [&](std::size_t i) -> double { return red == Reduction::None ? dy.data()[i] : shared; };
                       if (in.size() > 1 && in[1].requires_grad()) {  // dt_ic = -g_i·(1-ε)·w_c·(x_ic - lse_i)
                           Array dt = Array::from_shape({M, C});
                           for (std::size_t i = 0; i < M; ++i)
