@@ -9,7 +9,8 @@ interleaved, several repetitions; prints one table of medians and ratios.
            libopenblas0-pthread for the sgemm floor). A peer that is not installed is left out.
 All three train on the same token ids (written once to out/bench/<workload>.ids).
 The floor of a workload = its GEMM flops at the sgemm rate numpy measures on the same shapes in the same
-run (OpenBLAS when installed) + its exponentials at numpy's float32 exp rate.
+run (OpenBLAS when installed) + its exponentials at numpy's float32 exp rate; with several threads, the
+lower of that and the one-thread floor (OpenBLAS's threads can lose on these small shapes).
 Every process is measured on its own: time per step from the training loop alone, peak memory (max RSS)
 from the kernel's rusage of that process.
 """
@@ -225,12 +226,16 @@ print(1e3 * (gemm + best(lambda: np.exp(g))))
 
 
 def floor_ms(B, K, N, threads):
-    """The three GEMMs of a step at numpy's sgemm rate (OpenBLAS when installed, with `threads` threads)
-    plus B·N exps at numpy's float32 exp rate, in a fresh process so the thread count takes effect."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    out = subprocess.run(["/usr/bin/python3", "-c", FLOOR_WORKER, str(B), str(K), str(N)], env=env,
-                         capture_output=True, text=True, check=True).stdout
-    return float(out)
+    """The three GEMMs of a step at numpy's sgemm rate (OpenBLAS when installed) plus B·N exps at numpy's
+    float32 exp rate, in a fresh process so the thread count takes effect. With several threads it is
+    the lower of the floors at that count and at one thread: on these small shapes OpenBLAS's threads
+    can make it slower than one thread, and what one thread does the machine can do."""
+    def at(t):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
+        out = subprocess.run(["/usr/bin/python3", "-c", FLOOR_WORKER, str(B), str(K), str(N)], env=env,
+                             capture_output=True, text=True, check=True).stdout
+        return float(out)
+    return at(1) if threads == 1 else min(at(1), at(threads))
 
 
 def cpu_model():

@@ -274,11 +274,11 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
         thread_local std::vector<float> apack, bpack;
         apack.resize(MC * KC + W);  // + W: the thin kernel's vector loads run past the last panel's end
         bpack.resize(KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR));
-        const bool direct_b = !trans_b && ldb <= 2 * NR;  // see below
+        const bool direct_b = !trans_b && ldb <= 2 * NR;  // rows of at most two panels
         for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
             const std::size_t nc = std::min(NC, c1 - j0);
             const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
-            const bool direct_a = trans_a && !thin && lda <= 256;  // a k block of A within 256 KB
+            const bool direct_a = trans_a && !thin && lda <= 256;  // a k block within 256 KB
             for (std::size_t p0 = 0; p0 < K; p0 += KC) {
                 const std::size_t kc = std::min(KC, K - p0);
                 const bool add = accumulate || p0 > 0;
