@@ -49,7 +49,7 @@ double Session::train(const TrainOptions& o) {
             batch_gen.randint(n, picks);
             const std::array<int32_t, 2>* table = train_pairs.items.data();
             int64_t *bp = prev.data(), *bn = next.data();
-            constexpr std::size_t ahead = 16;
+            constexpr std::size_t ahead = 48;
             for (std::size_t i = 0; i < B; ++i) {
                 if (i + ahead < B) __builtin_prefetch(table + picks[i + ahead]);
                 const auto [p, q] = table[picks[i]];
