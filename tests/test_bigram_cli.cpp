@@ -93,6 +93,9 @@ TEST(BigramCli, BadCorpora) {
     auto [status, out] = run("--corpus " + s.file("long.txt", line) + " --steps 3 --batch 256 --dim 4 --quiet --json --generate 0 --no-eval");
     ASSERT_EQ(status, 0) << out;
     EXPECT_EQ(last_json(out)["vocab_size"], 5000);
+    EXPECT_TRUE(last_json(out)["train_loss"].is_null());  // not evaluated: null, not a number
+    EXPECT_NE(out.find("not computed (--no-eval"), std::string::npos) << out;
+    EXPECT_EQ(out.find("nan"), std::string::npos) << out;  // never printed as a loss of nan
 }
 
 TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
