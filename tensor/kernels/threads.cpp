@@ -39,7 +39,7 @@ struct Job {
 // A waiting thread first polls, yielding its core between polls (up to kPolls times, some tens of
 // microseconds on an idle machine), and only then sleeps: a training step runs its parallel kernels
 // back to back, and waking a sleeping thread costs more than many of them take (W-char, 2 threads:
-// 1.10 -> 0.92 ms a step). Yielding, not busy-waiting, keeps a waiting thread from holding a core
+// 1.22 -> 0.92 ms a step). Yielding, not busy-waiting, keeps a waiting thread from holding a core
 // that a working one needs when there are more threads than cores.
 constexpr int kPolls = 200;
 
@@ -71,7 +71,7 @@ public:
             std::lock_guard lk(mu_);
             job_ = job;
             pending_.store(job.parts - 1);
-            generation_.fetch_add(1);  // published last: a spinning worker that sees it sees the job
+            generation_.fetch_add(1);  // published last: a polling worker that sees it sees the job
         }
         cv_.notify_all();
         job.run_part(0);
