@@ -48,7 +48,7 @@ struct RowSparseGrad {
 };
 
 struct TensorImpl {
-    Array data = empty_array();
+    Array data;
     Array grad = empty_array();  // meaningful only when has_grad
     bool has_grad = false;
     std::optional<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients

@@ -1,9 +1,9 @@
 // The large-buffer cache of tensor/buffer.hpp: buffers mapped on their own (mmap), freed ones kept in
 // lists by page-rounded size, reused by exact size, given back when the cache passes its limit.
 // Small blocks are malloc'd with room to start on a 64-byte boundary; up to 4 KiB they come in classes
-// of 64 bytes, and each thread keeps a few freed blocks of each class for reuse. Built with AddressSanitizer, all
-// buffers come from exact-size aligned operator new and none is cached, so the sanitizer still sees
-// every overflow and every use after free.
+// of 64 bytes, and each thread keeps a few freed blocks of each class for reuse. Built with
+// AddressSanitizer, all buffers come from exact-size aligned operator new and none is cached, so the
+// sanitizer still sees every overflow and every use after free.
 #include "tensor/buffer.hpp"
 
 #include <algorithm>

@@ -265,10 +265,10 @@ int run(const Args& a) {
     const Array V0 = s.model->V->weight.data(), U0 = s.model->U->weight.data();
     // --no-eval skips the two passes over all training pairs (for timing runs on big corpora).
     const double loss0 = a.no_eval ? NAN : mean_loss(*s.model, s.train_pairs);
-    if (a.no_eval)
-        fmt::print("\nloss before training: not computed (--no-eval)   (uniform guess ln N = {:.4f})\n", std::log(double(N)));
-    else
-        fmt::print("\nloss before training: {:.6f}   (uniform guess ln N = {:.4f})\n", loss0, std::log(double(N)));
+    const auto shown = [&](double loss) {
+        return a.no_eval ? std::string("not computed (--no-eval)") : fmt::format("{:.6f}", loss);
+    };
+    fmt::print("\nloss before training: {}   (uniform guess ln N = {:.4f})\n", shown(loss0), std::log(double(N)));
     fmt::print("best possible on this text, H(next|prev) from the bigram counts: {:.6f}\n", floor);
     show_samples("untrained");
 
@@ -282,12 +282,8 @@ int run(const Args& a) {
                    s.nonfinite_steps == 1 ? "" : "s", s.first_nonfinite_step);
     const double tps = seconds > 0 ? double(o.steps - first_step) * (o.batch ? double(o.batch) : double(s.train_pairs.size())) / seconds
                                    : 0.0;
-    if (a.no_eval)
-        fmt::print("\nloss after {} steps: not computed (--no-eval; floor {:.6f}); training took {:.2f} s\n", o.steps, floor,
-                   seconds);
-    else
-        fmt::print("\nloss after {} steps: {:.6f}   (floor {:.6f}, gap {:.2e}); training took {:.2f} s\n", o.steps,
-                   train_loss, floor, train_loss - floor, seconds);
+    fmt::print("\nloss after {} steps: {}   (floor {:.6f}{}); training took {:.2f} s\n", o.steps, shown(train_loss), floor,
+               a.no_eval ? "" : fmt::format(", gap {:.2e}", train_loss - floor), seconds);
 
     std::optional<double> valid_loss, count_valid, alpha;
     if (!a.valid.empty()) {

@@ -66,34 +66,34 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
     const int64_t ignore = o.ignore_index;
     // Rows are independent: split over threads (each row's numbers do not depend on the split).
     parallel_for(M, 1, 20.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
-    // softmax and log-sum-exp of the whole range at once (ignored rows too: their gradient is set to 0)
-    kernels::logsumexp_softmax_rows(x.data().data() + r0 * C, p.data() + r0 * C, r1 - r0, C, lses.data() + r0);
-    for (std::size_t i = r0; i < r1; ++i) {
-        const float* xi = x.data().data() + i * C;
-        if (ids && ids[i] == ignore) continue;
-        const double lse = lses[i];
-        double l = 0;
-        if (ids) {
-            const auto y = static_cast<std::size_t>(ids[i]);
-            l = (1 - eps) * w[y] * (lse - xi[y]);
-            if (eps > 0) {  // the smoothing term; skipped at ε = 0 so a -inf logit elsewhere gives no 0·inf
-                double swx = 0;  // Σ_c w_c x_c
-                for (std::size_t c = 0; c < C; ++c) swx += double(w[c]) * xi[c];
-                l += (eps / C) * (lse * wsum - swx);
+        // softmax and log-sum-exp of the whole range at once (ignored rows too: their gradient is set to 0)
+        kernels::logsumexp_softmax_rows(x.data().data() + r0 * C, p.data() + r0 * C, r1 - r0, C, lses.data() + r0);
+        for (std::size_t i = r0; i < r1; ++i) {
+            const float* xi = x.data().data() + i * C;
+            if (ids && ids[i] == ignore) continue;
+            const double lse = lses[i];
+            double l = 0;
+            if (ids) {
+                const auto y = static_cast<std::size_t>(ids[i]);
+                l = (1 - eps) * w[y] * (lse - xi[y]);
+                if (eps > 0) {  // the smoothing term; skipped at ε = 0 so a -inf logit elsewhere gives no 0·inf
+                    double swx = 0;  // Σ_c w_c x_c
+                    for (std::size_t c = 0; c < C; ++c) swx += double(w[c]) * xi[c];
+                    l += (eps / C) * (lse * wsum - swx);
+                }
+                tw[i] = (1 - eps) * w[y] + (eps / C) * wsum;
+            } else {
+                const float* ti = probs->data().data() + i * C;
+                double s = 0;
+                for (std::size_t c = 0; c < C; ++c) {
+                    const double t = (1 - eps) * ti[c] + eps / C;
+                    l += w[c] * t * (lse - xi[c]);
+                    s += w[c] * t;
+                }
+                tw[i] = s;
             }
-            tw[i] = (1 - eps) * w[y] + (eps / C) * wsum;
-        } else {
-            const float* ti = probs->data().data() + i * C;
-            double s = 0;
-            for (std::size_t c = 0; c < C; ++c) {
-                const double t = (1 - eps) * ti[c] + eps / C;
-                l += w[c] * t * (lse - xi[c]);
-                s += w[c] * t;
-            }
-            tw[i] = s;
+            loss[i] = l;
         }
-        loss[i] = l;
-    }
     });
     double denom = 0;  // Σ of the weights of the counted targets (in order: the same at any thread count)
     if (ids)
@@ -121,7 +121,9 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                       auto ignored = [&](std::size_t i) { return !targets.empty() && targets[i] == ignore; };
                       // dL/dloss_i: dy_i (None), or the one dy shared by every row (Mean: / denom, once)
                       const double shared = red == Reduction::None ? 0.0 : red == Reduction::Mean ? dy() / denom : dy();
-                      auto scale = [&](std::size_t i) -> double { return red == Reduction::None ? dy.data()[i] : shared; };
+                      auto scale = [&](std::size_t i) -> double {
+                          return red == Reduction::None ? dy.data()[i] : shared;
+                      };
                       if (in.size() > 1 && in[1].requires_grad()) {  // dt_ic = -g_i·(1-ε)·w_c·(x_ic - lse_i)
                           Array dt = Array::from_shape({M, C});
                           for (std::size_t i = 0; i < M; ++i)
@@ -143,27 +145,27 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                       Array dx = std::move(p);
                       p_taken = true;
                       parallel_for(M, 1, 4.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
-                      for (std::size_t i = r0; i < r1; ++i) {
-                          float* d = dx.data() + i * C;
-                          if (ignored(i)) {
-                              std::fill_n(d, C, 0.0f);
-                              continue;
+                          for (std::size_t i = r0; i < r1; ++i) {
+                              float* d = dx.data() + i * C;
+                              if (ignored(i)) {
+                                  std::fill_n(d, C, 0.0f);
+                                  continue;
+                              }
+                              const double g = scale(i);
+                              if (plain) {  // class targets, no weights, no smoothing: dx_i = g·p_i, dx_iy -= g
+                                  const float gf = static_cast<float>(g);
+                                  kernels::scale_row(d, gf, C);
+                                  d[targets[i]] -= gf;
+                                  continue;
+                              }
+                              const float* pi = d;  // the softmax row, overwritten element by element
+                              for (std::size_t c = 0; c < C; ++c) {
+                                  const bool y = !targets.empty() && c == static_cast<std::size_t>(targets[i]);
+                                  const double t = targets.empty() ? (1 - eps) * probs->data()[i * C + c] + eps / C
+                                                                   : (y ? 1 - eps : 0) + eps / C;
+                                  d[c] = static_cast<float>(g * (pi[c] * tw[i] - w[c] * t));
+                              }
                           }
-                          const double g = scale(i);
-                          if (plain) {  // class targets, no weights, no smoothing: dx_i = g·p_i, dx_iy -= g
-                              const float gf = static_cast<float>(g);
-                              kernels::scale_row(d, gf, C);
-                              d[targets[i]] -= gf;
-                              continue;
-                          }
-                          const float* pi = d;  // the softmax row, overwritten element by element
-                          for (std::size_t c = 0; c < C; ++c) {
-                              const double t = targets.empty()
-                                                   ? (1 - eps) * probs->data()[i * C + c] + eps / C
-                                                   : (c == static_cast<std::size_t>(targets[i]) ? 1 - eps : 0) + eps / C;
-                              d[c] = static_cast<float>(g * (pi[c] * tw[i] - w[c] * t));
-                          }
-                      }
                       });
                       in[0].accumulate_grad(std::move(dx));
                   });

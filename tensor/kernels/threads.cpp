@@ -2,6 +2,7 @@
 // Waiting threads poll a little before they sleep (see kPolls).
 #include "tensor/kernels/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>

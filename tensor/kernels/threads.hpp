@@ -3,7 +3,6 @@
 // at every thread count. The count comes from set_num_threads() or XGRAD_NUM_THREADS (default: 1).
 #pragma once
 #include <cstddef>
-#include <functional>
 #include <type_traits>
 
 namespace xgrad {
