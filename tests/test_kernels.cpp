@@ -111,18 +111,24 @@ TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
 }
 
 TEST(Kernels, GemmTinyProductsGiveTheSameBitsAsPackedOnes) {
-    // 20×20×10 takes the unpacked path; the same rows inside a 60-row product take the packed one.
-    const std::size_t M = 20, N = 20, K = 10, big = 60;
-    for (int orient = 0; orient < 4; ++orient) {
-        const bool ta = orient & 1, tb = orient & 2, acc = orient == 1;
-        SCOPED_TRACE(::testing::Message() << "ta=" << ta << " tb=" << tb);
-        const auto A = random_vec(big * K, 7), B = random_vec(N * K, 8);
-        const std::size_t lda = ta ? big : K, ldb = tb ? K : N;
-        auto C_small = random_vec(M * N, 9), C_big = random_vec(big * N, 9);
-        std::copy(C_small.begin(), C_small.end(), C_big.begin());
-        kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_small.data(), N, acc);
-        kernels::gemm(ta, tb, big, N, K, A.data(), lda, B.data(), ldb, C_big.data(), N, acc);
-        EXPECT_EQ(C_small, std::vector<float>(C_big.begin(), C_big.begin() + M * N));
+    // Each M×N×K product takes an unpacked path (M·N·K ≤ 4096: vectors down C's columns when M is at
+    // least half a vector, scalar loops below that); the same rows inside a product of `big` rows take
+    // the packed one. The lecture's three products (11×8×2, 11×2×8, 8×2×11) are among them.
+    const std::size_t shapes[][3] = {{20, 20, 10}, {11, 8, 2}, {11, 2, 8}, {8, 2, 11}, {3, 20, 10}, {1, 7, 5},
+                                     {17, 1, 1}, {33, 3, 40}};
+    for (const auto& shape : shapes) {
+        const std::size_t M = shape[0], N = shape[1], K = shape[2], big = std::max<std::size_t>(60, 4200 / (N * K));
+        for (int orient = 0; orient < 4; ++orient) {
+            const bool ta = orient & 1, tb = orient & 2, acc = orient == 1;
+            SCOPED_TRACE(::testing::Message() << M << "x" << N << "x" << K << " ta=" << ta << " tb=" << tb);
+            const auto A = random_vec(big * K, 7), B = random_vec(N * K, 8);
+            const std::size_t lda = ta ? big : K, ldb = tb ? K : N;
+            auto C_small = random_vec(M * N, 9), C_big = random_vec(big * N, 9);
+            std::copy(C_small.begin(), C_small.end(), C_big.begin());
+            kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_small.data(), N, acc);
+            kernels::gemm(ta, tb, big, N, K, A.data(), lda, B.data(), ldb, C_big.data(), N, acc);
+            EXPECT_EQ(C_small, std::vector<float>(C_big.begin(), C_big.begin() + M * N));
+        }
     }
 }
 
