@@ -280,8 +280,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             for (std::size_t i = 0; i < M; ++i) std::fill_n(C + i * ldc, N, 0.0f);
         return;
     }
-    // Tiny products (the lecture's 11×8×2) skip the packing: the micro-kernel's arithmetic (one fused
-    // multiply-add per k, in order, from 0; C added last), so the bits are the same.
+    // Tiny products (the lecture's 11×8×2) skip the packing: vectors down C's columns when there are at
+    // least half a vector of rows, scalar loops otherwise; both with the micro-kernel's arithmetic (one
+    // fused multiply-add per k, in order, from 0; C added last), so the bits are the same.
     if (K <= KC && M * N * K <= 4096) {
         if (M >= W / 2) return tiny_columns(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
         for (std::size_t i = 0; i < M; ++i)
