@@ -44,23 +44,26 @@ void BM_gemm(benchmark::State& st) {
     xgrad::set_num_threads(1);
 }
 
+// The bigram products in their three orientations (0: x·Wᵀ, 1: dy·W, 2: dyᵀ·x), as M, N, K. W-char:
+// logits (4096×65) = v (4096×64)·Uᵀ; dv (4096×64) = dlogits·U; dU (65×64) = dlogitsᵀ·v. Then W-word, and
+// W-word at K = 512 (the dimension sweep's widest point). Only W-char's get the scalar reference.
+const long kGemmShapes[3][3][3] = {
+    {{4096, 65, 64}, {4096, 64, 65}, {65, 64, 4096}},
+    {{1024, 10000, 128}, {1024, 128, 10000}, {10000, 128, 1024}},
+    {{1024, 10000, 512}, {1024, 512, 10000}, {10000, 512, 1024}},
+};
+
 void gemm_args(benchmark::internal::Benchmark* b) {
     b->ArgNames({"M", "N", "K", "orient", "threads", "ref"});
     for (int ref : {0, 1})
-        for (int orient : {0, 1, 2}) {
-            // W-char: logits (4096×65) = v (4096×64)·Uᵀ; dv (4096×64) = dlogits·U; dU (65×64) = dlogitsᵀ·v
-            const long char_shape[3][3] = {{4096, 65, 64}, {4096, 64, 65}, {65, 64, 4096}};
-            const long word_shape[3][3] = {{1024, 10000, 128}, {1024, 128, 10000}, {10000, 128, 1024}};
-            // W-word at K = 512 (the dimension sweep's widest point)
-            const long wide_shape[3][3] = {{1024, 10000, 512}, {1024, 512, 10000}, {10000, 512, 1024}};
+        for (int orient : {0, 1, 2})
             for (int threads : {1, 2}) {
                 if (ref && threads == 2) continue;
-                b->Args({char_shape[orient][0], char_shape[orient][1], char_shape[orient][2], orient, threads, ref});
-                if (ref) continue;
-                b->Args({word_shape[orient][0], word_shape[orient][1], word_shape[orient][2], orient, threads, ref});
-                b->Args({wide_shape[orient][0], wide_shape[orient][1], wide_shape[orient][2], orient, threads, ref});
+                for (int w = 0; w < (ref ? 1 : 3); ++w) {
+                    const long* s = kGemmShapes[w][orient];
+                    b->Args({s[0], s[1], s[2], orient, threads, ref});
+                }
             }
-        }
 }
 BENCHMARK(BM_gemm)->Apply(gemm_args)->Unit(benchmark::kMillisecond);
 
@@ -83,15 +86,12 @@ void BM_gemm_openblas(benchmark::State& st) {
 }
 void openblas_args(benchmark::internal::Benchmark* b) {
     b->ArgNames({"M", "N", "K", "orient", "threads"});
-    const long char_shape[3][3] = {{4096, 65, 64}, {4096, 64, 65}, {65, 64, 4096}};
-    const long word_shape[3][3] = {{1024, 10000, 128}, {1024, 128, 10000}, {10000, 128, 1024}};
-    const long wide_shape[3][3] = {{1024, 10000, 512}, {1024, 512, 10000}, {10000, 512, 1024}};
     for (int orient : {0, 1, 2})
-        for (int threads : {1, 2}) {
-            b->Args({char_shape[orient][0], char_shape[orient][1], char_shape[orient][2], orient, threads});
-            b->Args({word_shape[orient][0], word_shape[orient][1], word_shape[orient][2], orient, threads});
-            b->Args({wide_shape[orient][0], wide_shape[orient][1], wide_shape[orient][2], orient, threads});
-        }
+        for (int threads : {1, 2})
+            for (const auto& workload : kGemmShapes) {
+                const long* s = workload[orient];
+                b->Args({s[0], s[1], s[2], orient, threads});
+            }
 }
 BENCHMARK(BM_gemm_openblas)->Apply(openblas_args)->Unit(benchmark::kMillisecond);
 #endif

@@ -83,10 +83,21 @@ def svg(rows, path, title, xlabel):
     open(path, "w").write("\n".join(out) + "\n")
 
 
+def positive_ints(text):
+    """'1000,5000' -> [1000, 5000]; anything else is an argparse error that quotes it."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return values
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--over", choices=sorted(OVER), default="vocab")
-    ap.add_argument("--values", help="comma-separated values of the swept parameter")
+    ap.add_argument("--values", type=positive_ints, help="comma-separated values of the swept parameter")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--out")
@@ -95,7 +106,7 @@ def main():
     out_path = args.out or os.path.join(compare.ROOT, "docs", "plots", f"{args.over}_sweep.svg")
     peer = compare.libtorch_peer()
     rows = []
-    for v in map(int, (args.values or default_values).split(",")):
+    for v in args.values or positive_ints(default_values):
         p = dict(DEFAULTS, **{param: v})
         N, K, B = p["N"], p["K"], p["B"]
         ids, words = corpus(N)
