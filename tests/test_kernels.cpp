@@ -54,6 +54,26 @@ TEST(Kernels, ParallelForCoversEveryIndexOnceInBackToBackCalls) {
     }
 }
 
+TEST(Kernels, NestedParallelForRunsInlineWithTheBitsOfOneThread) {
+    // One GEMM per attention head, the heads themselves in a parallel_for: the inner GEMMs are big
+    // enough to go parallel on their own, so this deadlocked before nested calls ran inline.
+    const std::size_t heads = 4, T = 128, hd = 128;  // 2·T·T·hd = 4.2 Mflop a head: parallel on its own
+    std::vector<float> q = random_vec(heads * T * hd, 1), k = random_vec(heads * T * hd, 2);
+    auto run = [&](int threads) {
+        ThreadCount t(threads);
+        std::vector<float> out(heads * T * T, 0.0f);
+        parallel_for(heads, 1, 1e12, 0.0, [&](std::size_t h0, std::size_t h1) {
+            for (std::size_t h = h0; h < h1; ++h)  // S_h = Q_h · K_hᵀ   (T, hd)·(hd, T)
+                kernels::gemm(false, true, T, T, hd, q.data() + h * T * hd, hd, k.data() + h * T * hd, hd,
+                              out.data() + h * T * T, T, false);
+        });
+        return out;
+    };
+    const auto one = run(1), two = run(2), three = run(3);
+    EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)), 0);
+}
+
 TEST(Kernels, GemmMatchesReferenceInAllOrientations) {
     for (std::size_t M : kSizes)
         for (std::size_t N : kSizes)

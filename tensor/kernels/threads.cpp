@@ -24,6 +24,20 @@ int initial_threads() {
 
 std::atomic<int> g_threads{initial_threads()};
 
+// True on a thread while it runs a part of a parallel_for (the caller's part included). A
+// parallel_for called there runs inline: the pool is busy with the outer call, so handing it a
+// nested job would wait on itself.
+thread_local bool t_in_parallel = false;
+
+// Sets t_in_parallel for one part's run and restores it after (also when the part throws).
+struct InParallel {
+    bool previous = t_in_parallel;
+    InParallel() { t_in_parallel = true; }
+    ~InParallel() { t_in_parallel = previous; }
+    InParallel(const InParallel&) = delete;
+    InParallel& operator=(const InParallel&) = delete;
+};
+
 // One parallel_for call: [0, n) in `blocks` blocks of `align`, split into `parts` ranges.
 struct Job {
     std::size_t n = 0, align = 1, blocks = 0;
@@ -33,6 +47,7 @@ struct Job {
     void run_part(int p) const {
         const std::size_t b0 = blocks * p / parts, b1 = blocks * (p + 1) / parts;
         const std::size_t begin = b0 * align, end = std::min(n, b1 * align);
+        InParallel inside;
         if (begin < end) (*fn)(begin, end);
     }
 };
@@ -135,7 +150,9 @@ void parallel_for(std::size_t n, std::size_t align, double work, double min_work
     if (align == 0) align = 1;
     const std::size_t blocks = (n + align - 1) / align;
     const int parts = static_cast<int>(std::min<std::size_t>(threads, blocks));
-    if (parts <= 1 || work < min_work) {
+    // Nested calls (a GEMM inside a parallel loop over attention heads) run inline, so the result is
+    // the same as with one thread: each range's elements do not depend on the split.
+    if (parts <= 1 || work < min_work || t_in_parallel) {
         if (n) fn(0, n);
         return;
     }
