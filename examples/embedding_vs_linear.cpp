@@ -19,26 +19,26 @@ namespace {
 
 void part1() {
     manual_seed(1);
-    nn::Embedding emb(4, 5);
+    auto emb = nn::make<nn::Embedding>(4, 5);
     const IdArray ids = {2, 3, 1};
-    fmt::print("Embedding(4, 5).weight (4×5):\n{}\n\n", emb.weight);
+    fmt::print("Embedding(4, 5).weight (4×5):\n{}\n\n", emb->weight);
     Tensor rows = emb(ids);
     fmt::print("embedding(ids = {}):\n{}\n\n", format_ids(ids), rows);
     const Tensor X = one_hot(ids, 4);
     fmt::print("one-hot X (3×4):\n{}\n\n", X);
-    nn::Linear lin(4, 5, false);
-    lin.weight.mutable_data() = Array(t(emb.weight).data());  // W (5×4) = the table transposed
+    auto lin = nn::make<nn::Linear>(4, 5, false);
+    lin->weight.mutable_data() = Array(t(emb->weight).data());  // W (5×4) = the table transposed
     Tensor out = lin(X);
     fmt::print("X·Wᵀ through Linear(4, 5, bias=false), W = table transposed:\n{}\n\n", out);
     const Array dout = randn({3, 5}).data();
     rows.backward({.grad = dout});
     out.backward({.grad = dout});
-    const Array lin_grad_t = t(Tensor(lin.weight.grad())).data();
+    const Array lin_grad_t = t(Tensor(lin->weight.grad())).data();
     float out_diff = 0, grad_diff = 0;
     for (std::size_t i = 0; i < rows.numel(); ++i) out_diff = std::max(out_diff, std::abs(rows.data().data()[i] - out.data().data()[i]));
     for (std::size_t i = 0; i < lin_grad_t.size(); ++i)
-        grad_diff = std::max(grad_diff, std::abs(emb.weight.grad().data()[i] - lin_grad_t.data()[i]));
-    fmt::print("gradient of the table (embedding path):\n{}\n", emb.weight.grad());
+        grad_diff = std::max(grad_diff, std::abs(emb->weight.grad().data()[i] - lin_grad_t.data()[i]));
+    fmt::print("gradient of the table (embedding path):\n{}\n", emb->weight.grad());
     fmt::print("gradient of W, transposed (one-hot path):\n{}\n", lin_grad_t);
     fmt::print("largest difference: outputs {:.3g}, weight gradients {:.3g}  -> {}\n\n", out_diff, grad_diff,
                out_diff == 0 && grad_diff < 1e-6f ? "equal" : "DIFFERENT");

@@ -19,7 +19,7 @@ public:
 
     /// A table initialised from `weights` (V, D), copied. `freeze` is explicit: true makes the weight
     /// a constant (requires_grad false), false trains it.
-    static std::shared_ptr<Embedding> from_pretrained(const Array& weights, bool freeze, EmbeddingOptions options = {}) {
+    static Ptr<Embedding> from_pretrained(const Array& weights, bool freeze, EmbeddingOptions options = {}) {
         if (weights.dimension() != 2)
             throw ShapeError(fmt::format("Embedding::from_pretrained: weights must be 2-D (V, D), got {}",
                                          shape_str(weights.shape())));
@@ -29,14 +29,12 @@ public:
     }
 
     /// ids (*) → (*, D)
-    Tensor forward(const IdArray& ids) override { return embedding(ids, weight, options); }
-    Tensor forward(const xt::xarray<int32_t>& ids) { return embedding(ids, weight, options); }
-    Tensor operator()(const IdArray& ids) { return forward(ids); }
-    Tensor operator()(const xt::xarray<int32_t>& ids) { return forward(ids); }
+    Tensor forward(const IdArray& ids) const { return embedding(ids, weight, options); }
+    Tensor forward(const xt::xarray<int32_t>& ids) const { return embedding(ids, weight, options); }
 
     const std::size_t num_embeddings, embedding_dim;
     const EmbeddingOptions options;  ///< padding_idx here is already made non-negative
-    Tensor weight;                   ///< (V, D)
+    Tensor& weight;                  ///< (V, D)
 
 protected:
     std::string extra_repr() const override {
@@ -52,9 +50,7 @@ protected:
 private:
     Embedding(Tensor table, EmbeddingOptions options, bool zero_padding_row)
         : Module("Embedding"), num_embeddings(table.shape()[0]), embedding_dim(table.shape()[1]),
-          options(normalized(options, table.shape()[0])) {
-        weight = std::move(table);
-        register_parameter("weight", weight);
+          options(normalized(options, table.shape()[0])), weight(register_parameter("weight", std::move(table))) {
         if (this->options.padding_idx) {
             const auto p = *this->options.padding_idx;
             if (zero_padding_row)

@@ -13,27 +13,23 @@ namespace xgrad::nn {
 class Linear : public Module {
 public:
     Linear(std::size_t in_features, std::size_t out_features, bool bias = true, Generator& gen = default_generator())
-        : Module("Linear"), in_features(in_features), out_features(out_features) {
-        const float bound = in_features > 0 ? 1.0f / std::sqrt(static_cast<float>(in_features)) : 0.0f;
-        weight = uniform({out_features, in_features}, -bound, bound, gen);
-        register_parameter("weight", weight);
-        if (bias) {
-            this->bias = uniform({out_features}, -bound, bound, gen);
-            register_parameter("bias", this->bias);
-        }
-    }
+        : Module("Linear"), in_features(in_features), out_features(out_features),
+          weight(register_parameter("weight", uniform({out_features, in_features}, -bound(), bound(), gen))),
+          bias(register_parameter("bias", bias ? uniform({out_features}, -bound(), bound(), gen) : Tensor())) {}
     /// x (*, in) → (*, out)
-    Tensor forward(const Tensor& x) override { return linear(x, weight, bias); }
-    Tensor operator()(const Tensor& x) { return forward(x); }
+    Tensor forward(const Tensor& x) const { return linear(x, weight, bias); }
 
     const std::size_t in_features, out_features;
-    Tensor weight;  ///< (out, in)
-    Tensor bias;    ///< (out), undefined without bias
+    Tensor& weight;  ///< (out, in)
+    Tensor& bias;    ///< (out), undefined without bias
 
 protected:
     std::string extra_repr() const override {
         return fmt::format("in_features={}, out_features={}, bias={}", in_features, out_features, bias.defined());
     }
+
+private:
+    float bound() const { return in_features > 0 ? 1.0f / std::sqrt(static_cast<float>(in_features)) : 0.0f; }
 };
 
 }  // namespace xgrad::nn

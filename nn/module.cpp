@@ -2,52 +2,68 @@
 #include "nn/module.hpp"
 
 #include <ostream>
+#include <cstdlib>
+#include <cxxabi.h>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
 namespace xgrad::nn {
 
+std::string class_name(const std::type_info& type) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+    std::string name = status == 0 && d ? d.get() : type.name();
+    // "ns::Outer<ns::T>" -> "Outer<ns::T>": drop the namespaces before the first template argument
+    const auto angle = name.find('<');
+    const auto colon = name.rfind("::", angle);
+    if (colon != std::string::npos) name = name.substr(colon + 2);
+    return name;
+}
+
+std::string Module::type_name() const { return type_name_.empty() ? class_name(typeid(*this)) : type_name_; }
+
 void Module::check_name(const std::string& name) const {
     if (name.empty() || name.find('.') != std::string::npos)
-        throw ValueError(fmt::format("{}: invalid name \"{}\" (names are non-empty and contain no '.')", type_name_, name));
+        throw ValueError(fmt::format("{}: invalid name \"{}\" (names are non-empty and contain no '.')", type_name(), name));
     auto taken = [&](const auto& list) {
         for (const auto& [n, _] : list)
             if (n == name) return true;
         return false;
     };
     if (taken(params_) || taken(buffers_) || taken(children_))
-        throw ValueError(fmt::format("{}: the name \"{}\" is already registered", type_name_, name));
+        throw ValueError(fmt::format("{}: the name \"{}\" is already registered", type_name(), name));
 }
 
-Tensor& Module::register_parameter(const std::string& name, Tensor& member, bool requires_grad) {
+Tensor& Module::register_parameter(const std::string& name, Tensor value, bool requires_grad) {
     check_name(name);
-    if (!member.defined()) throw ValueError(fmt::format("{}: parameter \"{}\" is undefined", type_name_, name));
-    member.requires_grad_(requires_grad);
-    params_.emplace_back(name, &member);
-    return member;
+    if (value.defined()) value.requires_grad_(requires_grad);
+    params_.emplace_back(name, std::move(value));
+    return params_.back().second;
 }
 
-Tensor& Module::register_parameter(const std::string& name, Tensor&& value, bool requires_grad) {
+Tensor& Module::register_buffer(const std::string& name, Tensor value) {
     check_name(name);
-    owned_.push_back(std::move(value));
-    return register_parameter(name, owned_.back(), requires_grad);
+    buffers_.emplace_back(name, std::move(value));
+    return buffers_.back().second;
 }
 
-Tensor& Module::register_buffer(const std::string& name, Tensor& member) {
-    check_name(name);
-    buffers_.emplace_back(name, &member);
-    return member;
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+    std::vector<std::pair<std::string, Module*>> out{{"", this}};
+    for (auto& [n, m] : children_)
+        for (auto& [sub, p] : m->named_modules()) out.emplace_back(sub.empty() ? n : n + "." + sub, p);
+    return out;
 }
 
-Tensor& Module::register_buffer(const std::string& name, Tensor&& value) {
-    owned_.push_back(std::move(value));
-    return register_buffer(name, owned_.back());
+void Module::apply(const std::function<void(Module&)>& fn) {
+    for (auto& [n, m] : children_) m->apply(fn);
+    fn(*this);
 }
 
 void Module::collect(const std::string& prefix, bool params, std::vector<std::pair<std::string, Tensor>>& out) const {
     for (const auto& [n, t] : params ? params_ : buffers_)
-        if (t->defined()) out.emplace_back(prefix + n, *t);
+        if (t.defined()) out.emplace_back(prefix + n, t);
     for (const auto& [n, m] : children_) m->collect(prefix + n + ".", params, out);
 }
 
@@ -71,6 +87,12 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
     std::vector<std::pair<std::string, Tensor>> all;
     collect("", false, all);
     return unique(std::move(all));
+}
+
+std::vector<Tensor> Module::buffers() const {
+    std::vector<Tensor> out;
+    for (auto& [n, t] : named_buffers()) out.push_back(t);
+    return out;
 }
 
 std::vector<Tensor> Module::parameters() const {
@@ -131,13 +153,13 @@ void Module::load_state_dict(const StateDict& dict, bool strict) {
     if (!mismatched.empty()) err += fmt::format("\n  size mismatch: {}", fmt::join(mismatched, "; "));
     if (strict && !missing.empty()) err += fmt::format("\n  missing keys: {}", fmt::join(missing, ", "));
     if (strict && !unexpected.empty()) err += fmt::format("\n  unexpected keys: {}", fmt::join(unexpected, ", "));
-    if (!err.empty()) throw ValueError(fmt::format("load_state_dict: cannot load into {}:{}", type_name_, err));
+    if (!err.empty()) throw ValueError(fmt::format("load_state_dict: cannot load into {}:{}", type_name(), err));
     NoGradGuard no_grad;
     for (auto& [t, src] : to_copy) t.mutable_data() = *src;  // in place: every alias sees the new values
 }
 
 std::string Module::to_string() const {
-    std::string s = type_name_ + "(" + extra_repr();
+    std::string s = type_name() + "(" + extra_repr();
     if (children_.empty()) return s + ")";
     for (const auto& [n, m] : children_) {
         std::string sub = m->to_string();
@@ -146,14 +168,6 @@ std::string Module::to_string() const {
         s += "\n  (" + n + "): " + indented;
     }
     return s + "\n)";
-}
-
-Tensor Module::forward(const Tensor&) {
-    throw ValueError(fmt::format("{} has no forward(Tensor); it takes ids (an IdArray)", type_name_));
-}
-
-Tensor Module::forward(const IdArray&) {
-    throw ValueError(fmt::format("{} has no forward(IdArray); it takes a float Tensor", type_name_));
 }
 
 std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.to_string(); }

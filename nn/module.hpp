@@ -1,13 +1,32 @@
-// Module: the base of every layer. Parameters, buffers and sub-modules are registered by name in the
-// constructor; parameters(), named_parameters() ("emb.weight"), zero_grad(), train()/eval(),
-// state_dict() and load_state_dict() are written once, here.
+// Module: the base of every layer, ours or a user's. Parameters, buffers and sub-modules are
+// registered by name in the constructor and stored by the module itself; parameters(),
+// named_parameters() ("h.0.attn.weight"), zero_grad(), train()/eval(), apply(), state_dict() and
+// load_state_dict() are written once, here. A layer writes only its forward, with any signature.
+//
+// Modules live behind nn::Ptr<M>, a shared pointer that is also callable: m(x) calls m->forward(x),
+// m(x, mask) calls m->forward(x, mask), m(ids) the forward that takes ids — whatever the layer
+// declares (a call no forward accepts is a compile error).
+//
+//   struct Head : nn::Module {
+//       nn::Ptr<nn::Linear> key, query, value;
+//       Head(int C, int hs) {
+//           key = register_module("key", nn::make<nn::Linear>(C, hs, false));  ...
+//       }
+//       Tensor forward(const Tensor& x) { ... key(x) ... }
+//   };
+//   auto head = nn::make<Head>(64, 16);
+//   Tensor y = head(x);
 #pragma once
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "autograd/tensor.hpp"
 
@@ -16,27 +35,55 @@ namespace xgrad::nn {
 /// Name → values, sorted by name. What save_safetensors writes and load_state_dict reads.
 using StateDict = std::map<std::string, Array>;
 
+/// A shared pointer to a module, callable as the module: p(args...) is p->forward(args...).
+/// Converts to and from std::shared_ptr<M> (and to a pointer to any base, e.g. Module).
+template <class M>
+class Ptr : public std::shared_ptr<M> {
+public:
+    Ptr() = default;
+    Ptr(std::nullptr_t) {}
+    Ptr(std::shared_ptr<M> p) : std::shared_ptr<M>(std::move(p)) {}  // NOLINT: implicit on purpose
+    template <class D>
+        requires std::is_convertible_v<D*, M*>
+    Ptr(std::shared_ptr<D> p) : std::shared_ptr<M>(std::move(p)) {}  // NOLINT
+
+    template <class... A>
+    decltype(auto) operator()(A&&... args) const {
+        if (!*this) throw ValueError("nn::Ptr: called an empty module pointer (assign it a module first)");
+        return this->get()->forward(std::forward<A>(args)...);
+    }
+};
+
+/// Makes a module: nn::make<nn::Linear>(30, 200), as std::make_shared, returning a callable Ptr.
+template <class M, class... A>
+Ptr<M> make(A&&... args) {
+    return Ptr<M>(std::make_shared<M>(std::forward<A>(args)...));
+}
+
 class Module {
 public:
+    /// The type name shown by to_string() is the class's own name ("Block" for struct Block).
+    Module() = default;
+    /// ... or the one given here.
     explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
     virtual ~Module() = default;
     Module(const Module&) = delete;
     Module& operator=(const Module&) = delete;
 
-    /// Registers a member tensor as a parameter (requires_grad is set on it). The module reads the
-    /// member itself, so assigning another tensor to it later (`U->weight = V->weight`, a tie) is seen.
-    Tensor& register_parameter(const std::string& name, Tensor& member, bool requires_grad = true);
-    /// Registers a parameter the module keeps itself (no member). Returns it.
-    Tensor& register_parameter(const std::string& name, Tensor&& value, bool requires_grad = true);
-    /// Registers a buffer: saved in the state_dict, never trained.
-    Tensor& register_buffer(const std::string& name, Tensor& member);
-    Tensor& register_buffer(const std::string& name, Tensor&& value);
-    /// Registers a sub-module; its parameters appear as "<name>.<param>".
+    /// Registers a parameter: the module keeps the tensor (a handle: the caller's copy shares its
+    /// data) and returns a reference to its own slot, valid as long as the module. requires_grad is set
+    /// on it. An undefined tensor registers an absent parameter (Linear's bias=false), listed nowhere.
+    /// Keep the reference (`Tensor& weight;`) to make `other->weight = weight` a tie the module sees.
+    Tensor& register_parameter(const std::string& name, Tensor value, bool requires_grad = true);
+    /// Registers a buffer: saved in the state_dict, never trained (BatchNorm's running statistics).
+    Tensor& register_buffer(const std::string& name, Tensor value);
+    /// Registers a sub-module; its parameters appear as "<name>.<param>". Returns it, callable.
     template <class M>
-    std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    Ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
         check_name(name);
+        if (!m) throw ValueError(fmt::format("{}: sub-module \"{}\" is empty", type_name(), name));
         children_.emplace_back(name, m);
-        return m;
+        return Ptr<M>(std::move(m));
     }
 
     /// Every distinct parameter once (a tensor registered twice, e.g. tied weights, appears once).
@@ -44,7 +91,20 @@ public:
     /// (dotted name, tensor) for every distinct parameter, under the first name it was found by.
     std::vector<std::pair<std::string, Tensor>> named_parameters() const;
     std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+    std::vector<Tensor> buffers() const;
+    /// The direct sub-modules, in registration order.
     const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+    /// This module ("") and every module below it, depth first, with dotted names.
+    std::vector<std::pair<std::string, Module*>> named_modules();
+
+    /// Calls fn on every sub-module (depth first, children before their parent) and then on this one,
+    /// as PyTorch's apply: custom initialisation, `if (auto* l = m.as<nn::Linear>()) ...`.
+    void apply(const std::function<void(Module&)>& fn);
+    /// This module as an M, or nullptr when it is not one.
+    template <class M>
+    M* as() {
+        return dynamic_cast<M*>(this);
+    }
 
     /// Drops every parameter's gradient (PyTorch's zero_grad(set_to_none=True)).
     void zero_grad();
@@ -61,12 +121,8 @@ public:
 
     /// Like PyTorch's repr: "Embedding(8, 2, padding_idx=0)", nested modules indented.
     std::string to_string() const;
-    const std::string& type_name() const { return type_name_; }
-
-    /// The forward of modules that take a float tensor (Linear, Sequential, ...).
-    virtual Tensor forward(const Tensor& x);
-    /// The forward of modules that take ids (Embedding, and a Sequential that starts with one).
-    virtual Tensor forward(const IdArray& ids);
+    /// The name given to the constructor, or the class's own (without namespaces).
+    std::string type_name() const;
 
 protected:
     /// The arguments shown between the parentheses by to_string().
@@ -79,13 +135,26 @@ private:
 
     std::string type_name_;
     bool training_ = true;
-    // Pointers to the registered tensors: members of the derived class, or entries of owned_.
-    std::vector<std::pair<std::string, Tensor*>> params_;
-    std::vector<std::pair<std::string, Tensor*>> buffers_;
-    std::deque<Tensor> owned_;  // a deque: its elements never move
+    // The registered tensors, owned here. Deques: an element never moves, so the references
+    // register_parameter returns stay valid however many are added.
+    std::deque<std::pair<std::string, Tensor>> params_;
+    std::deque<std::pair<std::string, Tensor>> buffers_;
     std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
+
+/// A class's name without its namespaces ("Linear" for xgrad::nn::Linear).
+std::string class_name(const std::type_info& type);
+
+/// `m` as a Ptr<M>; throws ValueError naming `where`, m's real type and M when it is not an M.
+template <class M>
+Ptr<M> module_cast(const std::shared_ptr<Module>& m, const std::string& where) {
+    auto p = std::dynamic_pointer_cast<M>(m);
+    if (!p)
+        throw ValueError(fmt::format("{} is {}, not a {}", where, m ? "a " + m->type_name() : "empty",
+                                     class_name(typeid(M))));
+    return Ptr<M>(std::move(p));
+}
 
 }  // namespace xgrad::nn

@@ -5,6 +5,7 @@
 #include "nn/linear.hpp"
 #include "nn/loss.hpp"
 #include "nn/module.hpp"
+#include "nn/module_list.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"

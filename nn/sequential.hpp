@@ -1,6 +1,10 @@
 // Sequential: modules applied in order; children are named "0", "1", ... as in PyTorch.
 // The first module may take ids (an Embedding); the rest take the previous module's Tensor.
+//   nn::Sequential mlp(nn::make<nn::Linear>(30, 200), nn::make<nn::Tanh>(), nn::make<nn::Linear>(200, 27));
+//   mlp.ptr<nn::Linear>(0)->weight       // a child, typed (throws when child 0 is not a Linear)
 #pragma once
+#include <concepts>
+#include <functional>
 #include <string>
 
 #include "nn/module.hpp"
@@ -10,26 +14,72 @@ namespace xgrad::nn {
 class Sequential : public Module {
 public:
     Sequential() : Module("Sequential") {}
-    explicit Sequential(std::vector<std::shared_ptr<Module>> modules) : Module("Sequential") {
-        for (auto& m : modules) push_back(std::move(m));
+    template <class... Ms>
+    explicit Sequential(std::shared_ptr<Ms>... modules) : Module("Sequential") {
+        (push_back(std::move(modules)), ...);
     }
-    void push_back(std::shared_ptr<Module> m) { register_module(std::to_string(children().size()), std::move(m)); }
-    std::size_t size() const { return children().size(); }
-    Module& operator[](std::size_t i) const { return *children().at(i).second; }
 
-    Tensor forward(const Tensor& x) override {
+    /// Appends a module. It must have forward(const Tensor&) or forward(const IdArray&) returning a
+    /// Tensor (checked when it is added).
+    template <class M>
+    void push_back(std::shared_ptr<M> m) {
+        const std::string name = std::to_string(size());
+        Step step;
+        M* p = m.get();
+        if constexpr (requires(M& x, const Tensor& t) { { x.forward(t) } -> std::convertible_to<Tensor>; })
+            step.on_tensor = [p](const Tensor& x) { return p->forward(x); };
+        if constexpr (requires(M& x, const IdArray& i) { { x.forward(i) } -> std::convertible_to<Tensor>; })
+            step.on_ids = [p](const IdArray& ids) { return p->forward(ids); };
+        static_assert(requires(M& x, const Tensor& t) { x.forward(t); } || requires(M& x, const IdArray& i) { x.forward(i); },
+                      "Sequential: a module needs forward(const Tensor&) or forward(const IdArray&)");
+        register_module(name, std::move(m));
+        steps_.push_back(std::move(step));
+    }
+    std::size_t size() const { return children().size(); }
+    /// Child i as its own type: seq.ptr<Linear>(0). Throws ValueError naming its real type otherwise.
+    template <class M>
+    Ptr<M> ptr(std::size_t i) const {
+        return module_cast<M>(at(i), fmt::format("Sequential: child {}", i));
+    }
+    /// Child i as a Module.
+    const std::shared_ptr<Module>& at(std::size_t i) const {
+        if (i >= size()) throw IndexError(fmt::format("Sequential: index {} is out of range for {} modules", i, size()));
+        return children()[i].second;
+    }
+    const std::shared_ptr<Module>& operator[](std::size_t i) const { return at(i); }
+
+    Tensor forward(const Tensor& x) const {
         Tensor y = x;
-        for (const auto& [n, m] : children()) y = m->forward(y);
+        for (std::size_t i = 0; i < steps_.size(); ++i) y = tensor_step(i)(y);
         return y;
     }
-    Tensor forward(const IdArray& ids) override {
-        if (children().empty()) throw ValueError("Sequential: cannot apply an empty Sequential to ids");
-        Tensor y = children()[0].second->forward(ids);
-        for (std::size_t i = 1; i < children().size(); ++i) y = children()[i].second->forward(y);
+    Tensor forward(const IdArray& ids) const {
+        if (steps_.empty()) throw ValueError("Sequential: cannot apply an empty Sequential to ids");
+        check_steps();
+        if (!steps_[0].on_ids)
+            throw ValueError(fmt::format("Sequential: child 0 ({}) takes no ids", children()[0].second->type_name()));
+        Tensor y = steps_[0].on_ids(ids);
+        for (std::size_t i = 1; i < steps_.size(); ++i) y = tensor_step(i)(y);
         return y;
     }
-    Tensor operator()(const Tensor& x) { return forward(x); }
-    Tensor operator()(const IdArray& ids) { return forward(ids); }
+
+private:
+    struct Step {
+        std::function<Tensor(const Tensor&)> on_tensor;
+        std::function<Tensor(const IdArray&)> on_ids;
+    };
+    void check_steps() const {
+        if (steps_.size() != size())
+            throw ValueError("Sequential: a module was added with register_module; add modules with push_back");
+    }
+    const std::function<Tensor(const Tensor&)>& tensor_step(std::size_t i) const {
+        check_steps();
+        if (!steps_[i].on_tensor)
+            throw ValueError(fmt::format("Sequential: child {} ({}) takes ids, not a float Tensor", i,
+                                         children()[i].second->type_name()));
+        return steps_[i].on_tensor;
+    }
+    std::vector<Step> steps_;
 };
 
 }  // namespace xgrad::nn

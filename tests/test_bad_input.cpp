@@ -17,14 +17,14 @@ TEST(BadInput, EmbeddingIdsOutOfRangeInt64AndInt32AllPaths) {
         nn::Embedding emb(5, 3, {.sparse = sparse});
         for (int64_t bad : {int64_t{-1}, int64_t{5}, huge, std::numeric_limits<int64_t>::min()}) {
             const std::string id = "id " + std::to_string(bad);
-            EXPECT_TRUE(throws_with<IndexError>([&] { emb(IdArray{0, bad}); }, {"embedding", id, "position (1)", "[0, 5)"}));
+            EXPECT_TRUE(throws_with<IndexError>([&] { emb.forward(IdArray{0, bad}); }, {"embedding", id, "position (1)", "[0, 5)"}));
             // padding_idx, max_norm and scale_grad_by_freq take other code paths; the check is the same
             EXPECT_TRUE(throws_with<IndexError>(
                 [&] { nn::embedding(IdArray{{1, 2}, {bad, 0}}, emb.weight, {.max_norm = 1.0, .scale_grad_by_freq = true}); },
                 {id, "position (1, 0)", "[0, 5)"}));
         }
-        EXPECT_TRUE(throws_with<IndexError>([&] { emb(xt::xarray<int32_t>{3, 4, 5}); }, {"id 5", "position (2)", "[0, 5)"}));
-        EXPECT_TRUE(throws_with<IndexError>([&] { emb(xt::xarray<int32_t>{-7}); }, {"id -7", "[0, 5)"}));
+        EXPECT_TRUE(throws_with<IndexError>([&] { emb.forward(xt::xarray<int32_t>{3, 4, 5}); }, {"id 5", "position (2)", "[0, 5)"}));
+        EXPECT_TRUE(throws_with<IndexError>([&] { emb.forward(xt::xarray<int32_t>{-7}); }, {"id -7", "[0, 5)"}));
         // the table and its gradient are untouched by the failed calls
         EXPECT_FALSE(emb.weight.has_grad());
     }
@@ -60,10 +60,10 @@ TEST(BadInput, ZeroSizeBatchRunsThroughTheModel) {
     // A batch of 0 items: shapes (0, ·) all the way, mean loss nan as PyTorch, weight grads zero.
     nn::Embedding emb(6, 3);
     nn::Linear lin(3, 6, false);
-    Tensor loss = nn::cross_entropy(lin(emb(IdArray::from_shape({0}))), IdArray::from_shape({0}));
+    Tensor loss = nn::cross_entropy(lin.forward(emb.forward(IdArray::from_shape({0}))), IdArray::from_shape({0}));
     EXPECT_EQ(loss.dim(), 0u);
     EXPECT_TRUE(std::isnan(loss.item()));
-    Tensor sum_loss = nn::cross_entropy(lin(emb(IdArray::from_shape({0}))), IdArray::from_shape({0}),
+    Tensor sum_loss = nn::cross_entropy(lin.forward(emb.forward(IdArray::from_shape({0}))), IdArray::from_shape({0}),
                                         {.reduction = nn::Reduction::Sum});
     sum_loss.backward();
     EXPECT_TRUE(testing::all_equal(lin.weight.grad(), xt::zeros<float>({6, 3})));
@@ -109,7 +109,7 @@ TEST(BadInput, NanAndInfReachTheLossInsteadOfHidingIt) {
     // a NaN row in an embedding table reaches exactly the items that look it up
     nn::Embedding emb(3, 2);
     emb.weight.mutable_data()(1, 0) = std::numeric_limits<float>::quiet_NaN();
-    const Tensor out = emb(IdArray{0, 1, 2});
+    const Tensor out = emb.forward(IdArray{0, 1, 2});
     EXPECT_TRUE(std::isfinite(out.data()(0, 0)) && std::isnan(out.data()(1, 0)) && std::isfinite(out.data()(2, 0)));
     // large but finite logits stay finite (the max is subtracted)
     EXPECT_NEAR(nn::cross_entropy(tensor({{1e30f, 0.0f}}), IdArray{0}).item(), 0.0, 1e-6);

@@ -71,8 +71,8 @@ TEST(Embedding, EqualsOneHotLinearForOutputsAndGradients) {
     Embedding emb(V, D, {}, g);
     Linear lin(V, D, false);
     lin.weight.mutable_data() = Array(t(emb.weight).data());
-    Tensor a = emb(ids);
-    Tensor b = lin(one_hot(ids, V));
+    Tensor a = emb.forward(ids);
+    Tensor b = lin.forward(one_hot(ids, V));
     EXPECT_TRUE(all_close(a, b.data(), 0, 0));  // exactly
     const Tensor dout = randn({ids.size(), D}, g);
     a.backward({.grad = dout.data()});
@@ -92,7 +92,7 @@ TEST(Embedding, PaddingRowStartsAtZeroGetsZeroGradAndNeverMoves) {
     const IdArray ids = {4, 1, 4, 0, 5};
     for (int step = 0; step < 100; ++step) {
         opt.zero_grad();
-        sum(pow(emb(ids), 2)).backward();
+        sum(pow(emb.forward(ids), 2)).backward();
         for (std::size_t j = 0; j < 4; ++j) ASSERT_EQ(emb.weight.grad()(4, j), 0.0f);
         opt.step();
     }
@@ -102,7 +102,7 @@ TEST(Embedding, PaddingRowStartsAtZeroGetsZeroGradAndNeverMoves) {
     SGD sgd(emb.parameters(), {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1});
     for (int step = 0; step < 10; ++step) {
         sgd.zero_grad();
-        sum(emb(ids)).backward();
+        sum(emb.forward(ids)).backward();
         sgd.step();
     }
     for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(emb.weight(4, j), before(4, j));
@@ -119,8 +119,8 @@ TEST(Embedding, SparseAndDenseGiveTheSameParametersUnderSGD) {
         for (auto& i : ids) i = static_cast<int64_t>(g.randint(10));  // repeats
         a.zero_grad();
         b.zero_grad();
-        sum(tanh((*dense)(ids))).backward();
-        sum(tanh((*sparse)(ids))).backward();
+        sum(tanh(dense(ids))).backward();
+        sum(tanh(sparse(ids))).backward();
         EXPECT_TRUE(sparse->weight.has_sparse_grad());
         a.step();
         b.step();
@@ -134,26 +134,26 @@ TEST(Embedding, FromPretrainedFreezeIsExplicit) {
     auto trained = Embedding::from_pretrained(w, false);
     EXPECT_FALSE(frozen->weight.requires_grad());
     EXPECT_TRUE(trained->weight.requires_grad());
-    EXPECT_TRUE(all_close((*frozen)(IdArray{1}), Array{{3, 4}}));
+    EXPECT_TRUE(all_close(frozen(IdArray{1}), Array{{3, 4}}));
     EXPECT_THROW(Embedding::from_pretrained(Array{1, 2}, true), ShapeError);
 }
 
 TEST(Embedding, IdsOfAnyShapeAndInt32) {
     Embedding emb(10, 3);
-    EXPECT_EQ(emb(IdArray{{1, 2}, {3, 4}}).shape(), (Shape{2, 2, 3}));
+    EXPECT_EQ(emb.forward(IdArray{{1, 2}, {3, 4}}).shape(), (Shape{2, 2, 3}));
     const xt::xarray<int32_t> ids32 = {{1, 2, 9}};
-    EXPECT_TRUE(all_close(emb(ids32), emb(IdArray{{1, 2, 9}}).data(), 0, 0));
-    EXPECT_EQ(emb(IdArray::from_shape({0})).shape(), (Shape{0, 3}));
+    EXPECT_TRUE(all_close(emb.forward(ids32), emb.forward(IdArray{{1, 2, 9}}).data(), 0, 0));
+    EXPECT_EQ(emb.forward(IdArray::from_shape({0})).shape(), (Shape{0, 3}));
 }
 
 TEST(Embedding, BadIdsGiveOneClearMessageOnEveryPath) {
     Embedding emb(8, 2);
-    auto dense = [&] { emb(IdArray{{0, 1}, {8, 2}}); };
+    auto dense = [&] { emb.forward(IdArray{{0, 1}, {8, 2}}); };
     auto sparse = [&] { embedding(IdArray{{0, 1}, {8, 2}}, emb.weight, {.sparse = true}); };
-    auto i32 = [&] { emb(xt::xarray<int32_t>{{0, 1}, {8, 2}}); };
+    auto i32 = [&] { emb.forward(xt::xarray<int32_t>{{0, 1}, {8, 2}}); };
     for (auto f : std::vector<std::function<void()>>{dense, sparse, i32})
         EXPECT_TRUE(testing::throws_with<IndexError>(f, {"embedding: id 8 at position (1, 0) is out of range [0, 8)"}));
-    EXPECT_TRUE(testing::throws_with<IndexError>([&] { emb(IdArray{-3}); }, {"id -3", "[0, 8)"}));
+    EXPECT_TRUE(testing::throws_with<IndexError>([&] { emb.forward(IdArray{-3}); }, {"id -3", "[0, 8)"}));
     EXPECT_TRUE(testing::throws_with<ValueError>([] { Embedding(4, 2, {.padding_idx = 4}); }, {"padding_idx 4"}));
 }
 
@@ -167,7 +167,7 @@ TEST(Embedding, BackwardIsBitIdenticalAtAnyThreadCount) {
     for (int threads : {1, 2}) {
         set_num_threads(threads);
         emb.zero_grad();
-        emb(ids).backward({.grad = dout});
+        emb.forward(ids).backward({.grad = dout});
         grads[threads - 1] = emb.weight.grad();
     }
     set_num_threads(1);

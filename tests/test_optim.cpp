@@ -74,7 +74,7 @@ TEST(Optimizers, ParametersWithoutGradientsAreSkipped) {
 
 TEST(Optimizers, DenseAdamRefusesSparseGradientsAndSparseAdamDenseOnes) {
     Embedding emb(5, 2, {.sparse = true});
-    sum(emb(IdArray{1})).backward();
+    sum(emb.forward(IdArray{1})).backward();
     EXPECT_TRUE(testing::throws_with<ValueError>([&] { Adam(emb.parameters()).step(); }, {"Adam", "SparseAdam"}));
     Tensor d = ones({2}).requires_grad_();
     d.set_grad(Array{1, 1});

@@ -42,13 +42,13 @@ std::string with_header(const std::string& json, const std::string& data) {
 TEST(Safetensors, StateDictRoundTripReproducesOutputsExactly) {
     TempDir dir;
     manual_seed(3);
-    Sequential a({std::make_shared<Embedding>(10, 4), std::make_shared<Linear>(4, 6)});
+    Sequential a(make<Embedding>(10, 4), make<Linear>(4, 6));
     save(a, dir.file("model.safetensors"));
     manual_seed(4);
-    Sequential b({std::make_shared<Embedding>(10, 4), std::make_shared<Linear>(4, 6)});
+    Sequential b(make<Embedding>(10, 4), make<Linear>(4, 6));
     load(b, dir.file("model.safetensors"));
     const IdArray ids = {3, 1, 9};
-    EXPECT_TRUE(testing::all_equal(a(ids).data(), b(ids).data()));
+    EXPECT_TRUE(testing::all_equal(a.forward(ids).data(), b.forward(ids).data()));
     const SafetensorsFile f = load_safetensors(dir.file("model.safetensors"));
     EXPECT_EQ(f.tensors.size(), 3u);
     EXPECT_EQ(f.tensors.count("1.bias"), 1u);
@@ -68,11 +68,11 @@ TEST(Safetensors, ReadsAFileLaidOutByHand) {
     EXPECT_EQ(f.metadata.at("format"), "pt");
     EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.weight"), Array{{1, 2, 3}, {4, 5, 6}}));
     EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.bias"), Array{-1, 0.5f}));
-    Linear fc(3, 2);
-    Sequential s;
-    s.register_module("fc", std::make_shared<Linear>(3, 2));
+    struct Net : Module {
+        Ptr<Linear> fc = register_module("fc", make<Linear>(3, 2));
+    } s;
     load(s, dir.file("hand.safetensors"));
-    EXPECT_TRUE(testing::all_close(s.forward(tensor({{1, 0, 0}})), Array{{0, 4.5f}}));
+    EXPECT_TRUE(testing::all_close(s.fc(tensor({{1, 0, 0}})), Array{{0, 4.5f}}));
 }
 
 TEST(Safetensors, BadFilesNameTheFileAndTheProblem) {

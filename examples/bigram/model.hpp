@@ -20,7 +20,7 @@ struct BigramModel : xgrad::nn::Module {
         if (tie) U->weight = V->weight;
     }
     /// prev ids (n) → logits (n, N)
-    xgrad::Tensor forward(const xgrad::IdArray& prev) override { return U->forward(V->forward(prev)); }
+    xgrad::Tensor forward(const xgrad::IdArray& prev) const { return U->forward(V->forward(prev)); }
     std::size_t vocab_size() const { return V->num_embeddings; }
     std::size_t dim() const { return V->embedding_dim; }
 };
