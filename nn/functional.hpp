@@ -1,8 +1,10 @@
-// Functional forms of the layers (torch.nn.functional): linear, embedding, cross_entropy, one_hot.
+// Functional forms of the layers (torch.nn.functional): linear, embedding, cross_entropy, one_hot,
+// gelu, silu, layer_norm, dropout.
 // Each is one fused op (forward and backward in one function, in nn/functional/<name>.cpp); the
 // modules in nn/ hold parameters and call these.
 #pragma once
 #include <optional>
+#include <string>
 
 #include "autograd/ops.hpp"
 
@@ -56,5 +58,25 @@ Tensor cross_entropy(const Tensor& input, const IdArray& target, const CrossEntr
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {});
 
 using xgrad::one_hot;
+
+// --- activations (nn/functional/activation.cpp) ---------------------------------------------------
+/// GELU: approximate "none" is x·Φ(x) (erf), "tanh" is x/2·(1 + tanh(√(2/π)(x + 0.044715x³))).
+Tensor gelu(const Tensor& x, const std::string& approximate = "none");
+/// SiLU (swish): x·σ(x).
+Tensor silu(const Tensor& x);
+using xgrad::relu;
+using xgrad::sigmoid;
+using xgrad::softmax;
+using xgrad::log_softmax;
+
+// --- normalisation and regularisation -------------------------------------------------------------
+/// Layer normalisation over the last dims (their shape is normalized_shape), eps inside the root:
+/// y = (x - mean) / √(var + eps) · weight + bias, var biased; weight and bias (normalized_shape) or
+/// undefined. Fused: one op with its own backward. A shape that does not match throws ShapeError.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5);
+/// Dropout: while training, each element is zeroed with probability p (mask drawn from `gen`) and the
+/// rest scaled by 1/(1-p); the identity when not training. p outside [0, 1] throws ValueError.
+Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator());
 
 }  // namespace xgrad::nn

@@ -1,7 +1,12 @@
 // xgrad::nn in one include: modules, functional forms, optimizers, schedules, save/load.
 #pragma once
+#include "nn/activation.hpp"
+#include "nn/batch_norm.hpp"
+#include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
 #include "nn/functional.hpp"
+#include "nn/init.hpp"
+#include "nn/layer_norm.hpp"
 #include "nn/linear.hpp"
 #include "nn/loss.hpp"
 #include "nn/module.hpp"

@@ -141,6 +141,53 @@ Tensor relu(const Tensor& x) {
     });
 }
 
+// sqrt: y = √x               dx = dy / (2y)   (x < 0 gives nan, as PyTorch)
+Tensor sqrt(const Tensor& x) {
+    Array y = xt::sqrt(x.data());
+    return record("sqrt", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
+        in[0].accumulate_grad(Array(dy * 0.5f / y));
+    }, true);
+}
+
+// rsqrt: y = 1/√x            dx = -dy * y³ / 2
+Tensor rsqrt(const Tensor& x) {
+    Array y = 1.0f / xt::sqrt(x.data());
+    return record("rsqrt", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
+        in[0].accumulate_grad(Array(dy * -0.5f * y * y * y));
+    }, true);
+}
+
+// abs: y = |x|               dx = dy * sign(x)   (0 at x = 0, as PyTorch)
+Tensor abs(const Tensor& x) {
+    Array y = xt::abs(x.data());
+    return record("abs", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(dy * xt::sign(in[0].data())));
+    });
+}
+
+// clamp: y = min(max(x, lo), hi)     dx = dy where lo <= x <= hi, else 0 (as PyTorch)
+Tensor clamp(const Tensor& x, std::optional<float> min, std::optional<float> max) {
+    if (!min && !max) throw ValueError("clamp: at least one of min and max must be given");
+    const float lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
+    Array y = Array::from_shape(x.shape());
+    const float* xp = x.data().data();
+    // NOTE: PyTorch gives hi wherever lo > hi; std::clamp would be undefined there.
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = std::isnan(xp[i]) ? xp[i] : std::min(std::max(xp[i], lo), hi);
+    return record("clamp", std::move(y), {x}, [lo, hi](const Array& dy, const Array&, Inputs in) {
+        const Array& xv = in[0].data();
+        in[0].accumulate_grad(Array(xt::where(xv >= lo && xv <= hi, dy, 0.0f)));
+    });
+}
+
+// erf: y = 2/√π ∫₀ˣ e^(-t²) dt     dx = dy * 2/√π * e^(-x²)
+Tensor erf(const Tensor& x) {
+    Array y = xt::erf(x.data());
+    return record("erf", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
+        const Array& xv = in[0].data();
+        in[0].accumulate_grad(Array(dy * (2.0f / std::sqrt(static_cast<float>(M_PI))) * xt::exp(-xv * xv)));
+    });
+}
+
 // clone: y = x (a copy)       dx = dy
 Tensor clone(const Tensor& x) {
     return record("clone", x.data(), {x}, [](const Array& dy, const Array&, Inputs in) { in[0].accumulate_grad(dy); });

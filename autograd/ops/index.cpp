@@ -77,4 +77,37 @@ Tensor one_hot(const IdArray& ids, long num_classes) {
     return Tensor(std::move(y));
 }
 
+// gather along dim d: y[…, j, …] = x[…, index[…, j, …], …], y shaped as index
+//   dx[…, index[…, j, …], …] += dy[…, j, …]   (repeats add up, in order)
+Tensor gather(const Tensor& x, int dim, const IdArray& index) {
+    const std::size_t d = normalize_dim(dim, x.dim(), "gather");
+    const Shape is(index.shape().begin(), index.shape().end());
+    bool fits = is.size() == x.dim();
+    for (std::size_t i = 0; fits && i < is.size(); ++i) fits = i == d || is[i] <= x.shape()[i];
+    if (!fits)
+        throw ShapeError(fmt::format("gather: index of shape {} does not fit input of shape {} along dim {} (same "
+                                     "rank, no larger on the other dims)", shape_str(is), shape_str(x.shape()), dim));
+    check_ids(index, x.shape()[d], "gather");
+    // flat offset in x of each index element, computed once for forward and backward
+    std::vector<std::size_t> src(index.size());
+    std::vector<std::size_t> pos(is.size(), 0);
+    for (std::size_t f = 0; f < index.size(); ++f) {
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < is.size(); ++i)
+            off = off * x.shape()[i] + (i == d ? static_cast<std::size_t>(index.data()[f]) : pos[i]);
+        src[f] = off;
+        for (std::size_t i = is.size(); i-- > 0;) {  // next multi-index of index
+            if (++pos[i] < is[i]) break;
+            pos[i] = 0;
+        }
+    }
+    Array y = Array::from_shape(is);
+    for (std::size_t f = 0; f < src.size(); ++f) y.data()[f] = x.data().data()[src[f]];
+    return record("gather", std::move(y), {x}, [src = std::move(src)](const Array& dy, const Array&, Inputs in) {
+        Array g = full_array(in[0].shape(), 0.0f);
+        for (std::size_t f = 0; f < src.size(); ++f) g.data()[src[f]] += dy.data()[f];
+        in[0].accumulate_grad(std::move(g));
+    });
+}
+
 }  // namespace xgrad

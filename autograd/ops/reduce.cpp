@@ -86,6 +86,94 @@ Tensor mean(const Tensor& x, const std::vector<int>& dims, bool keepdim) {
     return reduce_sum(x, normalize_dims(dims, x.dim(), "mean"), keepdim, true, "mean");
 }
 
+// var: y = Σ (x - mean)² / (n - correction) over dims, correction 1 (unbiased) or 0
+//   dx = dy * 2 (x - mean) / (n - correction)          (n - correction <= 0 gives inf/nan, as PyTorch)
+Tensor var(const Tensor& x, const std::vector<int>& dims, bool unbiased, bool keepdim) {
+    const auto ds = normalize_dims(dims, x.dim(), "var");
+    double n = 1;
+    for (auto d : ds) n *= static_cast<double>(x.shape()[d]);
+    const float denom = static_cast<float>(n - (unbiased ? 1.0 : 0.0));
+    Array centered = x.data() - Array(sum_dims(x.data(), ds) / static_cast<float>(n));  // mean kept as (…, 1, …)
+    Array y = sum_dims(Array(centered * centered), ds) / denom;
+    y.reshape(reduced_shape(x.shape(), ds, keepdim));
+    return record("var", std::move(y), {x}, [ds, denom, c = std::move(centered)](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(spread(dy, in[0].shape(), ds, 2.0f / denom) * c));
+    });
+}
+Tensor var(const Tensor& x, bool unbiased) { return var(x, [&] {
+    std::vector<int> all;
+    for (std::size_t i = 0; i < x.dim(); ++i) all.push_back(static_cast<int>(i));
+    return all;
+}(), unbiased, false); }
+
+// std: y = √var                                        dx through sqrt and var
+Tensor std(const Tensor& x, const std::vector<int>& dims, bool unbiased, bool keepdim) {
+    return sqrt(var(x, dims, unbiased, keepdim));
+}
+Tensor std(const Tensor& x, bool unbiased) { return sqrt(var(x, unbiased)); }
+
+// argmax over dim: the index of the first maximum (NaN counts as the maximum, as PyTorch)
+IdArray argmax(const Tensor& x, int dim, bool keepdim) {
+    NoGradGuard no_grad;
+    return max(x, dim, keepdim).indices;
+}
+// argmax of the flattened tensor: shape ()
+IdArray argmax(const Tensor& x) {
+    if (x.numel() == 0) throw ShapeError(fmt::format("argmax: the input of shape {} is empty", shape_str(x.shape())));
+    NoGradGuard no_grad;
+    IdArray i = max(reshape(x, {-1}), 0, false).indices;
+    return i;
+}
+
+// topk over dim: the k largest (or smallest) values, largest first, ties broken by the lower index;
+//   (…, n, …) → values and indices (…, k, …)         dx[…, idx, …] += dy
+ValuesIndices topk(const Tensor& x, long k, int dim, bool largest, bool sorted) {
+    (void)sorted;  // always sorted: the order is the same either way
+    const std::size_t d = normalize_dim(dim, std::max<std::size_t>(x.dim(), 1), "topk");
+    const Shape s = x.dim() == 0 ? Shape{1} : x.shape();
+    const std::size_t n = s[d];
+    if (k < 0 || static_cast<std::size_t>(k) > n)
+        throw IndexError(fmt::format("topk: k = {} is out of range for dim {} of size {} (shape {})", k, dim, n,
+                                     shape_str(x.shape())));
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < d; ++i) outer *= s[i];
+    for (std::size_t i = d + 1; i < s.size(); ++i) inner *= s[i];
+    const auto K = static_cast<std::size_t>(k);
+    Shape out_shape = x.shape();
+    if (x.dim() > 0) out_shape[d] = K;
+    Array values = Array::from_shape(out_shape);
+    IdArray indices = IdArray::from_shape(out_shape);
+    const float* xp = x.data().data();
+    std::vector<std::size_t> order(n);
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t i = 0; i < inner; ++i) {
+            auto at = [&](std::size_t j) { return xp[(o * n + j) * inner + i]; };
+            for (std::size_t j = 0; j < n; ++j) order[j] = j;
+            // NaN ranks above every number, as in PyTorch
+            auto before = [&](std::size_t a, std::size_t b) {
+                const float va = at(a), vb = at(b);
+                if (std::isnan(va) || std::isnan(vb)) return std::isnan(va) && !std::isnan(vb) ? largest : !largest && std::isnan(vb) && !std::isnan(va);
+                return largest ? va > vb : va < vb;
+            };
+            std::stable_sort(order.begin(), order.end(), before);
+            for (std::size_t j = 0; j < K; ++j) {
+                values.data()[(o * K + j) * inner + i] = at(order[j]);
+                indices.data()[(o * K + j) * inner + i] = static_cast<int64_t>(order[j]);
+            }
+        }
+    Tensor v = record("topk", std::move(values), {x}, [idx = indices, outer, inner, n, K](const Array& dy, const Array&, Inputs in) {
+        Array g = full_array(in[0].shape(), 0.0f);
+        for (std::size_t o = 0; o < outer; ++o)
+            for (std::size_t j = 0; j < K; ++j)
+                for (std::size_t i = 0; i < inner; ++i) {
+                    const auto src = static_cast<std::size_t>(idx.data()[(o * K + j) * inner + i]);
+                    g.data()[(o * n + src) * inner + i] += dy.data()[(o * K + j) * inner + i];
+                }
+        in[0].accumulate_grad(std::move(g));
+    });
+    return {std::move(v), std::move(indices)};
+}
+
 // max over dim: values[o, i] = max_j x[o, j, i], indices = argmax (first on ties; NaN wins, as PyTorch)
 //   x (..., n, ...) → (..., ...) or (..., 1, ...) with keepdim      dx[o, idx, i] += dy[o, i]
 ValuesIndices max(const Tensor& x, int dim, bool keepdim) {
