@@ -83,12 +83,12 @@ struct ValuesIndices {
 };
 /// Max over one dim: (values, indices), like torch.max(x, dim, keepdim).
 ValuesIndices max(const Tensor& x, int dim, bool keepdim = false);
-/// Variance over dims, Σ (x - mean)² / (n - 1) (unbiased) or / n.   dx = dy·2(x - mean)/(n - 1 or n)
-Tensor var(const Tensor& x, const std::vector<int>& dims, bool unbiased = true, bool keepdim = false);
-Tensor var(const Tensor& x, bool unbiased = true);  ///< over all elements → shape ()
+/// Variance over dims (none given: all of them), Σ (x - mean)² / (n - 1) (unbiased) or / n.
+///   dx = dy·2(x - mean)/(n - 1 or n).   var(x) is torch.var(x); var(x, {-1}, false, true) is
+///   x.var(-1, unbiased=False, keepdim=True).
+Tensor var(const Tensor& x, const std::vector<int>& dims = {}, bool unbiased = true, bool keepdim = false);
 /// Standard deviation: √var (same arguments).
-Tensor std(const Tensor& x, const std::vector<int>& dims, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, const std::vector<int>& dims = {}, bool unbiased = true, bool keepdim = false);
 /// Index of the maximum over dim (the first on ties), or of the flattened tensor (shape ()).
 IdArray argmax(const Tensor& x, int dim, bool keepdim = false);
 IdArray argmax(const Tensor& x);

@@ -2,6 +2,7 @@
 // records "case NAME" ... "end" of inputs, outputs and gradients computed by PyTorch.
 #pragma once
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "helpers.hpp"
 #include "xgrad.hpp"
 
 namespace xgrad::testing {
@@ -64,6 +66,31 @@ inline std::map<std::string, RefCase> load_reference(const std::string& file) {
             for (std::string v; s >> v;) c.list[kind].push_back(std::stod(v));
     }
     return cases;
+}
+
+using RefInputs = std::map<std::string, Tensor>;
+using RefIds = std::map<std::string, IdArray>;
+
+/// Runs case `name` of `cases`: builds its inputs as leaves, applies fn, compares the output (and the
+/// indices, if the case has them, through *indices), backpropagates the stored dout and compares
+/// every input's gradient.
+inline void check_case(const std::map<std::string, RefCase>& cases, const std::string& name,
+                       const std::function<Tensor(RefInputs&, const RefIds&)>& fn, const IdArray* indices = nullptr,
+                       double atol = 1e-5, double rtol = 1e-4) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(cases.count(name)) << "case " << name << " is missing from the reference file";
+    const RefCase& c = cases.at(name);
+    RefInputs in;
+    for (const auto& [k, v] : c.in) in[k] = Tensor(v, true);
+    Tensor y = fn(in, c.ids);
+    EXPECT_TRUE(all_close(y, c.out, atol, atol)) << "forward of " << name;
+    if (indices) EXPECT_EQ(*indices, c.outids) << "indices of " << name;
+    if (!c.has_dout) return;
+    y.backward({.grad = c.dout});
+    for (const auto& [k, g] : c.grad) {
+        Array mine = in[k].has_grad() ? in[k].grad() : full_array(in[k].shape(), 0.0f);
+        EXPECT_TRUE(all_close(mine, g, atol, rtol)) << "gradient of " << k << " in " << name;
+    }
 }
 
 }  // namespace xgrad::testing

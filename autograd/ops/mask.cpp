@@ -9,15 +9,17 @@ namespace xgrad {
 
 namespace {
 
+// NOTE: cmp must return an evaluated Array: an xtensor expression built inside it would keep a
+// reference to its by-value scalar argument after it returns.
 template <class Cmp>
 Tensor compare(const Tensor& a, const Tensor& b, const char* op, Cmp cmp) {
     broadcast_shapes(a.shape(), b.shape(), op);
-    return Tensor(Array(xt::cast<float>(cmp(a.data(), b.data()))));
+    return Tensor(cmp(a.data(), b.data()));
 }
 
 template <class Cmp>
 Tensor compare(const Tensor& a, float b, Cmp cmp) {
-    return Tensor(Array(xt::cast<float>(cmp(a.data(), b))));
+    return Tensor(cmp(a.data(), b));
 }
 
 bool is_true(float v) { return v != 0.0f; }
@@ -46,18 +48,18 @@ Tensor triangle_op(const Tensor& x, const char* op, Keep keep) {
 
 }  // namespace
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare(a, b, "eq", [](auto& x, auto& y) { return xt::equal(x, y); }); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare(a, b, "ne", [](auto& x, auto& y) { return xt::not_equal(x, y); }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare(a, b, "lt", [](auto& x, auto& y) { return x < y; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare(a, b, "le", [](auto& x, auto& y) { return x <= y; }); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare(a, b, "gt", [](auto& x, auto& y) { return x > y; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare(a, b, "ge", [](auto& x, auto& y) { return x >= y; }); }
-Tensor eq(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return xt::equal(x, y); }); }
-Tensor ne(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return xt::not_equal(x, y); }); }
-Tensor lt(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return x < y; }); }
-Tensor le(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return x <= y; }); }
-Tensor gt(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return x > y; }); }
-Tensor ge(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return x >= y; }); }
+Tensor eq(const Tensor& a, const Tensor& b) { return compare(a, b, "eq", [](auto& x, auto& y) { return Array(xt::cast<float>(xt::equal(x, y))); }); }
+Tensor ne(const Tensor& a, const Tensor& b) { return compare(a, b, "ne", [](auto& x, auto& y) { return Array(xt::cast<float>(xt::not_equal(x, y))); }); }
+Tensor lt(const Tensor& a, const Tensor& b) { return compare(a, b, "lt", [](auto& x, auto& y) { return Array(xt::cast<float>(x < y)); }); }
+Tensor le(const Tensor& a, const Tensor& b) { return compare(a, b, "le", [](auto& x, auto& y) { return Array(xt::cast<float>(x <= y)); }); }
+Tensor gt(const Tensor& a, const Tensor& b) { return compare(a, b, "gt", [](auto& x, auto& y) { return Array(xt::cast<float>(x > y)); }); }
+Tensor ge(const Tensor& a, const Tensor& b) { return compare(a, b, "ge", [](auto& x, auto& y) { return Array(xt::cast<float>(x >= y)); }); }
+Tensor eq(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return Array(xt::cast<float>(xt::equal(x, y))); }); }
+Tensor ne(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return Array(xt::cast<float>(xt::not_equal(x, y))); }); }
+Tensor lt(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return Array(xt::cast<float>(x < y)); }); }
+Tensor le(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return Array(xt::cast<float>(x <= y)); }); }
+Tensor gt(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return Array(xt::cast<float>(x > y)); }); }
+Tensor ge(const Tensor& a, float b) { return compare(a, b, [](auto& x, float y) { return Array(xt::cast<float>(x >= y)); }); }
 
 // where: y = c ? a : b (broadcast)        da = sum_to(dy where c), db = sum_to(dy where !c)
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {

@@ -89,7 +89,7 @@ Tensor mean(const Tensor& x, const std::vector<int>& dims, bool keepdim) {
 // var: y = Σ (x - mean)² / (n - correction) over dims, correction 1 (unbiased) or 0
 //   dx = dy * 2 (x - mean) / (n - correction)          (n - correction <= 0 gives inf/nan, as PyTorch)
 Tensor var(const Tensor& x, const std::vector<int>& dims, bool unbiased, bool keepdim) {
-    const auto ds = normalize_dims(dims, x.dim(), "var");
+    const auto ds = dims.empty() ? all_dims(x.dim()) : normalize_dims(dims, x.dim(), "var");
     double n = 1;
     for (auto d : ds) n *= static_cast<double>(x.shape()[d]);
     const float denom = static_cast<float>(n - (unbiased ? 1.0 : 0.0));
@@ -100,17 +100,10 @@ Tensor var(const Tensor& x, const std::vector<int>& dims, bool unbiased, bool ke
         in[0].accumulate_grad(Array(spread(dy, in[0].shape(), ds, 2.0f / denom) * c));
     });
 }
-Tensor var(const Tensor& x, bool unbiased) { return var(x, [&] {
-    std::vector<int> all;
-    for (std::size_t i = 0; i < x.dim(); ++i) all.push_back(static_cast<int>(i));
-    return all;
-}(), unbiased, false); }
-
 // std: y = √var                                        dx through sqrt and var
 Tensor std(const Tensor& x, const std::vector<int>& dims, bool unbiased, bool keepdim) {
     return sqrt(var(x, dims, unbiased, keepdim));
 }
-Tensor std(const Tensor& x, bool unbiased) { return sqrt(var(x, unbiased)); }
 
 // argmax over dim: the index of the first maximum (NaN counts as the maximum, as PyTorch)
 IdArray argmax(const Tensor& x, int dim, bool keepdim) {
