@@ -147,5 +147,42 @@ TEST(Layers, InitFollowsPyTorchsFormulas) {
     EXPECT_LT(std::get<2>(stats(mlp->ptr<Linear>(0)->weight)), 0.1);
 }
 
+// The README's example of a user's layer, verbatim: one head of causal self-attention.
+struct Head : Module {                               // one head of causal self-attention
+    Ptr<Linear> key, query, value;
+    Tensor& tril;                                    // a buffer: in the state_dict, never trained
+    Head(int C, int hs, int T)
+        : key(register_module("key", make<Linear>(C, hs, false))),
+          query(register_module("query", make<Linear>(C, hs, false))),
+          value(register_module("value", make<Linear>(C, hs, false))),
+          tril(register_buffer("tril", xgrad::tril(ones({std::size_t(T), std::size_t(T)})))) {}
+    Tensor forward(const Tensor& x) const {          // x (B, T, C) → (B, T, hs)
+        const long T = long(x.shape()[1]);
+        Tensor w = matmul(query(x), transpose(key(x), -2, -1)) * (1.0f / std::sqrt(float(key->out_features)));
+        w = masked_fill(w, eq(index(tril, {Slice(None, T), Slice(None, T)}), 0.0f), -INFINITY);
+        return matmul(softmax(w, -1), value(x));
+    }
+};
+
+TEST(Layers, TheReadmesAttentionHeadIsCausalAndGradchecks) {
+    manual_seed(2);
+    auto head = make<Head>(8, 4, 6);
+    EXPECT_EQ(head->type_name(), "Head");
+    EXPECT_EQ(head->state_dict().count("tril"), 1u);
+    EXPECT_EQ(head->parameters().size(), 3u);
+    Tensor x = randn({2, 5, 8});  // T = 5 < block 6: the mask is sliced to (5, 5)
+    Tensor y = head(x);
+    ASSERT_EQ(y.shape(), (Shape{2, 5, 4}));
+    // causal: changing the last position changes no earlier output
+    Tensor x2 = Tensor(x.data());
+    x2.mutable_data()(1, 4, 3) += 5.0f;
+    Tensor y2 = head(x2);
+    for (std::size_t t = 0; t < 4; ++t)
+        for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(y(1, t, j), y2(1, t, j)) << t;
+    EXPECT_NE(y(1, 4, 0), y2(1, 4, 0));
+    const auto r = gradcheck([&](const std::vector<Tensor>& v) { return head(v[0]); }, {Tensor(x.data(), true)});
+    EXPECT_TRUE(r.ok) << r.message;
+}
+
 }  // namespace
 }  // namespace xgrad
