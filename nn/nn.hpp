@@ -16,4 +16,5 @@
 #include "nn/optim/scheduler.hpp"
 #include "nn/optim/sgd.hpp"
 #include "nn/sequential.hpp"
+#include "nn/testkit.hpp"
 #include "nn/serialize.hpp"
