@@ -185,6 +185,24 @@ void check_ids(const IdArray& ids, std::size_t n, const char* op);
 /// no larger size than x on the other dims; y has index's shape. dx: scatter-add of dy (repeats add up).
 Tensor gather(const Tensor& x, int dim, const IdArray& index);
 
+// --- token ids (ops/ids.cpp) ---------------------------------------------------------------------
+// IdArray (int64) is xgrad's integer type: token ids, positions, class targets, sampled ids. These
+// build and edit them as PyTorch's integer tensors do (slice/select/index above take them too).
+/// [0, 1, …, end-1] and [start, start+step, …) below end, as torch.arange with integers.
+IdArray arange_ids(int64_t end);
+IdArray arange_ids(int64_t start, int64_t end, int64_t step = 1);
+/// Uniform integers in [low, high) (or [0, high)) of `shape`, from `gen` (torch.randint).
+IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen = default_generator());
+IdArray randint(int64_t high, const Shape& shape, Generator& gen = default_generator());
+/// A random permutation of [0, n) (torch.randperm).
+IdArray randperm(int64_t n, Generator& gen = default_generator());
+/// cat / stack / index_select for id arrays: torch.cat((idx, idx_next), 1), torch.stack(rows), X[ix].
+IdArray cat(const std::vector<IdArray>& xs, int dim = 0);
+IdArray stack(const std::vector<IdArray>& xs, int dim = 0);
+IdArray index_select(const IdArray& x, int dim, const IdArray& ids);
+/// The ids as float32 values (x.float()).
+Tensor to_float(const IdArray& ids);
+
 // --- sampling (ops/sample.cpp) --------------------------------------------------------------------
 /// Draws num_samples category ids per row of probs (C) → (num_samples) or (B, C) → (B, num_samples),
 /// with probability proportional to the row's weights (they need not sum to 1), from `gen`. Without

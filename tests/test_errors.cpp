@@ -52,7 +52,7 @@ TEST(Errors, ReshapeAndJoin) {
     EXPECT_TRUE(throws_with<ShapeError>([&] { reshape(x, {4, -1}); }, {"reshape", "(4, -1)"}));
     EXPECT_TRUE(throws_with<ValueError>([&] { reshape(x, {-1, -1}); }, {"reshape", "-1"}));
     EXPECT_TRUE(throws_with<ShapeError>([&] { cat({x, zeros({3, 3})}, 1); }, {"cat", "tensor 1", "(3, 3)"}));
-    EXPECT_TRUE(throws_with<ValueError>([&] { cat({}, 0); }, {"cat"}));
+    EXPECT_TRUE(throws_with<ValueError>([&] { cat(std::vector<Tensor>{}, 0); }, {"cat"}));
     EXPECT_TRUE(throws_with<ShapeError>([&] { stack({x, zeros({3, 2})}); }, {"stack", "(3, 2)"}));
     EXPECT_TRUE(throws_with<ShapeError>([&] { t(zeros({2, 2, 2})); }, {"t:", "(2, 2, 2)"}));
 }

@@ -1,0 +1,123 @@
+// Token ids (IdArray, int64): the calls that build and edit them, so a lecture's batching, positions and
+// generation loop translate line by line. Ids carry no gradient.
+//   torch.arange(T)                          arange_ids(T)
+//   torch.randint(n, (B,))                   randint(n, {B})
+//   torch.stack([data[i:i+T] for i in ix])   stack(rows), with slice(data, 0, i, i + T)
+//   X[ix]                                    index_select(X, 0, ix)
+//   torch.cat((idx, idx_next), dim=1)        cat({idx, idx_next}, 1)
+//   idx[:, -block_size:]                     index(idx, {Slice(), Slice(-block_size, None)})
+//   torch.randperm(n)                        randperm(n)
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "tensor/xt.hpp"
+
+namespace xgrad {
+
+namespace {
+
+Shape shape_of(const IdArray& ids) { return Shape(ids.shape().begin(), ids.shape().end()); }
+
+}  // namespace
+
+IdArray arange_ids(int64_t end) { return arange_ids(0, end, 1); }
+
+IdArray arange_ids(int64_t start, int64_t end, int64_t step) {
+    if (step == 0) throw ValueError("arange_ids: step must not be 0");
+    const int64_t n = step > 0 ? (end > start ? (end - start + step - 1) / step : 0)
+                               : (start > end ? (start - end - step - 1) / -step : 0);
+    IdArray out = IdArray::from_shape({static_cast<std::size_t>(n)});
+    for (int64_t i = 0; i < n; ++i) out(i) = start + i * step;
+    return out;
+}
+
+IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
+    if (high <= low) throw ValueError(fmt::format("randint: high ({}) must be greater than low ({})", high, low));
+    IdArray out = IdArray::from_shape(IdArray::shape_type(shape.begin(), shape.end()));
+    const auto range = static_cast<uint64_t>(high - low);
+    for (auto& v : out) v = low + static_cast<int64_t>(gen.randint(range));
+    return out;
+}
+
+IdArray randint(int64_t high, const Shape& shape, Generator& gen) { return randint(0, high, shape, gen); }
+
+// Fisher-Yates from the back: for i = n-1 … 1 swap p[i] with p[randint(i + 1)]
+IdArray randperm(int64_t n, Generator& gen) {
+    if (n < 0) throw ValueError(fmt::format("randperm: n must be non-negative, got {}", n));
+    IdArray p = arange_ids(n);
+    for (int64_t i = n - 1; i > 0; --i) std::swap(p(i), p(static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))));
+    return p;
+}
+
+// cat of id arrays along an existing dim (other dims equal)
+IdArray cat(const std::vector<IdArray>& xs, int dim) {
+    if (xs.empty()) throw ValueError("cat: expects at least one id array, got none");
+    const Shape s0 = shape_of(xs[0]);
+    const std::size_t d = normalize_dim(dim, s0.size(), "cat");
+    Shape ys = s0;
+    ys[d] = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const Shape s = shape_of(xs[i]);
+        bool same = s.size() == s0.size();
+        for (std::size_t j = 0; same && j < s.size(); ++j) same = j == d || s[j] == s0[j];
+        if (!same)
+            throw ShapeError(fmt::format("cat: id array {} has shape {} but id array 0 has shape {}; all dims but dim {} "
+                                         "must match", i, shape_str(s), shape_str(s0), dim));
+        ys[d] += s[d];
+    }
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t j = 0; j < d; ++j) outer *= s0[j];
+    for (std::size_t j = d + 1; j < s0.size(); ++j) inner *= s0[j];
+    IdArray y = IdArray::from_shape(IdArray::shape_type(ys.begin(), ys.end()));
+    const std::size_t row = ys[d] * inner;
+    std::size_t off = 0;
+    for (const auto& x : xs) {
+        const std::size_t len = x.shape()[d] * inner;
+        for (std::size_t o = 0; o < outer; ++o)
+            std::copy(x.data() + o * len, x.data() + (o + 1) * len, y.data() + o * row + off);
+        off += len;
+    }
+    return y;
+}
+
+// stack of id arrays of one shape along a new dim
+IdArray stack(const std::vector<IdArray>& xs, int dim) {
+    if (xs.empty()) throw ValueError("stack: expects at least one id array, got none");
+    const long r = static_cast<long>(xs[0].dimension());
+    if (dim < -r - 1 || dim > r)
+        throw IndexError(fmt::format("stack: dim {} is out of range for id arrays of rank {} (expected {}..{})", dim, r,
+                                     -r - 1, r));
+    const auto d = static_cast<std::size_t>(dim < 0 ? dim + r + 1 : dim);
+    std::vector<IdArray> u;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        if (xs[i].shape() != xs[0].shape())
+            throw ShapeError(fmt::format("stack: id array {} has shape {} but id array 0 has shape {}; all must match",
+                                         i, shape_str(shape_of(xs[i])), shape_str(shape_of(xs[0]))));
+        Shape s;
+        for (std::size_t j = 0; j <= xs[i].dimension(); ++j) s.push_back(j == d ? 1 : xs[i].shape()[j < d ? j : j - 1]);
+        IdArray v = xs[i];
+        v.reshape(IdArray::shape_type(s.begin(), s.end()));
+        u.push_back(std::move(v));
+    }
+    return cat(u, static_cast<int>(d));
+}
+
+// index_select of id arrays: y = x[ids] along dim 0 (X[ix] picks rows of a dataset)
+IdArray index_select(const IdArray& x, int dim, const IdArray& ids) {
+    if (ids.dimension() != 1)
+        throw ShapeError(fmt::format("index_select: ids must be 1-D, got shape {}", shape_str(shape_of(ids))));
+    const std::size_t d = normalize_dim(dim, x.dimension(), "index_select");
+    check_ids(ids, x.shape()[d], "index_select");
+    std::vector<IdArray> rows;
+    for (auto i : ids) rows.push_back(select(x, static_cast<int>(d), i));
+    if (rows.empty()) {
+        Shape s = shape_of(x);
+        s[d] = 0;
+        return IdArray::from_shape(IdArray::shape_type(s.begin(), s.end()));
+    }
+    return stack(rows, static_cast<int>(d));
+}
+
+Tensor to_float(const IdArray& ids) { return Tensor(Array(xt::cast<float>(ids))); }
+
+}  // namespace xgrad
