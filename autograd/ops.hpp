@@ -103,6 +103,8 @@ ValuesIndices topk(const Tensor& x, long k, int dim = -1, bool largest = true, b
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // --- shapes (ops/shape.cpp) ----------------------------------------------------------------------
+// NOTE: PyTorch's reshape/view/transpose/unsqueeze/squeeze return views that alias their input; xgrad's
+// arrays own their data, so these return copies: writing into the result never changes the input.
 /// Same data, new shape; one entry may be -1 (inferred). Gradient reshaped back.
 Tensor reshape(const Tensor& x, const std::vector<long>& shape);
 /// As reshape. NOTE: xgrad arrays own their data, so a view is a copy: writing to it does not change x.

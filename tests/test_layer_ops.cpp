@@ -95,6 +95,15 @@ TEST(LayerOps, Gradcheck) {
         {"index", [](auto& v) { return index(v[0], {Slice(1, None), -1}); }},
         {"masked_softmax", [](auto& v) { return softmax(masked_fill(v[0], eq(tril(ones({3, 3})), 0.0f), -INFINITY), -1); }},
         {"topk", [](auto& v) { return topk(v[0], 2, 0).values; }},
+        {"abs", [](auto& v) { return abs(v[0]); }},
+        {"clamp", [](auto& v) { return clamp(v[0], -0.5f, 0.7f); }},
+        {"tril", [](auto& v) { return tril(v[0], -1) * 2.0f; }},
+        {"triu", [](auto& v) { return triu(v[0]) * 3.0f; }},
+        {"narrow", [](auto& v) { return narrow(v[0], 1, 1, 2); }},
+        {"split", [](auto& v) { auto p = split(v[0], {1, 2}, -1); return cat({p[1], p[0] * 4.0f}, -1); }},
+        {"chunk", [](auto& v) { auto p = chunk(v[0], 2, 0); return cat({p[1] * 2.0f, p[0]}, 0); }},
+        {"select", [](auto& v) { return select(v[0], -1, 0); }},
+        {"slice_step", [](auto& v) { return slice(v[0], 0, None, None, 2); }},
     };
     for (const auto& [name, fn] : fns) {
         SCOPED_TRACE(name);
