@@ -210,7 +210,8 @@ Tensor to_float(const IdArray& ids);
 /// with probability proportional to the row's weights (they need not sum to 1), from `gen`. Without
 /// replacement a drawn category is not drawn again. Negative, inf or NaN weights, a row of zeros, or
 /// more samples than non-zero categories without replacement throw ValueError naming the row.
-/// NOTE: the draws are xgrad's generator's, not the same numbers as torch.multinomial.
+/// The draws are torch.multinomial's: with replacement (and more than one sample) by the inverse of
+/// each row's cumulative weights; otherwise by an exponential race (the ids of the largest w / Exp(1)).
 IdArray multinomial(const Tensor& probs, long num_samples, bool replacement = false,
                     Generator& gen = default_generator());
 

@@ -338,7 +338,7 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
 
 Tensor randn(const Shape& shape, Generator& gen) {
     Array a = Array::from_shape(shape);
-    for (auto& v : a) v = gen.normal();
+    gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
     return Tensor(std::move(a));
 }
 Tensor rand(const Shape& shape, Generator& gen) {

@@ -48,8 +48,11 @@ double calculate_gain(const std::string& nonlinearity, double param) {
 }
 
 Tensor normal_(Tensor t, double mean, double std, Generator& gen) {
-    const auto m = static_cast<float>(mean), s = static_cast<float>(std);
-    return fill(std::move(t), [&] { return m + s * gen.normal(); });
+    if (!t.defined()) throw ValueError("nn::init: the tensor is undefined");
+    NoGradGuard no_grad;
+    Array& a = t.mutable_data();
+    gen.normal(std::span<float>(a.data(), a.size()), static_cast<float>(mean), static_cast<float>(std));  // torch's normal_
+    return t;
 }
 
 Tensor uniform_(Tensor t, double a, double b, Generator& gen) {

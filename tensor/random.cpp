@@ -1,84 +1,113 @@
-// xoshiro256** (Blackman & Vigna) with splitmix64 seeding; Box-Muller normals in double precision.
+// PyTorch's CPU generator: std::mt19937 words and PyTorch's transforms (uniform_real, normal with a
+// cached second value, normal_fill over blocks of 16, exponential, modulo randint).
 #include "tensor/random.hpp"
 
 #include <cmath>
+#include <numbers>
+#include <sstream>
 
 #include "tensor/error.hpp"
 
 namespace xgrad {
 
 namespace {
-uint64_t splitmix64(uint64_t& x) {
-    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+
+constexpr double kTwo24 = 16777216.0;                 // 2^24
+constexpr double kTwo53 = 9007199254740992.0;         // 2^53
+
+// Box-Muller over one block of 16 uniforms (PyTorch's normal_fill_16): pairs (j, j + 8),
+// u1 = 1 - d[j] in (0, 1] for the log, u2 = d[j + 8]; all in float.
+void normal_fill_16(float* d, float mean, float std) {
+    for (int j = 0; j < 8; ++j) {
+        const float u1 = 1.0f - d[j];
+        const float u2 = d[j + 8];
+        const float radius = std::sqrt(-2.0f * std::log(u1));
+        const auto theta = static_cast<float>(2.0f * std::numbers::pi * u2);
+        d[j] = radius * std::cos(theta) * std + mean;
+        d[j + 8] = radius * std::sin(theta) * std + mean;
+    }
 }
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
 }  // namespace
 
 void Generator::manual_seed(uint64_t seed) {
     seed_ = seed;
-    uint64_t x = seed;
-    for (auto& w : s_) w = splitmix64(x);
-    has_spare_ = false;
-    spare_ = 0.0;
+    engine_.seed(static_cast<uint32_t>(seed));  // at::mt19937 keeps the low 32 bits
+    next_normal_.reset();
 }
 
-uint64_t Generator::next_u64() {
-    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
+uint64_t Generator::random64() {
+    const uint64_t hi = random();
+    const uint64_t lo = random();
+    return (hi << 32) | lo;
 }
 
-float Generator::uniform() { return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f; }
+float Generator::uniform() { return static_cast<float>((random() & 0xFFFFFFu) / kTwo24); }
 
-float Generator::normal() {
-    if (has_spare_) {
-        has_spare_ = false;
-        return static_cast<float>(spare_);
+float Generator::uniform(float from, float to) {  // NOLINT
+    const double x = (random() & 0xFFFFFFu) / kTwo24;
+    return static_cast<float>(x * (to - from) + from);  // to - from in float, the rest in double, as PyTorch
+}
+
+double Generator::uniform_double() { return static_cast<double>(random64() & ((1ULL << 53) - 1)) / kTwo53; }
+
+double Generator::normal() {
+    if (next_normal_) {
+        const double z = *next_normal_;
+        next_normal_.reset();
+        return z;
     }
-    // u1 in (0, 1] so log(u1) is finite; 53-bit doubles.
-    const double u1 = (static_cast<double>(next_u64() >> 11) + 1.0) * 0x1.0p-53;
-    const double u2 = static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
-    const double r = std::sqrt(-2.0 * std::log(u1));
-    const double theta = 2.0 * 3.14159265358979323846 * u2;
-    spare_ = r * std::sin(theta);
-    has_spare_ = true;
-    return static_cast<float>(r * std::cos(theta));
+    const double u1 = uniform_double();
+    const double u2 = uniform_double();
+    const double r = std::sqrt(-2.0 * std::log(1.0 - u2));
+    const double theta = 2.0 * std::numbers::pi * u1;
+    next_normal_ = r * std::sin(theta);
+    return r * std::cos(theta);
 }
+
+void Generator::normal(std::span<float> out, float mean, float std) {
+    const std::size_t n = out.size();
+    if (n < 16) {
+        for (auto& v : out) v = static_cast<float>(normal() * std + mean);
+        return;
+    }
+    float* d = out.data();
+    for (std::size_t i = 0; i < n; ++i) d[i] = uniform();
+    for (std::size_t i = 0; i + 16 <= n; i += 16) normal_fill_16(d + i, mean, std);
+    if (n % 16 != 0) {  // the last 16 drawn again and transformed as one block
+        float* tail = d + n - 16;
+        for (int i = 0; i < 16; ++i) tail[i] = uniform();
+        normal_fill_16(tail, mean, std);
+    }
+}
+
+double Generator::exponential() { return -std::log(1.0 - uniform_double()); }
 
 uint64_t Generator::randint(uint64_t n) {
     if (n == 0) throw ValueError("randint: the range [0, n) is empty (n = 0)");
-    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;  // reject the biased tail
-    uint64_t x;
-    do x = next_u64();
-    while (x >= limit);
-    return x % n;
+    return n >= (1ULL << 32) ? random64() % n : random() % n;
 }
 
 void Generator::randint(uint64_t n, std::span<uint64_t> out) {
-    if (n == 0) throw ValueError("randint: the range [0, n) is empty (n = 0)");
-    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    for (auto& v : out) {
-        uint64_t x;
-        do x = next_u64();
-        while (x >= limit);
-        v = x % n;
-    }
+    for (auto& v : out) v = randint(n);
+}
+
+Generator::State Generator::state() const {
+    std::ostringstream s;
+    s << engine_;
+    return {s.str(), seed_, next_normal_};
 }
 
 void Generator::set_state(const State& st) {
-    s_ = st.s;
+    std::istringstream s(st.engine);
+    std::mt19937 e;
+    s >> e;
+    std::string rest;
+    if (s.fail() || (s >> rest, !rest.empty()))
+        throw ValueError("Generator::set_state: the engine state is not 624 words and a position of std::mt19937");
+    engine_ = e;
     seed_ = st.seed;
-    has_spare_ = st.has_spare;
-    spare_ = st.spare;
+    next_normal_ = st.next_normal;
 }
 
 Generator& default_generator() {

@@ -68,6 +68,16 @@ TEST(Bigram, FollowsPyTorchsLossTrajectoryFromTheSameWeights) {
     EXPECT_NEAR(mean_loss(m, pairs), want["final"], 1e-5);
 }
 
+TEST(Bigram, SeedZeroStartsFromTheWeightsOfPyTorchsLectureProgram) {
+    // make_bigram_reference.py: torch.manual_seed(0); V = nn.Embedding(8, 2); U = nn.Linear(2, 8, bias=False).
+    // V has 16 elements, torch's vectorised normal path: equal to within a few float ulps (see test_random).
+    Generator g(0);
+    BigramModel m(8, 2, false, g);
+    const nn::SafetensorsFile f = nn::load_safetensors(std::string(XGRAD_TEST_DATA) + "/bigram_init.safetensors");
+    EXPECT_TRUE(testing::all_close(m.V->weight.data(), f.tensors.at("V.weight"), 4e-6, 0));
+    EXPECT_TRUE(testing::all_equal(m.U->weight.data(), f.tensors.at("U.weight")));
+}
+
 TEST(Bigram, NamesCountModelAndTrainedModelReachIt) {
     const std::string dir = std::string(XGRAD_SOURCE_DIR) + "/data/names/";
     Session s;
@@ -133,6 +143,11 @@ TEST(BigramProgram, SeedMakesRunsReproducibleAndInitMatchesTheTestAbove) {
     ASSERT_EQ(d.first, 0) << d.second;
     EXPECT_NEAR(last_json(d.second)["initial_loss"].get<double>(), 2.204287052154541, 1e-6);
     EXPECT_NEAR(last_json(d.second)["train_loss"].get<double>(), 0.504911482334137, 1e-5);
+    // the default seed (0) starts from the same weights as the file: the same losses without --init
+    auto e = run("--quiet --json");
+    ASSERT_EQ(e.first, 0) << e.second;
+    EXPECT_NEAR(last_json(e.second)["initial_loss"].get<double>(), 2.204287052154541, 1e-5);
+    EXPECT_NEAR(last_json(e.second)["train_loss"].get<double>(), 0.504911482334137, 1e-5);
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ TEST(FuzzRegressions, EachFoundInputNowGetsAClearError) {
                                                 {"f:", "fortran_order"}));
     // a zero-size shape whose other sizes multiply past 2^63 (xtensor's strides overflowed)
     EXPECT_TRUE(testing::throws_with<FileError>([&] { nn::parse_npy(bytes("npy/zero_size_huge_dims"), "f"); }, {"f:", "too large"}));
-    // a generator state of floats (converting 1.6e20 to uint64 was undefined behaviour)
+    // a generator state with a float seed (converting 1.6e20 to uint64 was undefined behaviour)
     const auto f = nn::parse_safetensors(bytes("checkpoint/rng_float_state"), "ck");
     bigram::Session s;
     bigram::TrainOptions o;

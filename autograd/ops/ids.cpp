@@ -41,11 +41,12 @@ IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
 
 IdArray randint(int64_t high, const Shape& shape, Generator& gen) { return randint(0, high, shape, gen); }
 
-// Fisher-Yates from the back: for i = n-1 … 1 swap p[i] with p[randint(i + 1)]
+// Fisher-Yates from the front, as PyTorch's CPU randperm: for i = 0 … n-2 swap p[i] with p[i + z],
+// z = one word modulo (n - i)
 IdArray randperm(int64_t n, Generator& gen) {
     if (n < 0) throw ValueError(fmt::format("randperm: n must be non-negative, got {}", n));
     IdArray p = arange_ids(n);
-    for (int64_t i = n - 1; i > 0; --i) std::swap(p(i), p(static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))));
+    for (int64_t i = 0; i + 1 < n; ++i) std::swap(p(i), p(i + static_cast<int64_t>(gen.random() % static_cast<uint64_t>(n - i))));
     return p;
 }
 

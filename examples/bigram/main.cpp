@@ -35,7 +35,7 @@ struct Args {
     std::optional<int> min_count;
     std::optional<double> lr;
     std::string optimizer = "sgd", schedule = "constant", on_nonfinite = "stop";
-    uint64_t seed = 3;
+    uint64_t seed = 0;
     int threads = 1;
     double temperature = 1.0;
     bool tie = false, quiet = false, json = false, no_eval = false;
@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"constant", "cosine"}));
     app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(kPositive);
     app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(kPositive);
-    app.add_option("--seed", a.seed, "seed of the initial weights, the batches and the samples");
+    app.add_option("--seed", a.seed, "seed of the initial weights (as torch.manual_seed: 0 gives the lecture's PyTorch weights), the batches (seed + 1) and the samples (seed + 2)");
     app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));
     app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(kPositive);
     app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);

@@ -144,8 +144,12 @@ void Session::save(const std::string& path, const std::map<std::string, std::str
     meta["vocab"] = nlohmann::json(vocab.tokens).dump();
     meta["step"] = std::to_string(step);
     const auto g = batch_gen.state();
-    meta["rng"] = nlohmann::json({g.s[0], g.s[1], g.s[2], g.s[3], g.seed, g.has_spare ? 1 : 0}).dump() + "|" +
-                  fmt::format("{:a}", g.spare);
+    // {"engine": mt19937 text state, "seed": n, "next_normal": hex float or null}
+    meta["rng"] = nlohmann::json({{"engine", g.engine},
+                                  {"seed", g.seed},
+                                  {"next_normal", g.next_normal ? nlohmann::json(fmt::format("{:a}", *g.next_normal))
+                                                                : nlohmann::json(nullptr)}})
+                      .dump();
     nn::save_safetensors(path, tensors, meta);
 }
 
@@ -189,16 +193,26 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         s.vocab = Vocabulary::from_tokens(nlohmann::json::parse(need("vocab")).get<std::vector<std::string>>());
         s.step = whole_number(need("step"), "step");
         if (s.step < 0) throw std::invalid_argument(fmt::format("step {} is negative", s.step));
-        // rng: [s0, s1, s2, s3, seed, has_spare] "|" spare (hex float)
-        const std::string rng = need("rng");
-        const auto bar = rng.find('|');
-        if (bar == std::string::npos) throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng has no '|'", path));
-        const auto a = nlohmann::json::parse(rng.substr(0, bar));
-        if (!a.is_array() || a.size() != 6 || !std::all_of(a.begin(), a.end(), [](const auto& x) { return x.is_number_unsigned(); }))
-            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng is not six unsigned integers", path));
-        Generator::State st{{a[0].get<uint64_t>(), a[1].get<uint64_t>(), a[2].get<uint64_t>(), a[3].get<uint64_t>()},
-                            a[4].get<uint64_t>(), a[5].get<uint64_t>() != 0, real_number(rng.substr(bar + 1), "the rng's spare normal")};
-        s.batch_gen.set_state(st);
+        // rng: {"engine": mt19937 text state, "seed": n, "next_normal": hex float or null}
+        nlohmann::json r;
+        try {
+            r = nlohmann::json::parse(need("rng"));
+        } catch (const nlohmann::json::exception&) {
+            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng is not JSON", path));
+        }
+        if (!r.is_object() || !r.contains("engine") || !r["engine"].is_string() || !r.contains("seed") ||
+            !r["seed"].is_number_unsigned() || !r.contains("next_normal") ||
+            !(r["next_normal"].is_null() || r["next_normal"].is_string()))
+            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng needs \"engine\" (text), \"seed\" "
+                                        "(unsigned) and \"next_normal\" (null or a number as text)", path));
+        Generator::State st{r["engine"].get<std::string>(), r["seed"].get<uint64_t>(), std::nullopt};
+        if (r["next_normal"].is_string())
+            st.next_normal = real_number(r["next_normal"].get<std::string>(), "the rng's cached normal");
+        try {
+            s.batch_gen.set_state(st);
+        } catch (const ValueError&) {
+            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng's engine state is not an mt19937 state", path));
+        }
         const long K = whole_number(need("dim"), "dim");
         // The tables' shapes are checked against the metadata before anything is allocated.
         for (const char* table : {"V.weight", "U.weight"}) {

@@ -13,8 +13,6 @@ Format, one record per line ("|" separates the shape from the values):
   dout d0 ... | v v v              the upstream gradient dL/dout used for backward
   grad NAME d0 ... | v v v         dL/dNAME
   end
-Also writes the first numbers of xgrad's Generator (xoshiro256** + splitmix64), computed here in
-plain Python integers, so the test shows the C++ stream is the specified one.
 """
 import math
 import os
@@ -61,31 +59,6 @@ def case(out, name, fn, inputs, ids=None):
             g = v.grad if v.grad is not None else torch.zeros_like(v)
             out.append(f"grad {k} {shape_str(g)} | {fmt_vals(g)}")
     out.append("end")
-
-
-def splitmix_xoshiro(seed, count):
-    M = (1 << 64) - 1
-    x = seed & M
-    s = []
-    for _ in range(4):
-        x = (x + 0x9E3779B97F4A7C15) & M
-        z = x
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        s.append(z ^ (z >> 31))
-    rotl = lambda v, k: ((v << k) | (v >> (64 - k))) & M
-    res = []
-    for _ in range(count):
-        r = (rotl((s[1] * 5) & M, 7) * 9) & M
-        t = (s[1] << 17) & M
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        res.append(r)
-    return res
 
 
 def main():
@@ -139,9 +112,6 @@ def main():
          lambda v, u, ids: -(torch.log_softmax(torch.index_select(v, 0, ids) @ u.t(), dim=1)).mean(),
          {"v": randn(5, 2), "u": randn(5, 2)}, {"ids": ids})
 
-    out.append("case generator_seed_42")
-    out.append("u64 " + " ".join(str(v) for v in splitmix_xoshiro(42, 8)))
-    out.append("end")
 
     # How PyTorch prints tensors: each record is the values (flat), the shape, then the repr lines.
     prints = []
