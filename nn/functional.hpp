@@ -75,7 +75,7 @@ using xgrad::log_softmax;
 /// undefined. Fused: one op with its own backward. A shape that does not match throws ShapeError.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), double eps = 1e-5);
-/// Dropout: while training, each element is zeroed with probability p (mask drawn from `gen`) and the
+/// Dropout: while training, each element is zeroed with probability p (mask drawn from `gen` as torch's) and the
 /// rest scaled by 1/(1-p); the identity when not training. p outside [0, 1] throws ValueError.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator());
 

@@ -100,6 +100,11 @@ TEST(TorchRandom, MultinomialDrawsTorchsIds) {
     check_ids("multinomial_1d", [] { return multinomial(tensor({0.2f, 0.3f, 0.5f}), 6, true); });
 }
 
+TEST(TorchRandom, DropoutDrawsTorchsMaskAndScale) {
+    check_floats("dropout_0.3", [] { return nn::dropout(rand({100}), 0.3); });
+    check_floats("dropout_0.123", [] { return nn::dropout(rand({4, 25}), 0.123); });
+}
+
 TEST(TorchRandom, StateRoundTripsAndRejectsGarbage) {
     Generator g(77);
     g.normal();  // leaves a cached normal

@@ -8,15 +8,17 @@
 
 namespace xgrad::nn {
 
-// y = x·m/(1-p), m_i = [u_i >= p], u_i uniform on [0, 1) drawn in row-major order     dx = dy·m/(1-p)
+// y = x·m, m_i = [u_i < 1 - p]·s, s = 1 / (1 - p) in float, u_i a double uniform drawn in row-major
+// order: torch's bernoulli_(1 - p) mask, so a seed gives F.dropout's mask and values.   dx = dy·m
 // p = 1 zeroes everything (as PyTorch).
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
     if (!(p >= 0.0 && p <= 1.0))
         throw ValueError(fmt::format("dropout: probability p = {} must be within [0, 1]", p));
     if (!training || p == 0.0) return x;
-    const float scale = p == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - p));
+    const double keep = 1.0 - p;
+    const float scale = p == 1.0 ? 0.0f : 1.0f / static_cast<float>(keep);
     Array mask = Array::from_shape(x.shape());  // the scale where kept, 0 where dropped
-    for (std::size_t i = 0; i < mask.size(); ++i) mask.data()[i] = gen.uniform() >= p ? scale : 0.0f;
+    for (std::size_t i = 0; i < mask.size(); ++i) mask.data()[i] = gen.uniform_double() < keep ? scale : 0.0f;
     Array y = x.data() * mask;
     return record("dropout", std::move(y), {x}, [mask = std::move(mask)](const Array& dy, const Array&, Inputs in) {
         in[0].accumulate_grad(Array(dy * mask));

@@ -67,6 +67,8 @@ def main():
     case(out, "multinomial_one", 11, lambda: torch.multinomial(p, 1))
     case(out, "multinomial_no_replacement", 11, lambda: torch.multinomial(torch.tensor([[0.1, 0.2, 0.3, 0.4, 0.0]] * 2), 3))
     case(out, "multinomial_1d", 12, lambda: torch.multinomial(torch.tensor([0.2, 0.3, 0.5]), 6, replacement=True))
+    case(out, "dropout_0.3", 0, lambda: torch.nn.functional.dropout(torch.rand(100), 0.3))
+    case(out, "dropout_0.123", 1, lambda: torch.nn.functional.dropout(torch.rand(4, 25), 0.123))
     path = os.path.join(HERE, "random.txt")
     with open(path, "w") as f:
         f.write(f"# made by tests/reference/make_random_reference.py with torch {torch.__version__}\n")
