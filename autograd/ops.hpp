@@ -193,6 +193,9 @@ Tensor gather(const Tensor& x, int dim, const IdArray& index);
 /// [0, 1, …, end-1] and [start, start+step, …) below end, as torch.arange with integers.
 IdArray arange_ids(int64_t end);
 IdArray arange_ids(int64_t start, int64_t end, int64_t step = 1);
+/// An id array of `shape` filled with `value` (torch.full(shape, value) of integers; [[ix]] is
+/// full_ids({1, 1}, ix)).
+IdArray full_ids(const Shape& shape, int64_t value);
 /// Uniform integers in [low, high) (or [0, high)) of `shape`, from `gen` (torch.randint).
 IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen = default_generator());
 IdArray randint(int64_t high, const Shape& shape, Generator& gen = default_generator());

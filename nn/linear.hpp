@@ -25,7 +25,8 @@ public:
 
 protected:
     std::string extra_repr() const override {
-        return fmt::format("in_features={}, out_features={}, bias={}", in_features, out_features, bias.defined());
+        return fmt::format("in_features={}, out_features={}, bias={}", in_features, out_features,
+                           bias.defined() ? "True" : "False");
     }
 
 private:

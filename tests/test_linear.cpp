@@ -30,7 +30,7 @@ TEST(Linear, ModuleHasPyTorchShapesAndInit) {
     for (float v : fc.weight.data()) max_abs = std::max(max_abs, std::abs(v));
     EXPECT_LE(max_abs, bound);
     EXPECT_GT(max_abs, 0.9f * bound);  // spread over the whole range
-    EXPECT_EQ(fc.to_string(), "Linear(in_features=100, out_features=30, bias=true)");
+    EXPECT_EQ(fc.to_string(), "Linear(in_features=100, out_features=30, bias=True)");
     EXPECT_EQ(fc.forward(zeros({4, 100})).shape(), (Shape{4, 30}));
     Linear nob(3, 2, false);
     EXPECT_FALSE(nob.bias.defined());

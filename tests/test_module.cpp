@@ -25,7 +25,7 @@ TEST(Module, NamedParametersUseDottedNames) {
     EXPECT_EQ(named[0].first, "V.weight");
     EXPECT_EQ(named[1].first, "U.weight");
     EXPECT_EQ(m.parameters().size(), 2u);
-    EXPECT_EQ(m.to_string(), "Bigram(\n  (V): Embedding(8, 2)\n  (U): Linear(in_features=2, out_features=8, bias=false)\n)");
+    EXPECT_EQ(m.to_string(), "Bigram(\n  (V): Embedding(8, 2)\n  (U): Linear(in_features=2, out_features=8, bias=False)\n)");
 }
 
 TEST(Module, TiedParameterIsListedAndStoredOnceAndStaysTiedAfterLoading) {

@@ -31,6 +31,12 @@ IdArray arange_ids(int64_t start, int64_t end, int64_t step) {
     return out;
 }
 
+IdArray full_ids(const Shape& shape, int64_t value) {
+    IdArray out = IdArray::from_shape(IdArray::shape_type(shape.begin(), shape.end()));
+    out.fill(value);
+    return out;
+}
+
 IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
     if (high <= low) throw ValueError(fmt::format("randint: high ({}) must be greater than low ({})", high, low));
     IdArray out = IdArray::from_shape(IdArray::shape_type(shape.begin(), shape.end()));
@@ -103,20 +109,26 @@ IdArray stack(const std::vector<IdArray>& xs, int dim) {
     return cat(u, static_cast<int>(d));
 }
 
-// index_select of id arrays: y = x[ids] along dim 0 (X[ix] picks rows of a dataset)
+// index_select of id arrays: y = x[ids] along dim (X[ix] picks rows of a dataset)
 IdArray index_select(const IdArray& x, int dim, const IdArray& ids) {
     if (ids.dimension() != 1)
         throw ShapeError(fmt::format("index_select: ids must be 1-D, got shape {}", shape_str(shape_of(ids))));
     const std::size_t d = normalize_dim(dim, x.dimension(), "index_select");
     check_ids(ids, x.shape()[d], "index_select");
-    std::vector<IdArray> rows;
-    for (auto i : ids) rows.push_back(select(x, static_cast<int>(d), i));
-    if (rows.empty()) {
-        Shape s = shape_of(x);
-        s[d] = 0;
-        return IdArray::from_shape(IdArray::shape_type(s.begin(), s.end()));
-    }
-    return stack(rows, static_cast<int>(d));
+    // x viewed as (outer, n, inner): y[o, i, :] = x[o, ids[i], :]
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t j = 0; j < d; ++j) outer *= x.shape()[j];
+    for (std::size_t j = d + 1; j < x.dimension(); ++j) inner *= x.shape()[j];
+    const std::size_t n = x.shape()[d], k = ids.size();
+    auto ys = x.shape();
+    ys[d] = k;
+    IdArray y = IdArray::from_shape(ys);
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t i = 0; i < k; ++i) {
+            const int64_t* src = x.data() + (o * n + static_cast<std::size_t>(ids(i))) * inner;
+            std::copy(src, src + inner, y.data() + (o * k + i) * inner);
+        }
+    return y;
 }
 
 Tensor to_float(const IdArray& ids) { return Tensor(Array(xt::cast<float>(ids))); }

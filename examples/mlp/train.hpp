@@ -1,0 +1,23 @@
+// The lecture's training step, shared by the program and its test:
+//   ix = torch.randint(0, Xtr.shape[0], (32,))
+//   loss = F.cross_entropy(model(Xtr[ix]), Ytr[ix])
+//   for p in parameters: p.grad = None
+//   loss.backward()
+//   for p in parameters: p.data += -lr * p.grad
+#pragma once
+#include "data.hpp"
+
+namespace mlp {
+
+/// One SGD step on a minibatch drawn from the default generator; returns the minibatch loss.
+inline float sgd_step(Mlp& model, const Dataset& train, long batch, float lr) {
+    using namespace xgrad;
+    const IdArray ix = randint(0, static_cast<int64_t>(train.Y.size()), {static_cast<std::size_t>(batch)});
+    Tensor loss = nn::cross_entropy(model.forward(index_select(train.X, 0, ix)), index_select(train.Y, 0, ix));
+    model.zero_grad();
+    loss.backward();
+    for (auto& p : model.parameters()) p.mutable_data() += -lr * p.grad();
+    return loss.item();
+}
+
+}  // namespace mlp
