@@ -1,0 +1,44 @@
+// The positional example: its token ids, windows and embeddings equal the same program in PyTorch
+// (tests/reference/positional.json, written by make_positional_reference.py) from the same seed.
+#include <fstream>
+
+#include "helpers.hpp"
+#include "program.hpp"
+
+namespace xgrad {
+namespace {
+
+TEST(Positional, TheInputPipelineGivesPyTorchsIdsAndEmbeddings) {
+    std::ifstream f(std::string(XGRAD_TEST_DATA) + "/positional.json");
+    const auto want = nlohmann::json::parse(f);
+    auto [status, out] = testing::run_program(XGRAD_POSITIONAL, "--json");
+    ASSERT_EQ(status, 0) << out;
+    const auto got = testing::last_json(out);
+    EXPECT_EQ(got["vocab_size"], want["vocab_size"]);
+    EXPECT_EQ(got["tokens"], want["tokens"]);
+    EXPECT_EQ(got["inputs"], want["inputs"]);
+    EXPECT_EQ(got["targets"], want["targets"]);
+    // 6938×256 and 4×256 normals: PyTorch's vectorised path, equal to within 2e-6 (see TorchRandom)
+    for (const char* k : {"token_embeddings", "pos_embeddings", "input_embeddings"}) {
+        ASSERT_EQ(got[k].size(), want[k].size()) << k;
+        for (std::size_t i = 0; i < got[k].size(); ++i)
+            EXPECT_NEAR(got[k][i].get<double>(), want[k][i].get<double>(), 1e-5) << k << " " << i;
+    }
+}
+
+TEST(Positional, PrintsTheLecturesShapesAndNamesBadInput) {
+    auto [status, out] = testing::run_program(XGRAD_POSITIONAL, "");
+    ASSERT_EQ(status, 0) << out;
+    for (const char* part : {"Inputs shape:\n(8, 4)", "token_embeddings.shape: (8, 4, 256)", "pos_embeddings.shape: (4, 256)",
+                             "input_embeddings.shape: (8, 4, 256)", "first window as text: <eos> first citizen :"})
+        EXPECT_NE(out.find(part), std::string::npos) << part << " missing from:\n" << out;
+    auto [st, o] = testing::run_program(XGRAD_POSITIONAL, "--text /nonexistent.txt");
+    EXPECT_EQ(st, 1) << o;
+    EXPECT_NE(o.find("/nonexistent.txt"), std::string::npos) << o;
+    auto [st2, o2] = testing::run_program(XGRAD_POSITIONAL, "--text " XGRAD_SOURCE_DIR "/data/lecture.txt");
+    EXPECT_EQ(st2, 1) << o2;
+    EXPECT_NE(o2.find("too few for 8 windows of 4"), std::string::npos) << o2;
+}
+
+}  // namespace
+}  // namespace xgrad
