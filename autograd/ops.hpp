@@ -205,6 +205,8 @@ IdArray randperm(int64_t n, Generator& gen = default_generator());
 IdArray cat(const std::vector<IdArray>& xs, int dim = 0);
 IdArray stack(const std::vector<IdArray>& xs, int dim = 0);
 IdArray index_select(const IdArray& x, int dim, const IdArray& ids);
+/// The same ids in a new shape (one entry may be -1), as targets.view(B*T).
+IdArray reshape(const IdArray& ids, const std::vector<long>& shape);
 /// The ids as float32 values (x.float()).
 Tensor to_float(const IdArray& ids);
 

@@ -49,7 +49,8 @@ int run(const Args& a) {
     manual_seed(a.seed);
     const long vocab_size = long(vocab.size());
     auto token_embedding_layer = nn::make<nn::Embedding>(vocab_size, a.output_dim);
-    auto [inputs, targets] = first_batch(ids, a.batch_size, a.max_length, a.stride);
+    const auto batch = first_batch(ids, a.batch_size, a.max_length, a.stride);
+    const IdArray &inputs = batch.first, &targets = batch.second;
     Tensor token_embeddings = token_embedding_layer(inputs);
 
     const long context_length = a.max_length;

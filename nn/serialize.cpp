@@ -4,6 +4,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -249,6 +250,17 @@ void load(Module& module, const std::string& path, bool strict) {
     } catch (const ValueError& e) {
         throw FileError(fmt::format("{}: {}", path, e.what()));
     }
+}
+
+void check_writable(const std::string& path, const std::string& flag) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw FileError(fmt::format("{} {}: cannot write there: {} is not a directory", flag, path, dir.string()));
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw FileError(fmt::format("{} {}: cannot write there: no write permission in {}", flag, path, dir.string()));
+    if (fs::is_directory(path, ec)) throw FileError(fmt::format("{} {}: is a directory", flag, path));
 }
 
 }  // namespace xgrad::nn

@@ -14,6 +14,9 @@ namespace xgrad::nn {
 
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename). Throws FileError naming the path.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+/// Fails early (before a long run) when `path` cannot be written: its directory is missing or not
+/// writable, or the path is a directory. The FileError names `flag` (e.g. "--save") and the path.
+void check_writable(const std::string& path, const std::string& flag);
 /// The whole file; throws FileError naming the path.
 std::string read_file(const std::string& path);
 

@@ -131,6 +131,14 @@ IdArray index_select(const IdArray& x, int dim, const IdArray& ids) {
     return y;
 }
 
+IdArray reshape(const IdArray& ids, const std::vector<long>& shape) {
+    // the float reshape's checks and messages, on a float array of the same shape
+    const Shape target = xgrad::reshape(Tensor(Array::from_shape(shape_of(ids))), shape).shape();
+    IdArray out = ids;
+    out.reshape(IdArray::shape_type(target.begin(), target.end()));
+    return out;
+}
+
 Tensor to_float(const IdArray& ids) { return Tensor(Array(xt::cast<float>(ids))); }
 
 }  // namespace xgrad

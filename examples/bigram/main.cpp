@@ -133,21 +133,9 @@ void write_text(const std::string& path, const std::string& text) {
     fmt::print("wrote {}\n", path);
 }
 
-// Fails early, before any training, when --save names a place that cannot be written.
-void check_writable(const std::string& path) {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw FileError(fmt::format("--save {}: cannot write there: {} is not a directory", path, dir.string()));
-    if (::access(dir.c_str(), W_OK) != 0)
-        throw FileError(fmt::format("--save {}: cannot write there: no write permission in {}", path, dir.string()));
-    if (fs::is_directory(path, ec)) throw FileError(fmt::format("--save {}: is a directory", path));
-}
-
 int run(const Args& a) {
     set_num_threads(a.threads);
-    if (!a.save.empty()) check_writable(a.save);
+    if (!a.save.empty()) nn::check_writable(a.save, "--save");
     const bool lecture = a.corpus.empty() && a.resume.empty();
     Session s;
     TrainOptions o;
