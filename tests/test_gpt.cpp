@@ -65,6 +65,19 @@ TEST(Gpt, FollowsPyTorchsLossForTwoHundredSteps) {
     std::printf("largest gap to PyTorch's loss over 200 steps: %.2g\n", worst);
 }
 
+// gpt_xgrad_300.safetensors: xgrad's weights after 300 steps (`gpt --max-iters 300 --eval-interval 1000
+// --eval-iters 2 --save ...`); PyTorch loaded them into the script's model and decoded greedily
+// (make_gpt_reference.py --greedy-from): xgrad's greedy text (top-k 1) from the same weights is the same.
+TEST(Gpt, PyTorchAndXgradGiveTheSameGreedyTextFromXgradsWeights) {
+    std::ifstream f(std::string(XGRAD_TEST_DATA) + "/gpt_greedy.txt", std::ios::binary);
+    const std::string want((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(want.size(), 201u);
+    auto [status, out] = testing::run_program(XGRAD_GPT, "--load " XGRAD_TEST_DATA "/gpt_xgrad_300.safetensors "
+                                                         "--max-iters 0 --top-k 1 --max-new-tokens 200");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find(want), std::string::npos) << "PyTorch's greedy text:\n" << want << "\nxgrad's output:\n" << out;
+}
+
 TEST(GptProgram, SavesTheScriptsStateDictNamesAndNamesBadInputBeforeTraining) {
     const std::string path = ::testing::TempDir() + "/gpt_test.safetensors";
     auto [status, out] = testing::run_program(XGRAD_GPT, "--max-iters 3 --eval-iters 1 --max-new-tokens 20 --top-k 5 "

@@ -6,7 +6,8 @@ Writes tests/reference/gpt_trajectory.txt: every step's training loss (dropout 0
 estimates, for --max-iters steps (default 200) with eval_iters 2 and no estimate between the first and
 last step, as the test runs xgrad's program; and tests/reference/gpt_init.safetensors, the initial
 weights (the whole state_dict), which the test loads so both start from the same numbers.
---save FILE also writes the trained weights (safetensors, laid out by hand). With --perturb 1e-7
+--save FILE also writes the trained weights (safetensors, laid out by hand). --greedy-from FILE loads
+weights that xgrad saved and writes the 200 characters greedy decoding gives (gpt_greedy.txt). With --perturb 1e-7
 --out OTHER --init-out '' it measures how far PyTorch's own run moves when its weights change by 1e-7.
 Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/make_gpt_reference.py
 """
@@ -31,6 +32,9 @@ ap.add_argument("--dropout", type=float, default=0.0)
 ap.add_argument("--out", default=os.path.join(HERE, "gpt_trajectory.txt"))
 ap.add_argument("--save", default="")
 ap.add_argument("--init-out", default=os.path.join(HERE, "gpt_init.safetensors"))
+ap.add_argument("--greedy-from", default="",
+                help="load these weights (xgrad's --save), write the greedy text they give to --greedy-out, and stop")
+ap.add_argument("--greedy-out", default=os.path.join(HERE, "gpt_greedy.txt"))
 ap.add_argument("--perturb", type=float, default=0.0,
                 help="scale every initial weight by (1 + this): how far PyTorch itself moves from a tiny change")
 args = ap.parse_args()
@@ -171,7 +175,32 @@ def save_safetensors(path, state):
     open(path, "wb").write(struct.pack("<Q", len(h)) + h + blob)
 
 
+def load_safetensors(path):
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = info["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + e]), dtype=torch.float32).reshape(info["shape"])
+    return out
+
+
 model = GPTLanguageModel()
+if args.greedy_from:  # PyTorch runs xgrad's weights: 200 characters, each the likeliest next one
+    model.load_state_dict(load_safetensors(args.greedy_from))
+    model.eval()
+    idx = torch.zeros((1, 1), dtype=torch.long)
+    with torch.no_grad():
+        for _ in range(200):
+            logits, _ = model(idx[:, -block_size:])
+            idx = torch.cat((idx, logits[:, -1, :].argmax(-1, keepdim=True)), dim=1)
+    text = "".join(chars[i] for i in idx[0].tolist())
+    open(args.greedy_out, "w", encoding="latin-1").write(text)
+    print(f"wrote {args.greedy_out}:\n{text}")
+    raise SystemExit(0)
 if args.perturb:
     with torch.no_grad():
         for p in model.parameters():
