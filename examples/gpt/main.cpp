@@ -122,6 +122,7 @@ int run(Args a) {
             const auto [train_loss, val_loss] = estimate_loss(model, d, a);
             if (!a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", iter, train_loss, val_loss);
             if (a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", iter, train_loss, val_loss);
+            std::fflush(stdout);  // a logged or piped run shows its progress as it goes
         }
         auto [xb, yb] = get_batch(d.train, a.batch_size, a.model.block_size);
         Tensor loss = model.loss(model.forward(xb), yb);

@@ -66,7 +66,7 @@ int run(const Args& a) {
         const float lr = static_cast<float>(i < a.steps / 2 ? a.lr : a.lr_final);
         losses.push_back(mlp::sgd_step(model, Xtr, a.batch, lr));
         if (!a.json && (i % a.print_every == 0 || i == a.steps - 1))
-            fmt::print("step {:7d}/{}: minibatch loss {:.4f}\n", i, a.steps, losses.back());
+            fmt::print("step {:7d}/{}: minibatch loss {:.4f}\n", i, a.steps, losses.back()), std::fflush(stdout);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double train_loss = mlp::split_loss(model, Xtr), valid_loss = mlp::split_loss(model, Xdev);
