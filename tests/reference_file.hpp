@@ -68,6 +68,14 @@ inline std::map<std::string, RefCase> load_reference(const std::string& file) {
     return cases;
 }
 
+/// The cases of a reference file, read once per file and kept.
+inline const std::map<std::string, RefCase>& reference_cases(const std::string& file) {
+    static std::map<std::string, std::map<std::string, RefCase>> cache;
+    auto it = cache.find(file);
+    if (it == cache.end()) it = cache.emplace(file, load_reference(file)).first;
+    return it->second;
+}
+
 using RefInputs = std::map<std::string, Tensor>;
 using RefIds = std::map<std::string, IdArray>;
 

@@ -11,11 +11,7 @@ using testing::RefIds;
 using testing::RefInputs;
 using testing::throws_with;
 
-const std::map<std::string, testing::RefCase>& cases() {
-    static const auto c = testing::load_reference("layers.txt");
-    return c;
-}
-
+const std::map<std::string, testing::RefCase>& cases() { return testing::reference_cases("layers.txt"); }
 void check(const std::string& name, const std::function<Tensor(RefInputs&, const RefIds&)>& fn) {
     testing::check_case(cases(), name, fn);
 }
