@@ -48,6 +48,8 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
 }
 
 std::string read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw FileError(fmt::format("{}: is a directory, not a file", path));
     std::ifstream f(path, std::ios::binary);
     if (!f) throw FileError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
     std::ostringstream s;

@@ -143,6 +143,19 @@ TEST(LayerOps, BadInputGetsNamedErrors) {
     EXPECT_TRUE(throws_with<IndexError>([&] { var(x, {2}); }, {"var", "dim 2"}));
 }
 
+TEST(LayerOps, SoftmaxOverAnEmptyDimAndBadThreadCountsGetNoCrash) {
+    for (const Shape& s : {Shape{2, 0}, Shape{0, 3}})
+        for (int dim : {0, 1}) {
+            Tensor x = Tensor(Array::from_shape(s), true);
+            Tensor y = softmax(x, dim), z = log_softmax(x, dim);
+            EXPECT_EQ(y.shape(), s);
+            sum(y + z).backward();
+            EXPECT_EQ(x.grad().shape(), s);
+        }
+    EXPECT_TRUE(throws_with<ValueError>([] { set_num_threads(0); }, {"set_num_threads", "at least 1", "got 0"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { set_num_threads(-4); }, {"got -4"}));
+}
+
 TEST(LayerOps, MultinomialDrawsByWeightAndIsSeeded) {
     const Tensor probs = tensor({{0.0f, 1.0f, 3.0f, 0.0f}, {5.0f, 0.0f, 0.0f, 0.0f}});
     Generator g(7);

@@ -77,6 +77,7 @@ TEST(Safetensors, ReadsAFileLaidOutByHand) {
 
 TEST(Safetensors, BadFilesNameTheFileAndTheProblem) {
     TempDir dir;
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { load_safetensors(dir.file("")); }, {"is a directory"}));
     const std::string p = dir.file("bad.safetensors");
     const std::string good_json = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
     const std::string data(8, '\0');

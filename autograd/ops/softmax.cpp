@@ -8,7 +8,10 @@ namespace xgrad {
 
 namespace {
 
-std::size_t rows_of(const Array& a) { return a.dimension() == 0 ? 1 : a.size() / a.shape().back(); }
+// rows of the last dim; an empty last dim has no row to normalise (0 rows, not 0 / 0)
+std::size_t rows_of(const Array& a) {
+    return a.dimension() == 0 ? 1 : a.shape().back() == 0 ? 0 : a.size() / a.shape().back();
+}
 std::size_t cols_of(const Array& a) { return a.dimension() == 0 ? 1 : a.shape().back(); }
 
 }  // namespace

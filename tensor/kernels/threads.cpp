@@ -2,6 +2,10 @@
 // Waiting threads poll a little before they sleep (see kPolls).
 #include "tensor/kernels/threads.hpp"
 
+#include <string>
+
+#include "tensor/error.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -143,7 +147,10 @@ Pool& pool_for(int threads) {
 }  // namespace
 
 int num_threads() { return g_threads.load(); }
-void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
+void set_num_threads(int n) {
+    if (n < 1) throw ValueError("set_num_threads: the thread count must be at least 1, got " + std::to_string(n));
+    g_threads.store(n);
+}
 
 void parallel_for(std::size_t n, std::size_t align, double work, double min_work, RangeFn fn) {
     const int threads = num_threads();

@@ -9,7 +9,7 @@ namespace xgrad {
 
 /// Threads kernels may use (>= 1).
 int num_threads();
-/// Sets the thread count (clamped to >= 1); takes effect at the next kernel call.
+/// Sets the thread count (>= 1; less throws ValueError); takes effect at the next kernel call.
 void set_num_threads(int n);
 
 /// A reference to a callable fn(begin, end) that owns nothing and never allocates (a std::function
