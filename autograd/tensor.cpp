@@ -310,9 +310,9 @@ void Tensor::backward(const BackwardOptions& options) const {
 
 // --- factories ------------------------------------------------------------------------------------
 
-Tensor zeros(const Shape& shape) { return Tensor(full_array(shape, 0.0f)); }
-Tensor ones(const Shape& shape) { return Tensor(full_array(shape, 1.0f)); }
-Tensor full(const Shape& shape, float value) { return Tensor(full_array(shape, value)); }
+Tensor zeros(const Shape& shape) { return Tensor(full_array(shape, 0.0f, "zeros")); }
+Tensor ones(const Shape& shape) { return Tensor(full_array(shape, 1.0f, "ones")); }
+Tensor full(const Shape& shape, float value) { return Tensor(full_array(shape, value, "full")); }
 Tensor arange(float end) { return arange(0.0f, end, 1.0f); }
 Tensor arange(float start, float end, float step) {
     if (step == 0.0f) throw ValueError("arange: step must be non-zero");
@@ -337,17 +337,17 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
 }
 
 Tensor randn(const Shape& shape, Generator& gen) {
-    Array a = Array::from_shape(shape);
+    Array a = new_array(shape, "randn");
     gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
     return Tensor(std::move(a));
 }
 Tensor rand(const Shape& shape, Generator& gen) {
-    Array a = Array::from_shape(shape);
+    Array a = new_array(shape, "rand");
     for (auto& v : a) v = gen.uniform();
     return Tensor(std::move(a));
 }
 Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen) {
-    Array a = Array::from_shape(shape);
+    Array a = new_array(shape, "uniform");
     for (auto& v : a) v = gen.uniform(lo, hi);
     return Tensor(std::move(a));
 }

@@ -74,8 +74,25 @@ Array sum_to(const Array& g, const Shape& shape) {
     return r;
 }
 
-Array full_array(const Shape& shape, float value) {
-    Array a = Array::from_shape(shape);
+Array new_array(const Shape& shape, const char* op) {
+    std::size_t n = 1, bytes = 0;
+    bool overflow = false, empty = false;
+    for (auto d : shape) overflow |= __builtin_mul_overflow(n, d, &n), empty |= d == 0;
+    overflow |= __builtin_mul_overflow(n, sizeof(float), &bytes) || bytes > (std::size_t(1) << 62);
+    if (overflow && !empty)
+        throw ValueError(fmt::format("{}: shape {} has too many elements to allocate", op, shape_str(shape)));
+    for (auto d : shape)  // even with no element: the strides of the others would overflow
+        if (d > (std::size_t(1) << 48))
+            throw ValueError(fmt::format("{}: shape {} has a size too large to index", op, shape_str(shape)));
+    try {
+        return Array::from_shape(shape);
+    } catch (const std::bad_alloc&) {
+        throw ValueError(fmt::format("{}: cannot allocate {} bytes for shape {}", op, bytes, shape_str(shape)));
+    }
+}
+
+Array full_array(const Shape& shape, float value, const char* op) {
+    Array a = new_array(shape, op);
     std::fill(a.begin(), a.end(), value);
     return a;
 }

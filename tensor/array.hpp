@@ -32,8 +32,12 @@ Array sum_to(const Array& g, const Shape& shape);
 /// An array with no elements, shape (0), allocating nothing: the placeholder for "no data" (a default
 /// Array() is a rank-0 array of one element, on the heap).
 inline Array empty_array() { return Array::from_shape({0}); }
-/// An array of `shape` filled with `value`.
-Array full_array(const Shape& shape, float value);
+/// An uninitialised array of `shape`. A shape whose size overflows, or memory that cannot be had,
+/// throws ValueError naming `op`, the shape and the bytes asked for (never a bare std::bad_alloc, never
+/// a 0-element array with an overflowed shape).
+Array new_array(const Shape& shape, const char* op);
+/// An array of `shape` filled with `value` (checked as new_array).
+Array full_array(const Shape& shape, float value, const char* op = "full");
 /// Copies an id array of any integer type into int64.
 IdArray to_ids(const xt::xarray<int32_t>& ids);
 

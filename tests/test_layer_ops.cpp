@@ -153,6 +153,12 @@ TEST(LayerOps, SoftmaxOverAnEmptyDimAndBadThreadCountsGetNoCrash) {
             EXPECT_EQ(x.grad().shape(), s);
         }
     EXPECT_TRUE(throws_with<ValueError>([] { set_num_threads(0); }, {"set_num_threads", "at least 1", "got 0"}));
+    // sizes that overflow, or that no memory holds: a named error up front, not a bad_alloc or a crash
+    EXPECT_TRUE(throws_with<ValueError>([] { zeros({8, 1UL << 62}); }, {"zeros", "(8, 4611686018427387904)", "too many"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { zeros({0, 1UL << 62}); }, {"zeros", "too large to index"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { nn::Embedding(8, 1UL << 62); }, {"randn", "(8, 4611686018427387904)"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { nn::Linear(static_cast<std::size_t>(long(-1)), 3); }, {"uniform", "18446744073709551615"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { randn({1UL << 40, 1UL << 20}); }, {"randn", "cannot allocate", "bytes"}));
     EXPECT_TRUE(throws_with<ValueError>([] { set_num_threads(-4); }, {"got -4"}));
 }
 
