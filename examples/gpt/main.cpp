@@ -169,7 +169,21 @@ int main(int argc, char** argv) {
     app.add_option("--save", a.save, "write the trained weights (safetensors, the script's state_dict names)");
     app.add_option("--load", a.load, "start from these weights (safetensors, e.g. PyTorch's)");
     app.add_flag("--json", a.json, "JSON lines: the estimates, then every step's loss (for tests)");
+    std::string preset = "small";
+    app.add_option("--preset", preset, "small: the defaults above; lecture: gpt.py's sizes (batch 64, block 256, "
+                                       "n_embd 384, 6 heads, 6 layers, dropout 0.2, lr 3e-4); flags given win")
+        ->capture_default_str()->check(CLI::IsMember({"small", "lecture"}));
     CLI11_PARSE(app, argc, argv);
+    if (preset == "lecture") {  // gpt.py's hyperparameters, where no flag set them
+        auto unset = [&](const char* flag) { return app.count(flag) == 0; };
+        if (unset("--batch-size")) a.batch_size = 64;
+        if (unset("--block-size")) a.model.block_size = 256;
+        if (unset("--n-embd")) a.model.n_embd = 384;
+        if (unset("--n-head")) a.model.n_head = 6;
+        if (unset("--n-layer")) a.model.n_layer = 6;
+        if (unset("--dropout")) a.model.dropout = 0.2;
+        if (unset("--learning-rate")) a.learning_rate = 3e-4;
+    }
     try {
         return run(a);
     } catch (const std::exception& e) {
