@@ -74,13 +74,20 @@ Array sum_to(const Array& g, const Shape& shape) {
     return r;
 }
 
+// No machine this runs on has a terabyte for one array; asking for more is a mistake to name, not an
+// allocation to attempt (AddressSanitizer aborts on one that large instead of failing it).
+constexpr std::size_t kMaxArrayBytes = std::size_t(1) << 40;
+
 Array new_array(const Shape& shape, const char* op) {
     std::size_t n = 1, bytes = 0;
     bool overflow = false, empty = false;
     for (auto d : shape) overflow |= __builtin_mul_overflow(n, d, &n), empty |= d == 0;
-    overflow |= __builtin_mul_overflow(n, sizeof(float), &bytes) || bytes > (std::size_t(1) << 62);
+    overflow |= __builtin_mul_overflow(n, sizeof(float), &bytes);
     if (overflow && !empty)
         throw ValueError(fmt::format("{}: shape {} has too many elements to allocate", op, shape_str(shape)));
+    if (bytes > kMaxArrayBytes)
+        throw ValueError(fmt::format("{}: cannot allocate {} bytes for shape {} (more than the 1 TiB an array may take)",
+                                     op, bytes, shape_str(shape)));
     for (auto d : shape)  // even with no element: the strides of the others would overflow
         if (d > (std::size_t(1) << 48))
             throw ValueError(fmt::format("{}: shape {} has a size too large to index", op, shape_str(shape)));
