@@ -337,8 +337,8 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
                             const Panel a = direct_a && rows == MR ? Panel{A + p0 * lda + i0 + iq, lda}
                                                                    : Panel{apack.data() + iq * kc, MR};
                             // The tile of C is asked for (for writing) before its k loop runs: a big C
-                            // (W-word's 40 MB logits) is not in cache, and its store misses cost ~5% of
-                            // the step when they are left to the end (measured A/B).
+                            // (logits of tens of MB) is not in cache, and its store misses would otherwise
+                            // all come at the end.
                             float* c = C + (i0 + iq) * ldc + j0 + jq;
                             for (std::size_t r = 0; r < rows; ++r) {
                                 __builtin_prefetch(c + r * ldc, 1);

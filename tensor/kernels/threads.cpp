@@ -58,8 +58,8 @@ struct Job {
 
 // A waiting thread first polls, yielding its core between polls (up to kPolls times, some tens of
 // microseconds on an idle machine), and only then sleeps: a training step runs its parallel kernels
-// back to back, and waking a sleeping thread costs more than many of them take (W-char, 2 threads:
-// 1.22 -> 0.92 ms a step). Yielding, not busy-waiting, keeps a waiting thread from holding a core
+// back to back, and waking a sleeping thread costs more than many of them take (BENCHMARKS.md has the
+// measurement). Yielding, not busy-waiting, keeps a waiting thread from holding a core
 // that a working one needs when there are more threads than cores.
 constexpr int kPolls = 200;
 
