@@ -1,6 +1,6 @@
 // Where tensor data lives. Small arrays come from the C++ heap; large ones (≥ kLargeBuffer bytes) are
 // mapped from the system on their own and, when freed, kept in a cache keyed by size for the next array
-// of the same size. A training step makes the same big tensors every time (W-word: the 40 MB logits and
+// of the same size. A training step makes the same big tensors every time (tens of MB of logits and
 // their gradient), so from the second step on they cost neither a system call nor a page fault, and
 // they never mix with small allocations (no heap fragmentation holding a peak). PyTorch's CUDA caching
 // allocator works the same way; release_cached_buffers() is its empty_cache().
@@ -44,7 +44,7 @@ void free_large_buffer(void* p, std::size_t bytes);
 inline constexpr std::size_t kAlignment = 64;
 
 /// A small (< kLargeBuffer) 64-byte aligned block: malloc'd with room to align (glibc's aligned
-/// allocation is several times slower, and W-seed's step makes dozens of tiny arrays). Blocks up to
+/// allocation is several times slower, and a tiny model's step makes dozens of tiny arrays). Blocks up to
 /// 4 KiB are reused from the calling thread's short lists of freed blocks of the same 64-byte class.
 void* allocate_small_buffer(std::size_t bytes);
 /// Hands back a block from allocate_small_buffer (same `bytes`); any thread may free it.

@@ -26,7 +26,7 @@ void gather_rows(const float* table, std::size_t D, const int64_t* ids, std::siz
         for (std::size_t i = i0; i < i1; ++i) {
             const float* src = table + ids[i] * D;
             float* dst = out + i * D;
-            std::size_t j = 0;  // vector copies inline (W-char: 4096 rows of 64 floats, a library call each)
+            std::size_t j = 0;  // vector copies inline (thousands of short rows a step: a library call each would dominate)
             for (; j + W <= D; j += W) simd::store(dst + j, simd::load(src + j));
             for (; j < D; ++j) dst[j] = src[j];
         }

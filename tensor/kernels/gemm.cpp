@@ -54,8 +54,8 @@ void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size
 void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                          std::size_t cols);
 
-// The full-width kernel for R rows of the panel (R = MR, or MR/2 for a last panel of few rows: W-char's
-// dU has 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
+// The full-width kernel for R rows of the panel (R = MR, or MR/2 for a last panel of few rows: a product
+// with 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
 template <std::size_t R>
 void micro_kernel_rows(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                        std::size_t cols) {
@@ -116,7 +116,7 @@ void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t
     write_tile(C, ldc, add, rows, cols, tile, W, 1);
 }
 
-// A last panel of NC ≤ kThin columns (W-char's 65 = 2·32 + 1): the vectors run down the MR rows of an A
+// A last panel of NC ≤ kThin columns (65 = 2·32 + 1, a small vocabulary): the vectors run down the MR rows of an A
 // panel instead, so a column costs one FMA per k, not MR; kThinPanels row panels at once, so the FMA
 // chains over k of different panels overlap (one panel alone would wait on each FMA's latency). Same
 // arithmetic per element (an FMA chain over k from 0, C added last), so the same bits as the other kernels.
@@ -294,15 +294,15 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             }
         return;
     }
-    // Work is split over threads once: by rows, or by columns when there are too few rows (the dU
-    // product of W-char has 65). Each thread packs the blocks it needs into buffers that live across
+    // Work is split over threads once: by rows, or by columns when there are too few rows (a vocabulary's
+    // 65 rows). Each thread packs the blocks it needs into buffers that live across
     // calls (no fresh allocation, no page faults, on every training step). Every C element is computed
     // the same way whatever the split, so the bits do not depend on the thread count.
     // Full panels of a row-major B and of a transposed A are read in place (their k-th row is already
-    // a contiguous run of the panel's NR columns or MR rows): only the others are packed. W-char's dU
-    // (65×64×4096) packed 2 MB a step for nothing. Only when the operand's rows are short, though: a
+    // a contiguous run of the panel's NR columns or MR rows): only the others are packed: packing a
+    // 65×64×4096 product copies 2 MB a step for nothing. Only when the operand's rows are short, though: a
     // panel strided over long rows touches a page a row (A) or crowds a few L1 sets (B, read again
-    // for every row panel), and W-word's products (rows of 128 and 10,000) are faster packed. The thin
+    // for every row panel), and products with rows of 128 and 10,000 are faster packed. The thin
     // kernel reads whole vectors down an A panel, past its MR rows, so a block with a thin last panel
     // packs A.
     auto run = [&](std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {

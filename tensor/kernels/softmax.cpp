@@ -44,7 +44,7 @@ float exp_sum(const float* x, float m, float* e, std::size_t n) {
     }
 #if defined(__AVX512F__)
     // A tail of 4 or more (a whole short row: the lecture's 8 classes) as one masked vector; a shorter
-    // one (W-char's 65 = 4·16 + 1) is cheaper with scalar exp.
+    // one (65 = 4·16 + 1) is cheaper with scalar exp.
     if constexpr (W == 16) {
         if (n - j >= 4) {
             const __mmask16 k = static_cast<__mmask16>((1u << (n - j)) - 1);
@@ -85,7 +85,7 @@ float logsumexp_softmax_row(const float* x, float* p, std::size_t n) {
 
 void logsumexp_softmax_rows(const float* x, float* p, std::size_t rows, std::size_t n, float* lse) {
     // Each row is a chain of dependent steps (max, then exp and sum, then log and scale); a short row
-    // (W-char: 65) is mostly waiting on that chain. Running each step over a block of rows gives the
+    // (65 classes) is mostly waiting on that chain. Running each step over a block of rows gives the
     // CPU independent rows to overlap. Every row gets the same operations as logsumexp_softmax_row.
     constexpr std::size_t kBlock = 16;
     float m[kBlock], s[kBlock];
