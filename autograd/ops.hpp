@@ -111,6 +111,9 @@ Tensor reshape(const Tensor& x, const std::vector<long>& shape);
 Tensor view(const Tensor& x, const std::vector<long>& shape);
 /// Swaps dims d0 and d1.
 Tensor transpose(const Tensor& x, int d0, int d1);
+/// y's dim i is x's dim dims[i] (each dim once, negative counts from the end), as torch.permute;
+/// the result is a copy. (B, T, H, hd).permute({0, 2, 1, 3}) → (B, H, T, hd).
+Tensor permute(const Tensor& x, const std::vector<int>& dims);
 /// Transpose of a matrix (a 0-D or 1-D tensor is returned as is, like torch.t).
 Tensor t(const Tensor& x);
 /// Inserts a dim of size 1 at `dim`; removes one.

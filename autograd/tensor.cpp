@@ -172,6 +172,8 @@ void Tensor::retain_grad() const { impl().retains_grad = true; }
 Tensor Tensor::detach() const { return Tensor(impl().data, false); }
 Tensor Tensor::clone() const { return xgrad::clone(*this); }
 Tensor Tensor::t() const { return xgrad::t(*this); }
+Tensor Tensor::transpose(int d0, int d1) const { return xgrad::transpose(*this, d0, d1); }
+Tensor Tensor::permute(const std::vector<int>& dims) const { return xgrad::permute(*this, dims); }
 Tensor Tensor::reshape(const std::vector<long>& s) const { return xgrad::reshape(*this, s); }
 Tensor Tensor::sum() const { return xgrad::sum(*this); }
 Tensor Tensor::mean() const { return xgrad::mean(*this); }

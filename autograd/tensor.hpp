@@ -142,6 +142,8 @@ public:
     /// A copy that stays in the graph (gradients flow back to this tensor), as torch's clone().
     Tensor clone() const;
     Tensor t() const;
+    Tensor transpose(int d0, int d1) const;
+    Tensor permute(const std::vector<int>& dims) const;
     Tensor reshape(const std::vector<long>& shape) const;
     Tensor sum() const;
     Tensor mean() const;

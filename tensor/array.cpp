@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
@@ -35,31 +36,11 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 }
 
 Array sum_dims(const Array& x, const std::vector<std::size_t>& dims) {
-    const Shape& xs = x.shape();
-    const std::size_t rank = xs.size();
-    Shape out_shape = xs;
-    for (auto d : dims) out_shape[d] = 1;
-    // Output stride of each input dim (0 along the summed dims).
-    std::vector<std::size_t> ostride(rank, 0);
-    for (std::size_t d = rank, st = 1; d-- > 0;) {
-        ostride[d] = out_shape[d] == 1 ? 0 : st;
-        st *= out_shape[d];
-    }
-    std::vector<double> acc(shape_numel(out_shape), 0.0);
-    std::vector<std::size_t> idx(rank, 0);
-    const float* p = x.data();
-    std::size_t o = 0;  // output offset of idx
-    for (std::size_t i = 0, n = x.size(); i < n; ++i) {
-        acc[o] += p[i];
-        for (std::size_t d = rank; d-- > 0;) {  // next multi-index, row-major
-            o += ostride[d];
-            if (++idx[d] < xs[d]) break;
-            o -= ostride[d] * xs[d];
-            idx[d] = 0;
-        }
-    }
+    std::vector<bool> reduced(x.dimension(), false);
+    Shape out_shape = x.shape();
+    for (auto d : dims) reduced[d] = true, out_shape[d] = 1;
     Array r = Array::from_shape(out_shape);
-    std::copy(acc.begin(), acc.end(), r.begin());
+    kernels::sum_dims(x.data(), x.shape(), reduced, r.data());
     return r;
 }
 

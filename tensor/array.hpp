@@ -23,8 +23,8 @@ std::string shape_str(const Shape& shape);
 std::size_t shape_numel(const Shape& shape);
 /// The numpy broadcast of two shapes; throws ShapeError naming `op` and both shapes.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
-/// Sums x over `dims` (sorted, unique), accumulating in double; the result keeps x's rank with the
-/// summed dims set to 1.
+/// Sums x over `dims` (sorted, unique), accumulating in double (kernels::sum_dims); the result keeps
+/// x's rank with the summed dims set to 1.
 Array sum_dims(const Array& x, const std::vector<std::size_t>& dims);
 /// Sums `g` down to `shape` (the reverse of broadcasting): leading dims and dims where `shape`
 /// has 1 are summed. `g` must be a broadcast of `shape`.

@@ -3,19 +3,17 @@
 #include <cmath>
 
 #include "autograd/ops.hpp"
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
 
-namespace {
-// Checks broadcastability up front so the error names the op (xtensor's would not).
-void check_broadcast(const Tensor& a, const Tensor& b, const char* op) { broadcast_shapes(a.shape(), b.shape(), op); }
-}  // namespace
+using kernels::broadcast_binary;
 
 // add: y = a + b      a, b broadcast to y      da = sum_to(dy), db = sum_to(dy)
 Tensor add(const Tensor& a, const Tensor& b) {
-    check_broadcast(a, b, "add");
-    Array y = a.data() + b.data();
+    const Shape ys = broadcast_shapes(a.shape(), b.shape(), "add");
+    Array y = broadcast_binary(a.data(), b.data(), ys, kernels::Add{});
     return record("add", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
         if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(dy, in[0].shape()));
         if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(dy, in[1].shape()));
@@ -24,33 +22,45 @@ Tensor add(const Tensor& a, const Tensor& b) {
 
 // sub: y = a - b      da = sum_to(dy), db = -sum_to(dy)
 Tensor sub(const Tensor& a, const Tensor& b) {
-    check_broadcast(a, b, "sub");
-    Array y = a.data() - b.data();
+    const Shape ys = broadcast_shapes(a.shape(), b.shape(), "sub");
+    Array y = broadcast_binary(a.data(), b.data(), ys, kernels::Sub{});
     return record("sub", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
         if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(dy, in[0].shape()));
-        if (in[1].requires_grad()) in[1].accumulate_grad(Array(-sum_to(dy, in[1].shape())));
+        if (in[1].requires_grad()) {
+            Array g = sum_to(dy, in[1].shape());
+            for (auto& v : g) v = -v;
+            in[1].accumulate_grad(std::move(g));
+        }
     });
 }
 
 // mul: y = a * b      da = sum_to(dy * b), db = sum_to(dy * a)
 Tensor mul(const Tensor& a, const Tensor& b) {
-    check_broadcast(a, b, "mul");
-    Array y = a.data() * b.data();
+    const Shape ys = broadcast_shapes(a.shape(), b.shape(), "mul");
+    Array y = broadcast_binary(a.data(), b.data(), ys, kernels::Mul{});
     return record("mul", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
-        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(Array(dy * in[1].data()), in[0].shape()));
-        if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(Array(dy * in[0].data()), in[1].shape()));
+        if (in[0].requires_grad())
+            in[0].accumulate_grad(sum_to(broadcast_binary(dy, in[1].data(), dy.shape(), kernels::Mul{}), in[0].shape()));
+        if (in[1].requires_grad())
+            in[1].accumulate_grad(sum_to(broadcast_binary(dy, in[0].data(), dy.shape(), kernels::Mul{}), in[1].shape()));
     });
 }
 
-// div: y = a / b      da = sum_to(dy / b), db = sum_to(-dy * a / b²)
+// div: y = a / b      da = sum_to(dy / b), db = sum_to(-dy · a / b²), computed as -((dy / b) · a) / b
 Tensor div(const Tensor& a, const Tensor& b) {
-    check_broadcast(a, b, "div");
-    Array y = a.data() / b.data();
+    const Shape ys = broadcast_shapes(a.shape(), b.shape(), "div");
+    Array y = broadcast_binary(a.data(), b.data(), ys, kernels::Div{});
     return record("div", std::move(y), {a, b}, [](const Array& dy, const Array&, Inputs in) {
         const Array& av = in[0].data();
         const Array& bv = in[1].data();
-        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(Array(dy / bv), in[0].shape()));
-        if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(Array(-dy * av / (bv * bv)), in[1].shape()));
+        const Array dy_b = broadcast_binary(dy, bv, dy.shape(), kernels::Div{});  // dy / b
+        if (in[0].requires_grad()) in[0].accumulate_grad(sum_to(dy_b, in[0].shape()));
+        if (in[1].requires_grad()) {
+            const Array t = broadcast_binary(dy_b, av, dy.shape(), kernels::Mul{});
+            Array g = broadcast_binary(t, bv, dy.shape(), kernels::Div{});
+            for (auto& v : g) v = -v;
+            in[1].accumulate_grad(sum_to(g, in[1].shape()));
+        }
     });
 }
 

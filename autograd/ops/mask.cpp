@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
@@ -80,12 +81,9 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, float value) {
     if (s != x.shape())
         throw ShapeError(fmt::format("masked_fill: a mask of shape {} does not broadcast to the input's shape {}",
                                      shape_str(mask.shape()), shape_str(x.shape())));
-    Array keep = xt::cast<float>(xt::equal(xt::broadcast(mask.data(), s), 0.0f));  // 1 where x is kept
-    Array y = x.data();
-    for (std::size_t i = 0; i < y.size(); ++i)
-        if (keep.data()[i] == 0.0f) y.data()[i] = value;
-    return record("masked_fill", std::move(y), {x}, [keep = std::move(keep)](const Array& dy, const Array&, Inputs in) {
-        in[0].accumulate_grad(Array(dy * keep));
+    Array y = kernels::broadcast_binary(x.data(), mask.data(), s, kernels::FillWhere{value});
+    return record("masked_fill", std::move(y), {x, mask}, [](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(kernels::broadcast_binary(dy, in[1].data(), dy.shape(), kernels::KeepWhereZero{}));
     });
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/kernels/gemm.hpp"
 #include "tensor/xt.hpp"
 
@@ -23,7 +24,7 @@ Array expand_batch(const Array& x, const Shape& batch_to) {
     target.push_back(x.shape()[x.dimension() - 2]);
     target.push_back(x.shape()[x.dimension() - 1]);
     if (target == x.shape()) return x;
-    return Array(xt::broadcast(x, target));
+    return kernels::broadcast_to(x, x.shape(), target);
 }
 
 // For each batch b: C_b (M×N) (+)= op(A_b) · op(B_b), with A, B, C contiguous stacks of matrices.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
@@ -47,11 +48,10 @@ Shape reduced_shape(const Shape& x, const std::vector<std::size_t>& dims, bool k
 
 // Spreads dy (reduced shape) back over x's shape, times `scale`.
 Array spread(const Array& dy, const Shape& x_shape, const std::vector<std::size_t>& dims, float scale) {
-    Array k = dy;
-    k.reshape(kept_shape(x_shape, dims));
-    Array g = xt::broadcast(k, x_shape);
-    if (scale != 1.0f) g *= scale;
-    return g;
+    if (scale == 1.0f) return kernels::broadcast_to(dy, kept_shape(x_shape, dims), x_shape);
+    Array f = Array::from_shape({1});
+    f(0) = scale;
+    return kernels::broadcast_binary_as(dy, kept_shape(x_shape, dims), f, x_shape, kernels::Mul{});
 }
 
 Tensor reduce_sum(const Tensor& x, const std::vector<std::size_t>& dims, bool keepdim, bool average, const char* op) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
@@ -41,12 +42,21 @@ Shape infer_shape(const Shape& from, const std::vector<long>& to, const char* op
     return out;
 }
 
+// x with its dims permuted (y's dim i = x's dim perm[i]), contiguous.
+Array permuted(const Array& x, const std::vector<std::size_t>& perm) {
+    Shape ys(perm.size());
+    for (std::size_t i = 0; i < perm.size(); ++i) ys[i] = x.shape()[perm[i]];
+    Array y = Array::from_shape(ys);
+    kernels::permute_copy(x.data(), x.shape(), perm, y.data());
+    return y;
+}
+
 // x with dims a and b swapped, made contiguous (row-major).
 Array swap_dims(const Array& x, std::size_t a, std::size_t b) {
     std::vector<std::size_t> perm(x.dimension());
     for (std::size_t i = 0; i < perm.size(); ++i) perm[i] = i;
     std::swap(perm[a], perm[b]);
-    return Array(xt::transpose(x, perm));
+    return permuted(x, perm);
 }
 
 Tensor reshape_impl(const Tensor& x, const std::vector<long>& shape, const char* op) {
@@ -73,6 +83,23 @@ Tensor transpose(const Tensor& x, int d0, int d1) {
     Array y = swap_dims(x.data(), a, b);
     return record("transpose", std::move(y), {x}, [a, b](const Array& dy, const Array&, Inputs in) {
         in[0].accumulate_grad(swap_dims(dy, a, b));
+    });
+}
+
+// permute: y's dim i is x's dim dims[i] (a copy)                               dx = dy permuted back
+Tensor permute(const Tensor& x, const std::vector<int>& dims) {
+    if (dims.size() != x.dim())
+        throw ShapeError(fmt::format("permute: {} dims given for a tensor of rank {} (shape {}); give each dim once",
+                                     dims.size(), x.dim(), shape_str(x.shape())));
+    std::vector<std::size_t> perm(dims.size()), inverse(dims.size(), dims.size());
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        perm[i] = normalize_dim(dims[i], x.dim(), "permute");
+        if (inverse[perm[i]] != dims.size())
+            throw IndexError(fmt::format("permute: dim {} appears more than once", perm[i]));
+        inverse[perm[i]] = i;
+    }
+    return record("permute", permuted(x.data(), perm), {x}, [inverse](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(permuted(dy, inverse));
     });
 }
 

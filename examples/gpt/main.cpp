@@ -21,6 +21,7 @@ struct Args {
     long batch_size = 16, max_iters = 5000, eval_interval = 500, eval_iters = 200, max_new_tokens = 500, top_k = 0;
     double learning_rate = 1e-3, temperature = 1.0;
     uint64_t seed = 1337;
+    int threads = 1;
     bool json = false;
 };
 
@@ -116,20 +117,24 @@ int run(Args a) {
                             a.model.vocab_size, double(n_params) / 1e6);
     nn::AdamW optimizer(model.parameters(), {.lr = a.learning_rate});
     std::vector<float> losses;
+    float train_loss = NAN, val_loss = NAN;
+    double train_secs = 0;  // the training steps alone, without the estimates
     const auto t0 = std::chrono::steady_clock::now();
     for (long iter = 0; iter < a.max_iters; ++iter) {
         if (iter % a.eval_interval == 0 || iter == a.max_iters - 1) {
-            const auto [train_loss, val_loss] = estimate_loss(model, d, a);
+            std::tie(train_loss, val_loss) = estimate_loss(model, d, a);
             if (!a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", iter, train_loss, val_loss);
             if (a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", iter, train_loss, val_loss);
             std::fflush(stdout);  // a logged or piped run shows its progress as it goes
         }
+        const auto s0 = std::chrono::steady_clock::now();
         auto [xb, yb] = get_batch(d.train, a.batch_size, a.model.block_size);
         Tensor loss = model.loss(model.forward(xb), yb);
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
         losses.push_back(loss.item());
+        train_secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!a.save.empty()) nn::save(model, a.save);  // before generating: the weights are what matters
@@ -137,10 +142,14 @@ int run(Args a) {
     IdArray start = reshape(context, {1, -1});
     const std::string text = d.decode(select(generate(model, start, a.max_new_tokens, a.temperature, a.top_k), 0, 0));
     if (a.json) {
-        fmt::print("{{\"losses\": [{}], \"seconds\": {:.3f}}}\n", fmt::join(losses, ", "), secs);
+        fmt::print("{{\"train_loss\": {:.9g}, \"valid_loss\": {:.9g}, \"seconds\": {:.3f}, \"ms_per_step\": {:.4f}, "
+                   "\"parameters\": {}, \"losses\": [{}]}}\n",
+                   train_loss, val_loss, secs, 1e3 * train_secs / double(std::max(a.max_iters, 1L)), n_params,
+                   fmt::join(losses, ", "));
         return 0;
     }
-    fmt::print("{} steps in {:.1f} s ({:.1f} ms a step){}\n\n{}\n", a.max_iters, secs, 1e3 * secs / double(std::max(a.max_iters, 1L)),
+    fmt::print("{} steps in {:.1f} s ({:.1f} ms a training step){}\n\n{}\n", a.max_iters, secs,
+               1e3 * train_secs / double(std::max(a.max_iters, 1L)),
                a.save.empty() ? "" : "; weights saved to " + a.save, text);
     return 0;
 }
@@ -168,6 +177,9 @@ int main(int argc, char** argv) {
     app.add_option("--top-k", a.top_k, "sample from the k likeliest characters (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
     app.add_option("--save", a.save, "write the trained weights (safetensors, the script's state_dict names)");
     app.add_option("--load", a.load, "start from these weights (safetensors, e.g. PyTorch's)");
+    app.add_option("--activation", a.model.activation, "feed-forward nonlinearity (gpt.py: relu; gelu is the tanh form)")
+        ->capture_default_str()->check(CLI::IsMember({"relu", "gelu"}));
+    app.add_option("--threads", a.threads, "threads (same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_flag("--json", a.json, "JSON lines: the estimates, then every step's loss (for tests)");
     std::string preset = "small";
     app.add_option("--preset", preset, "small: the defaults above; lecture: gpt.py's sizes (batch 64, block 256, "
@@ -185,6 +197,7 @@ int main(int argc, char** argv) {
         if (unset("--learning-rate")) a.learning_rate = 3e-4;
     }
     try {
+        set_num_threads(a.threads);
         return run(a);
     } catch (const std::exception& e) {
         fmt::print(stderr, "gpt: error: {}\n", e.what());

@@ -4,6 +4,7 @@
 // Shapes: B batch, T time (≤ block_size), C n_embd, H heads of hs = C / H, V vocabulary.
 #pragma once
 #include <cmath>
+#include <string>
 
 #include "xgrad.hpp"
 
@@ -16,6 +17,7 @@ using xgrad::Tensor;
 struct Config {
     long vocab_size = 65, block_size = 32, n_embd = 64, n_head = 4, n_layer = 4;
     double dropout = 0.0;
+    std::string activation = "relu";  // of the feed-forward: gpt.py's relu, or gelu (tanh form, as GPT-2)
 };
 
 /// One head of causal self-attention: x (B, T, C) → (B, T, hs).
@@ -59,13 +61,17 @@ struct MultiHeadAttention : nn::Module {
     }
 };
 
-/// Linear(C, 4C), ReLU, Linear(4C, C), Dropout ("FeedFoward" in gpt.py).
+/// Linear(C, 4C), ReLU (or GELU), Linear(4C, C), Dropout ("FeedFoward" in gpt.py).
 struct FeedForward : nn::Module {
     nn::Ptr<nn::Sequential> net;
-    explicit FeedForward(const Config& c)
-        : net(register_module("net", nn::make<nn::Sequential>(nn::make<nn::Linear>(c.n_embd, 4 * c.n_embd), nn::make<nn::ReLU>(),
-                                                              nn::make<nn::Linear>(4 * c.n_embd, c.n_embd),
-                                                              nn::make<nn::Dropout>(c.dropout)))) {}
+    explicit FeedForward(const Config& c) {
+        net = register_module("net", nn::make<nn::Sequential>());
+        net->push_back(nn::make<nn::Linear>(c.n_embd, 4 * c.n_embd));
+        if (c.activation == "gelu") net->push_back(nn::make<nn::GELU>("tanh"));
+        else net->push_back(nn::make<nn::ReLU>());
+        net->push_back(nn::make<nn::Linear>(4 * c.n_embd, c.n_embd));
+        net->push_back(nn::make<nn::Dropout>(c.dropout));
+    }
     Tensor forward(const Tensor& x) const { return net(x); }
 };
 

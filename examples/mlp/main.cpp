@@ -22,6 +22,7 @@ struct Args {
     long steps = 200000, batch = 32, block = 3, emb = 10, hidden = 200, samples = 20, print_every = 10000;
     double lr = 0.1, lr_final = 0.01;
     uint64_t seed = 2147483647;
+    int threads = 1;
     bool json = false;
 };
 
@@ -75,7 +76,8 @@ int run(const Args& a) {
     for (long i = 0; i < a.samples; ++i) names.push_back(mlp::sample_name(model, a.block, g));
     if (!a.plot.empty()) draw(model, a.plot);
     if (a.json) {
-        fmt::print("{{\"train_loss\": {:.9g}, \"valid_loss\": {:.9g}, \"first_losses\": [{}]}}\n", train_loss, valid_loss,
+        fmt::print("{{\"train_loss\": {:.9g}, \"valid_loss\": {:.9g}, \"seconds\": {:.3f}, \"ms_per_step\": {:.5f}, "
+                   "\"first_losses\": [{}]}}\n", train_loss, valid_loss, secs, 1e3 * secs / double(a.steps),
                    fmt::join(std::vector<float>(losses.begin(), losses.begin() + std::min<long>(a.steps, 1000)), ", "));
         return 0;
     }
@@ -103,9 +105,11 @@ int main(int argc, char** argv) {
     app.add_option("--samples", a.samples, "names to sample")->capture_default_str()->check(CLI::NonNegativeNumber);
     app.add_option("--print-every", a.print_every, "steps between progress lines")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--plot", a.plot, "SVG file for the 2-D picture of the embeddings");
+    app.add_option("--threads", a.threads, "threads (same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_flag("--json", a.json, "print the losses as one JSON line (for tests)");
     CLI11_PARSE(app, argc, argv);
     try {
+        set_num_threads(a.threads);
         return run(a);
     } catch (const std::exception& e) {
         fmt::print(stderr, "mlp: error: {}\n", e.what());

@@ -5,8 +5,26 @@
 #include <fmt/format.h>
 
 #include "nn/functional.hpp"
+#include "tensor/kernels/broadcast.hpp"
 
 namespace xgrad::nn {
+
+namespace {
+
+// Σ_j term(j) for j < n, in double: 8 lane accumulators, then the lanes and the tail added in a fixed
+// order. Independent lanes let the compiler vectorise what one accumulator would serialise.
+template <class Term>
+double lane_sum(std::size_t n, Term term) {
+    double l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (std::size_t k = 0; k < 8; ++k) l[k] += term(j + k);
+    double rest = 0;
+    for (; j < n; ++j) rest += term(j);
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])) + rest;
+}
+
+}  // namespace
 
 // x (*, N) viewed as rows of N = Π normalized_shape:
 //   μ = mean(x_row), σ² = mean((x_row - μ)²), r = 1/√(σ² + eps), x̂ = (x - μ)·r, y = x̂·w + b
@@ -26,21 +44,19 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     const std::size_t N = shape_numel(normalized_shape), rows = N == 0 ? 0 : x.numel() / N;
     Array y = Array::from_shape(x.shape());
     std::vector<float> xhat(x.numel()), rstd(rows);
-    const float* xp = x.data().data();
-    const float* w = weight.defined() ? weight.data().data() : nullptr;
-    const float* b = bias.defined() ? bias.data().data() : nullptr;
+    const std::vector<float> ones(weight.defined() ? 0 : N, 1.0f), zeros(bias.defined() ? 0 : N, 0.0f);
+    const float* w = weight.defined() ? weight.data().data() : ones.data();
+    const float* b = bias.defined() ? bias.data().data() : zeros.data();
     for (std::size_t r = 0; r < rows; ++r) {
-        const float* xr = xp + r * N;
-        double mean = 0, var = 0;
-        for (std::size_t j = 0; j < N; ++j) mean += xr[j];
-        mean /= static_cast<double>(N);
-        for (std::size_t j = 0; j < N; ++j) var += (xr[j] - mean) * (xr[j] - mean);
-        var /= static_cast<double>(N);
+        const float* xr = x.data().data() + r * N;
+        const double mean = lane_sum(N, [&](std::size_t j) { return double(xr[j]); }) / double(N);
+        const double var = lane_sum(N, [&](std::size_t j) { return (xr[j] - mean) * (xr[j] - mean); }) / double(N);
         rstd[r] = static_cast<float>(1.0 / std::sqrt(var + eps));
+        float* h = xhat.data() + r * N;
+        float* yr = y.data() + r * N;
         for (std::size_t j = 0; j < N; ++j) {
-            const float h = static_cast<float>((xr[j] - mean) * rstd[r]);
-            xhat[r * N + j] = h;
-            y.data()[r * N + j] = (w ? h * w[j] : h) + (b ? b[j] : 0.0f);
+            h[j] = static_cast<float>((xr[j] - mean) * rstd[r]);
+            yr[j] = h[j] * w[j] + b[j];
         }
     }
     std::vector<Tensor> inputs{x};
@@ -49,41 +65,36 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     const bool has_w = weight.defined(), has_b = bias.defined();
     return record("layer_norm", std::move(y), std::move(inputs),
                   [xhat = std::move(xhat), rstd = std::move(rstd), rows, N, has_w, has_b](const Array& dy, const Array&, Inputs in) {
-        const float* w = has_w ? in[1].data().data() : nullptr;
-        const float* d = dy.data();
+        const std::vector<float> ones(has_w ? 0 : N, 1.0f);
+        const float* w = has_w ? in[1].data().data() : ones.data();
         if (in[0].requires_grad()) {
             Array dx = Array::from_shape(in[0].shape());
             for (std::size_t r = 0; r < rows; ++r) {
-                double mg = 0, mgx = 0;  // mean(g), mean(g·x̂)
-                for (std::size_t j = 0; j < N; ++j) {
-                    const double g = d[r * N + j] * (w ? w[j] : 1.0f);
-                    mg += g;
-                    mgx += g * xhat[r * N + j];
-                }
-                mg /= static_cast<double>(N);
-                mgx /= static_cast<double>(N);
-                for (std::size_t j = 0; j < N; ++j) {
-                    const double g = d[r * N + j] * (w ? w[j] : 1.0f);
-                    dx.data()[r * N + j] = static_cast<float>(rstd[r] * (g - mg - xhat[r * N + j] * mgx));
-                }
+                const float* d = dy.data() + r * N;
+                const float* h = xhat.data() + r * N;
+                const double mg = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]); }) / double(N);
+                const double mgx = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]) * h[j]; }) / double(N);
+                float* dxr = dx.data() + r * N;
+                for (std::size_t j = 0; j < N; ++j)
+                    dxr[j] = static_cast<float>(rstd[r] * (double(d[j] * w[j]) - mg - h[j] * mgx));
             }
             in[0].accumulate_grad(std::move(dx));
         }
-        if (has_w && in[1].requires_grad()) {
+        if (has_w && in[1].requires_grad()) {  // dw = Σ_rows dy·x̂
             std::vector<double> dw(N, 0.0);
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t j = 0; j < N; ++j) dw[j] += static_cast<double>(d[r * N + j]) * xhat[r * N + j];
+            for (std::size_t r = 0; r < rows; ++r) {
+                const float* d = dy.data() + r * N;
+                const float* h = xhat.data() + r * N;
+                for (std::size_t j = 0; j < N; ++j) dw[j] += double(d[j]) * h[j];
+            }
             Array g = Array::from_shape(in[1].shape());
             for (std::size_t j = 0; j < N; ++j) g.data()[j] = static_cast<float>(dw[j]);
             in[1].accumulate_grad(std::move(g));
         }
         const std::size_t bi = has_w ? 2 : 1;
-        if (has_b && in[bi].requires_grad()) {
-            std::vector<double> db(N, 0.0);
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t j = 0; j < N; ++j) db[j] += d[r * N + j];
+        if (has_b && in[bi].requires_grad()) {  // db = Σ_rows dy
             Array g = Array::from_shape(in[bi].shape());
-            for (std::size_t j = 0; j < N; ++j) g.data()[j] = static_cast<float>(db[j]);
+            kernels::sum_dims(dy.data(), {rows, N}, {true, false}, g.data());
             in[bi].accumulate_grad(std::move(g));
         }
     });

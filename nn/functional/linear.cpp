@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "nn/functional.hpp"
+#include "tensor/kernels/broadcast.hpp"
 #include "tensor/kernels/gemm.hpp"
 
 namespace xgrad::nn {
@@ -27,9 +28,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     Array y = Array::from_shape(ys);
     if (in == 0 || rows == 0) y.fill(0.0f);
     else kernels::gemm(false, true, rows, out, in, x.data().data(), in, weight.data().data(), in, y.data(), out, false);
-    if (has_bias)
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < out; ++j) y.data()[r * out + j] += bias.data().data()[j];
+    if (has_bias) {
+        const float* b = bias.data().data();
+        float* yr = y.data();
+        for (std::size_t r = 0; r < rows; ++r, yr += out)
+            for (std::size_t j = 0; j < out; ++j) yr[j] += b[j];
+    }
 
     std::vector<Tensor> inputs = {x, weight};
     if (has_bias) inputs.push_back(bias);
@@ -50,11 +54,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
             v[1].accumulate_grad(std::move(dw));
         }
         if (v.size() > 2 && v[2].requires_grad()) {
-            std::vector<double> acc(out, 0.0);
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t j = 0; j < out; ++j) acc[j] += dy.data()[r * out + j];
-            Array db = Array::from_shape({out});
-            std::copy(acc.begin(), acc.end(), db.begin());
+            Array db = Array::from_shape({out});  // Σ over the rows, in double
+            kernels::sum_dims(dy.data(), {rows, out}, {true, false}, db.data());
             v[2].accumulate_grad(std::move(db));
         }
     });

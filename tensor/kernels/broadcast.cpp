@@ -1,0 +1,180 @@
+// The general elementwise core (see broadcast.hpp): broadcast plans, sums over dims, permuted copies.
+#include "tensor/kernels/broadcast.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace xgrad::kernels {
+
+namespace {
+
+/// Row-major element strides of a contiguous shape.
+std::vector<std::size_t> contiguous_strides(const Shape& s) {
+    std::vector<std::size_t> st(s.size());
+    for (std::size_t d = s.size(), k = 1; d-- > 0;) st[d] = k, k *= s[d];
+    return st;
+}
+
+/// Σ x[0:n] in double: 8 lane accumulators over the first n - n % 8 elements, the rest in a ninth,
+/// then ((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7)) + rest. The compiler vectorises the lane loop.
+double row_sum(const float* x, std::size_t n) {
+    double l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (std::size_t k = 0; k < 8; ++k) l[k] += static_cast<double>(x[j + k]);
+    double rest = 0;
+    for (; j < n; ++j) rest += static_cast<double>(x[j]);
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])) + rest;
+}
+
+}  // namespace
+
+BroadcastPlan plan_broadcast(const Shape& a, const Shape& b, const Shape& y) {
+    const std::size_t rank = y.size();
+    const auto sta = contiguous_strides(a), stb = contiguous_strides(b);
+    BroadcastPlan p;
+    p.numel = shape_numel(y);
+    for (std::size_t d = 0; d < rank; ++d) {
+        if (y[d] == 1) continue;  // a dim of one element moves nothing
+        const std::size_t ra = d + a.size() - rank, rb = d + b.size() - rank;  // wrap below 0: absent dim
+        const std::size_t sa = d + a.size() >= rank && a[ra] != 1 ? sta[ra] : 0;
+        const std::size_t sb = d + b.size() >= rank && b[rb] != 1 ? stb[rb] : 0;
+        if (!p.shape.empty() && p.sa.back() == sa * y[d] && p.sb.back() == sb * y[d]) {  // walks as one dim
+            p.shape.back() *= y[d];
+            p.sa.back() = sa, p.sb.back() = sb;
+        } else {
+            p.shape.push_back(y[d]), p.sa.push_back(sa), p.sb.push_back(sb);
+        }
+    }
+    if (p.shape.empty()) p.shape = {1}, p.sa = {0}, p.sb = {0};  // one element
+    return p;
+}
+
+void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced, float* out) {
+    // Collapse: drop dims of size 1, merge neighbours that are both reduced or both kept.
+    std::vector<std::size_t> shape, ostride;
+    std::vector<bool> red;
+    std::size_t out_n = 1;
+    for (std::size_t d = 0; d < xs.size(); ++d) {
+        if (!reduced[d]) out_n *= xs[d];
+        if (xs[d] == 1) continue;
+        if (!red.empty() && red.back() == reduced[d]) shape.back() *= xs[d];
+        else shape.push_back(xs[d]), red.push_back(reduced[d]);
+    }
+    const std::size_t rank = shape.size(), numel = shape_numel(xs);
+    if (numel == 0 || rank == 0) {  // nothing to sum (zeros), or one element
+        for (std::size_t i = 0; i < out_n; ++i) out[i] = numel == 0 ? 0.0f : x[0];
+        return;
+    }
+    ostride.assign(rank, 0);
+    for (std::size_t d = rank, k = 1; d-- > 0;)
+        if (!red[d]) ostride[d] = k, k *= shape[d];
+    std::vector<double> acc(out_n, 0.0);
+    const std::size_t n = shape[rank - 1];
+    const bool inner_reduced = red[rank - 1];
+    std::vector<std::size_t> idx(rank - 1, 0);
+    std::size_t o = 0;
+    for (std::size_t done = 0; done < numel; done += n, x += n) {
+        if (inner_reduced) {
+            acc[o] += row_sum(x, n);
+        } else {
+            double* a = acc.data() + o;
+            for (std::size_t j = 0; j < n; ++j) a[j] += static_cast<double>(x[j]);
+        }
+        for (std::size_t d = rank - 1; d-- > 0;) {
+            o += ostride[d];
+            if (++idx[d] < shape[d]) break;
+            o -= ostride[d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+    for (std::size_t i = 0; i < out_n; ++i) out[i] = static_cast<float>(acc[i]);
+}
+
+void sum_dims_ref(const float* x, const Shape& xs, const std::vector<bool>& reduced, float* out) {
+    const std::size_t rank = xs.size();
+    std::vector<std::size_t> ostride(rank, 0);
+    std::size_t out_n = 1;
+    for (std::size_t d = rank; d-- > 0;)
+        if (!reduced[d]) ostride[d] = out_n, out_n *= xs[d];
+    std::vector<double> acc(out_n, 0.0);
+    std::vector<std::size_t> idx(rank, 0);
+    for (std::size_t i = 0, n = shape_numel(xs); i < n; ++i) {
+        std::size_t o = 0;
+        for (std::size_t d = 0; d < rank; ++d) o += idx[d] * ostride[d];
+        acc[o] += static_cast<double>(x[i]);
+        for (std::size_t d = rank; d-- > 0;)
+            if (++idx[d] < xs[d]) break;
+            else idx[d] = 0;
+    }
+    for (std::size_t i = 0; i < out_n; ++i) out[i] = static_cast<float>(acc[i]);
+}
+
+void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t>& perm, float* y) {
+    // y's dims with x's strides, size-1 dims dropped and neighbours merged where x walks them as one.
+    const auto xst = contiguous_strides(xs);
+    std::vector<std::size_t> shape, is;
+    for (std::size_t p : perm) {
+        if (xs[p] == 1) continue;
+        if (!shape.empty() && is.back() == xst[p] * xs[p]) shape.back() *= xs[p], is.back() = xst[p];
+        else shape.push_back(xs[p]), is.push_back(xst[p]);
+    }
+    const std::size_t numel = shape_numel(xs), rank = shape.size();
+    if (numel == 0) return;
+    if (rank <= 1 || is.back() == 1) {  // x's inner run stays inner: the copy is a copy
+        if (rank <= 1) return void(std::memcpy(y, x, numel * sizeof(float)));
+        const std::size_t n = shape.back();
+        std::vector<std::size_t> idx(rank - 1, 0);
+        std::size_t o = 0;
+        for (std::size_t done = 0; done < numel; done += n, y += n) {
+            std::memcpy(y, x + o, n * sizeof(float));
+            for (std::size_t d = rank - 1; d-- > 0;) {
+                o += is[d];
+                if (++idx[d] < shape[d]) break;
+                o -= is[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        return;
+    }
+    // Otherwise y's dim j is x's inner run: each (j, last) plane is a 2-D transpose, done in tiles so
+    // both the reads (along j in x) and the writes (along last in y) stay within a few cache lines.
+    const std::size_t j = static_cast<std::size_t>(std::find(is.begin(), is.end(), std::size_t(1)) - is.begin());
+    std::vector<std::size_t> ys(rank);
+    for (std::size_t d = rank, k = 1; d-- > 0;) ys[d] = k, k *= shape[d];
+    const std::size_t rows = shape[j], cols = shape[rank - 1], xcol = is[rank - 1], yrow = ys[j];
+    constexpr std::size_t kTile = 16;
+    std::vector<std::size_t> idx(rank, 0);
+    std::size_t ox = 0, oy = 0;
+    for (std::size_t plane = 0, planes = numel / (rows * cols); plane < planes; ++plane) {
+        for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
+            for (std::size_t c0 = 0; c0 < cols; c0 += kTile) {
+                const std::size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+                for (std::size_t r = r0; r < r1; ++r)
+                    for (std::size_t c = c0; c < c1; ++c) y[oy + r * yrow + c] = x[ox + r + c * xcol];
+            }
+        for (std::size_t d = rank - 1; d-- > 0;) {  // next plane: every dim but j and the last
+            if (d == j) continue;
+            ox += is[d], oy += ys[d];
+            if (++idx[d] < shape[d]) break;
+            ox -= is[d] * shape[d], oy -= ys[d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+void permute_copy_ref(const float* x, const Shape& xs, const std::vector<std::size_t>& perm, float* y) {
+    const auto xst = contiguous_strides(xs);
+    const std::size_t rank = perm.size();
+    std::vector<std::size_t> idx(rank, 0);  // y's multi-index
+    for (std::size_t i = 0, n = shape_numel(xs); i < n; ++i) {
+        std::size_t o = 0;
+        for (std::size_t d = 0; d < rank; ++d) o += idx[d] * xst[perm[d]];
+        y[i] = x[o];
+        for (std::size_t d = rank; d-- > 0;)
+            if (++idx[d] < xs[perm[d]]) break;
+            else idx[d] = 0;
+    }
+}
+
+}  // namespace xgrad::kernels

@@ -1,0 +1,155 @@
+// The general elementwise core (tensor/kernels/broadcast.hpp) against its plain references: every
+// broadcast pattern a model meets ((B,T,D) with (D), (B,T,1), (1,T,D), (B,1,1), scalars, size-0 and
+// size-1 dims), sums over any set of dims, and permuted copies of ranks 1 to 5.
+#include <cstring>
+#include <vector>
+
+#include "helpers.hpp"
+#include "tensor/kernels/broadcast.hpp"
+
+namespace xgrad {
+namespace {
+
+using kernels::BroadcastPlan;
+
+Array random_array(const Shape& s, uint64_t seed) {
+    Generator g(seed);
+    Array a = Array::from_shape(s);
+    for (auto& v : a) v = g.normal();
+    return a;
+}
+
+bool same_bits(const Array& a, const Array& b) {
+    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+struct Pair {
+    Shape a, b;
+};
+const Pair kPairs[] = {
+    {{4, 9, 33}, {4, 9, 33}}, {{4, 9, 33}, {33}},   {{4, 9, 33}, {4, 9, 1}}, {{4, 9, 33}, {1, 9, 33}},
+    {{4, 9, 33}, {4, 1, 1}},  {{4, 9, 33}, {}},     {{}, {4, 9, 33}},       {{9, 1}, {1, 17}},
+    {{1}, {1}},               {{3, 1, 5}, {3, 7, 1}}, {{2, 0, 3}, {3}},      {{16, 4, 32, 32}, {32, 32}},
+    {{7}, {7}},               {{2, 3, 4, 5, 6}, {3, 1, 5, 1}}, {{5, 1, 1}, {1, 1, 8}},
+};
+
+TEST(BroadcastKernels, BinaryOpsGiveTheReferenceBitsForEveryPattern) {
+    uint64_t seed = 1;
+    for (const auto& [as, bs] : kPairs) {
+        const Array a = random_array(as, seed++), b = random_array(bs, seed++);
+        const Shape ys = broadcast_shapes(as, bs, "test");
+        auto check = [&](auto op, const char* name) {
+            const Array y = kernels::broadcast_binary(a, b, ys, op);
+            Array r = Array::from_shape(ys);
+            kernels::broadcast_apply_ref(as, a.data(), bs, b.data(), ys, r.data(), op);
+            EXPECT_TRUE(same_bits(y, r)) << name << " " << shape_str(as) << " with " << shape_str(bs);
+        };
+        check(kernels::Add{}, "add");
+        check(kernels::Sub{}, "sub");
+        check(kernels::Mul{}, "mul");
+        check(kernels::Div{}, "div");
+        check(kernels::FillWhere{-INFINITY}, "fill");
+    }
+}
+
+TEST(BroadcastKernels, AddMatchesPlainArithmeticAndBroadcastToCopies) {
+    const Array a = random_array({3, 4}, 7), b = random_array({4}, 8);
+    const Array y = kernels::broadcast_binary(a, b, {3, 4}, kernels::Add{});
+    for (std::size_t i = 0; i < 3; ++i)
+        for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(y(i, j), a(i, j) + b(j));
+    const Array c = kernels::broadcast_to(b, {1, 4}, {2, 3, 4});
+    for (std::size_t k = 0; k < 2; ++k)
+        for (std::size_t i = 0; i < 3; ++i)
+            for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(c(k, i, j), b(j));
+}
+
+TEST(BroadcastKernels, PlansMergeDimsThatWalkAsOne) {
+    const BroadcastPlan same = kernels::plan_broadcast({4, 9, 33}, {4, 9, 33}, {4, 9, 33});
+    EXPECT_EQ(same.shape, (std::vector<std::size_t>{4 * 9 * 33}));  // one contiguous run
+    const BroadcastPlan row = kernels::plan_broadcast({4, 9, 33}, {33}, {4, 9, 33});
+    EXPECT_EQ(row.shape, (std::vector<std::size_t>{36, 33}));
+    EXPECT_EQ(row.sb, (std::vector<std::size_t>{0, 1}));
+    const BroadcastPlan col = kernels::plan_broadcast({4, 9, 33}, {4, 9, 1}, {4, 9, 33});
+    EXPECT_EQ(col.shape, (std::vector<std::size_t>{36, 33}));
+    EXPECT_EQ(col.sb, (std::vector<std::size_t>{1, 0}));
+}
+
+TEST(BroadcastKernels, SumOverAnyDimsMatchesTheReference) {
+    const Shape shapes[] = {{4, 9, 33}, {1}, {7}, {2, 0, 3}, {3, 1, 5}, {2, 3, 4, 5, 6}, {16, 4, 32, 32}, {1000}};
+    uint64_t seed = 100;
+    for (const auto& xs : shapes) {
+        const Array x = random_array(xs, seed++);
+        for (unsigned mask = 0; mask < (1u << xs.size()); ++mask) {
+            std::vector<bool> red(xs.size());
+            Shape os = xs;
+            for (std::size_t d = 0; d < xs.size(); ++d)
+                if ((red[d] = (mask >> d) & 1u)) os[d] = 1;
+            Array y = Array::from_shape(os), r = Array::from_shape(os);
+            kernels::sum_dims(x.data(), xs, red, y.data());
+            kernels::sum_dims_ref(x.data(), xs, red, r.data());
+            for (std::size_t i = 0; i < y.size(); ++i)  // both accumulate in double: equal once rounded to float
+                ASSERT_NEAR(y.data()[i], r.data()[i], 1e-6 * (1 + std::abs(r.data()[i])))
+                    << shape_str(xs) << " mask " << mask << " element " << i;
+        }
+    }
+}
+
+TEST(BroadcastKernels, SumToReversesEveryBroadcast) {
+    // sum_to(broadcast of ones) counts how many times each element was broadcast
+    for (const auto& [as, bs] : kPairs) {
+        const Shape ys = broadcast_shapes(as, bs, "test");
+        const Array g = full_array(ys, 1.0f);
+        const Array s = sum_to(g, bs);
+        ASSERT_EQ(s.shape(), bs);
+        const double times = bs.empty() || shape_numel(bs) == 0 ? double(shape_numel(ys))
+                                                                : double(shape_numel(ys)) / double(shape_numel(bs));
+        for (auto v : s) EXPECT_EQ(v, float(times)) << shape_str(as) << " with " << shape_str(bs);
+    }
+}
+
+TEST(BroadcastKernels, PermutedCopiesMatchTheReference) {
+    struct Case {
+        Shape xs;
+        std::vector<std::size_t> perm;
+    };
+    const Case cases[] = {
+        {{7}, {0}},
+        {{33, 17}, {1, 0}},
+        {{16, 32, 16}, {0, 2, 1}},
+        {{4, 32, 4, 16}, {0, 2, 1, 3}},
+        {{4, 32, 4, 16}, {0, 2, 3, 1}},
+        {{2, 3, 4, 5, 6}, {4, 2, 0, 3, 1}},
+        {{3, 1, 5}, {2, 1, 0}},
+        {{2, 0, 3}, {2, 0, 1}},
+        {{1, 40, 1, 50}, {3, 2, 1, 0}},
+    };
+    uint64_t seed = 200;
+    for (const auto& [xs, perm] : cases) {
+        const Array x = random_array(xs, seed++);
+        Shape ys(perm.size());
+        for (std::size_t i = 0; i < perm.size(); ++i) ys[i] = xs[perm[i]];
+        Array y = Array::from_shape(ys), r = Array::from_shape(ys);
+        kernels::permute_copy(x.data(), xs, perm, y.data());
+        kernels::permute_copy_ref(x.data(), xs, perm, r.data());
+        EXPECT_TRUE(same_bits(y, r)) << shape_str(xs);
+    }
+}
+
+TEST(BroadcastKernels, PermuteOpIsTorchsPermuteWithItsGradient) {
+    Tensor x = Tensor(random_array({2, 3, 4}, 300), true);
+    Tensor y = permute(x, {2, 0, -2});
+    ASSERT_EQ(y.shape(), (Shape{4, 2, 3}));
+    for (std::size_t i = 0; i < 4; ++i)
+        for (std::size_t j = 0; j < 2; ++j)
+            for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(y.data()(i, j, k), x.data()(j, k, i));
+    const auto r = gradcheck([](const std::vector<Tensor>& in) { return (permute(in[0], {1, 2, 0}) * in[1]).sum(); },
+                             {x, Tensor(random_array({3, 4, 2}, 301), true)});
+    EXPECT_TRUE(r.ok) << r.message;
+    EXPECT_THROW(permute(x, {0, 1}), ShapeError);
+    EXPECT_THROW(permute(x, {0, 1, 1}), IndexError);
+    EXPECT_THROW(permute(x, {0, 1, 3}), IndexError);
+    EXPECT_EQ(x.transpose(0, 2).shape(), (Shape{4, 3, 2}));
+}
+
+}  // namespace
+}  // namespace xgrad
