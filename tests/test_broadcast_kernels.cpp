@@ -6,6 +6,7 @@
 
 #include "helpers.hpp"
 #include "tensor/kernels/broadcast.hpp"
+#include "tensor/kernels/unary.hpp"
 
 namespace xgrad {
 namespace {
@@ -149,6 +150,37 @@ TEST(BroadcastKernels, PermuteOpIsTorchsPermuteWithItsGradient) {
     EXPECT_THROW(permute(x, {0, 1, 1}), IndexError);
     EXPECT_THROW(permute(x, {0, 1, 3}), IndexError);
     EXPECT_EQ(x.transpose(0, 2).shape(), (Shape{4, 3, 2}));
+}
+
+TEST(UnaryKernels, ActivationsAndGradientsMatchTheFloatFormulasAtEveryLength) {
+    // lengths around the batch width: the padded tail goes through the batch form too
+    for (std::size_t n : {1u, 7u, 8u, 9u, 16u, 17u, 33u, 257u}) {
+        const Array x = random_array({n}, 400 + n), dy = random_array({n}, 500 + n);
+        std::vector<float> y(n), r(n);
+        auto check1 = [&](auto op, const char* name) {
+            kernels::map(x.data(), y.data(), n, op);
+            kernels::map_ref(x.data(), r.data(), n, op);
+            for (std::size_t i = 0; i < n; ++i) ASSERT_NEAR(y[i], r[i], 4e-7 * (1 + std::abs(r[i]))) << name << " n=" << n << " i=" << i;
+        };
+        auto check2 = [&](auto op, const char* name) {
+            kernels::map2(dy.data(), x.data(), y.data(), n, op);
+            kernels::map2_ref(dy.data(), x.data(), r.data(), n, op);
+            for (std::size_t i = 0; i < n; ++i) ASSERT_NEAR(y[i], r[i], 1e-6 * (1 + std::abs(r[i]))) << name << " n=" << n << " i=" << i;
+        };
+        check1([](auto v) { return kernels::tanh_(v); }, "tanh");
+        check1(kernels::GeluTanh{}, "gelu tanh");
+        check1(kernels::GeluErf{}, "gelu");
+        check1(kernels::Silu{}, "silu");
+        check2(kernels::TanhGrad{}, "tanh grad");
+        check2(kernels::GeluTanhGrad{}, "gelu tanh grad");
+        check2(kernels::GeluErfGrad{}, "gelu grad");
+        check2(kernels::SiluGrad{}, "silu grad");
+        // an element's bits do not depend on the length of the array it sits in
+        std::vector<float> one(1);
+        kernels::map(x.data() + n - 1, one.data(), 1, kernels::GeluTanh{});
+        kernels::map(x.data(), y.data(), n, kernels::GeluTanh{});
+        EXPECT_EQ(one[0], y[n - 1]) << n;
+    }
 }
 
 }  // namespace

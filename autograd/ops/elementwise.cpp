@@ -4,6 +4,7 @@
 
 #include "autograd/ops.hpp"
 #include "tensor/kernels/broadcast.hpp"
+#include "tensor/kernels/unary.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
@@ -129,9 +130,12 @@ Tensor log(const Tensor& x) {
 
 // tanh: y = tanh x            dx = dy * (1 - y²)
 Tensor tanh(const Tensor& x) {
-    Array y = xt::tanh(x.data());
+    Array y = Array::from_shape(x.shape());
+    kernels::map(x.data().data(), y.data(), y.size(), [](auto v) { return kernels::tanh_(v); });
     return record("tanh", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
-        in[0].accumulate_grad(Array(dy * (1.0f - y * y)));
+        Array g = Array::from_shape(dy.shape());
+        kernels::map2(dy.data(), y.data(), g.data(), g.size(), kernels::TanhGrad{});
+        in[0].accumulate_grad(std::move(g));
     }, true);
 }
 
