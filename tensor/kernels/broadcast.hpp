@@ -7,6 +7,7 @@
 // (both operands contiguous, or one of them a scalar); the outer dims are walked with an index.
 // Each kernel has a plain scalar reference (*_ref) that gives the same bits; tests compare them.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -27,38 +28,63 @@ BroadcastPlan plan_broadcast(const Shape& a, const Shape& b, const Shape& y);
 
 /// y[i] = op(a[·], b[·]) over the plan. Op has `float operator()(float, float)` and
 /// `simd::Vec operator()(simd::Vec, simd::Vec)` giving the same bits lane by lane.
-template <class Op>
-void broadcast_apply(const BroadcastPlan& p, const float* a, const float* b, float* y, Op op) {
-    if (p.numel == 0) return;
+/// Calls run(a_offset, b_offset, y_offset) for each inner run of the plan, in row-major order.
+template <class Run>
+void for_each_run(const BroadcastPlan& p, Run run) {
     const std::size_t rank = p.shape.size(), n = p.shape[rank - 1];
-    const std::size_t ia = p.sa[rank - 1], ib = p.sb[rank - 1];  // inner strides: 0 or 1
+    if (rank == 1) return run(std::size_t(0), std::size_t(0), std::size_t(0));
+    if (rank == 2) {  // the common case, (rows, n): no index to carry
+        for (std::size_t r = 0; r < p.shape[0]; ++r) run(r * p.sa[0], r * p.sb[0], r * n);
+        return;
+    }
     std::vector<std::size_t> idx(rank - 1, 0);
     std::size_t oa = 0, ob = 0;
-    for (std::size_t done = 0; done < p.numel; done += n, y += n) {
-        const float* pa = a + oa;
-        const float* pb = b + ob;
-        std::size_t i = 0;
-        if (ia == 1 && ib == 1) {
-            for (; i + simd::kWidth <= n; i += simd::kWidth) simd::store(y + i, op(simd::load(pa + i), simd::load(pb + i)));
-            for (; i < n; ++i) y[i] = op(pa[i], pb[i]);
-        } else if (ia == 1) {  // b is one value along the run
-            const simd::Vec vb(*pb);
-            for (; i + simd::kWidth <= n; i += simd::kWidth) simd::store(y + i, op(simd::load(pa + i), vb));
-            for (; i < n; ++i) y[i] = op(pa[i], *pb);
-        } else if (ib == 1) {  // a is one value along the run
-            const simd::Vec va(*pa);
-            for (; i + simd::kWidth <= n; i += simd::kWidth) simd::store(y + i, op(va, simd::load(pb + i)));
-            for (; i < n; ++i) y[i] = op(*pa, pb[i]);
-        } else {
-            const float v = op(*pa, *pb);
-            for (; i < n; ++i) y[i] = v;
-        }
+    for (std::size_t oy = 0; oy < p.numel; oy += n) {
+        run(oa, ob, oy);
         for (std::size_t d = rank - 1; d-- > 0;) {  // next outer index, row-major
             oa += p.sa[d], ob += p.sb[d];
             if (++idx[d] < p.shape[d]) break;
             oa -= p.sa[d] * p.shape[d], ob -= p.sb[d] * p.shape[d];
             idx[d] = 0;
         }
+    }
+}
+
+/// y[i] = op(a[·], b[·]) over the plan. Op has `float operator()(float, float)` and
+/// `simd::Vec operator()(simd::Vec, simd::Vec)` giving the same bits lane by lane.
+template <class Op>
+void broadcast_apply(const BroadcastPlan& p, const float* a, const float* b, float* y, Op op) {
+    if (p.numel == 0) return;
+    const std::size_t rank = p.shape.size(), n = p.shape[rank - 1], W = simd::kWidth;
+    const std::size_t ia = p.sa[rank - 1], ib = p.sb[rank - 1];  // inner strides: 0 or 1
+    if (ia == 1 && ib == 1) {
+        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) {
+            const float *pa = a + oa, *pb = b + ob;
+            float* py = y + oy;
+            std::size_t i = 0;
+            for (; i + W <= n; i += W) simd::store(py + i, op(simd::load(pa + i), simd::load(pb + i)));
+            for (; i < n; ++i) py[i] = op(pa[i], pb[i]);
+        });
+    } else if (ia == 1) {  // b is one value along the run
+        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) {
+            const float* pa = a + oa;
+            const float vb = b[ob];
+            float* py = y + oy;
+            std::size_t i = 0;
+            for (; i + W <= n; i += W) simd::store(py + i, op(simd::load(pa + i), simd::Vec(vb)));
+            for (; i < n; ++i) py[i] = op(pa[i], vb);
+        });
+    } else if (ib == 1) {  // a is one value along the run
+        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) {
+            const float va = a[oa];
+            const float* pb = b + ob;
+            float* py = y + oy;
+            std::size_t i = 0;
+            for (; i + W <= n; i += W) simd::store(py + i, op(simd::Vec(va), simd::load(pb + i)));
+            for (; i < n; ++i) py[i] = op(va, pb[i]);
+        });
+    } else {
+        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) { std::fill_n(y + oy, n, op(a[oa], b[ob])); });
     }
 }
 
@@ -134,7 +160,7 @@ inline Array broadcast_to(const Array& a, const Shape& as, const Shape& ys) {
 }
 
 /// out (x's shape with the `reduced` dims set to 1) = Σ x over those dims, accumulated in double in a
-/// fixed order (runs of 8 lanes, then the lanes added pairwise): the same bits on every run.
+/// fixed order (16 lanes along a summed inner run, then the lanes added pairwise): the same bits on every run.
 void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced, float* out);
 /// The reference: one double accumulator per output, elements in row-major order (differs from
 /// sum_dims only by double rounding, far below float's).
