@@ -17,17 +17,30 @@ std::vector<std::size_t> contiguous_strides(const Shape& s) {
 
 /// Σ x[0:n] in double: 16 lane accumulators over the first n - n % 16 elements (two vectors of 8
 /// doubles, so two add chains overlap), the rest in a 17th; then the lanes pairwise, then the rest.
-/// The compiler vectorises the lane loop.
-double row_sum(const float* x, std::size_t n) {
-    double l[16] = {};
-    std::size_t j = 0;
-    for (; j + 16 <= n; j += 16)
-        for (std::size_t k = 0; k < 16; ++k) l[k] += static_cast<double>(x[j + k]);
+/// The compiler vectorises the lane loops.
+constexpr std::size_t kLanes = 16;
+
+double finish_row(double* l, const float* x, std::size_t j, std::size_t n) {
     double rest = 0;
     for (; j < n; ++j) rest += static_cast<double>(x[j]);
-    for (std::size_t w = 8; w >= 1; w /= 2)
+    for (std::size_t w = kLanes / 2; w >= 1; w /= 2)
         for (std::size_t k = 0; k < w; ++k) l[k] += l[k + w];
     return l[0] + rest;
+}
+
+double row_sum(const float* x, std::size_t n) {
+    double l[kLanes] = {};
+    std::size_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+        for (std::size_t k = 0; k < kLanes; ++k) l[k] += static_cast<double>(x[j + k]);
+    return finish_row(l, x, j, n);
+}
+
+/// y[0:n] = x[0:n] in vectors (a library memcpy call costs more than a 64-byte run).
+void copy_run(const float* x, float* y, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + simd::kWidth <= n; i += simd::kWidth) simd::store(y + i, simd::load(x + i));
+    for (; i < n; ++i) y[i] = x[i];
 }
 
 }  // namespace
@@ -76,19 +89,26 @@ void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced,
     const std::size_t n = shape[rank - 1];
     const bool inner_reduced = red[rank - 1];
     std::vector<std::size_t> idx(rank - 1, 0);
-    std::size_t o = 0;
-    for (std::size_t done = 0; done < numel; done += n, x += n) {
-        if (inner_reduced) {
-            acc[o] += row_sum(x, n);
-        } else {
-            double* a = acc.data() + o;
-            for (std::size_t j = 0; j < n; ++j) a[j] += static_cast<double>(x[j]);
-        }
+    std::size_t o = 0;  // acc's offset of the current run
+    auto next_run = [&] {
         for (std::size_t d = rank - 1; d-- > 0;) {
             o += ostride[d];
             if (++idx[d] < shape[d]) break;
             o -= ostride[d] * shape[d];
             idx[d] = 0;
+        }
+    };
+    const std::size_t runs = numel / n;
+    if (inner_reduced) {  // each run sums into one output
+        for (std::size_t r = 0; r < runs; ++r, x += n) {
+            acc[o] += row_sum(x, n);
+            next_run();
+        }
+    } else {  // each run adds into n outputs
+        for (std::size_t r = 0; r < runs; ++r, x += n) {
+            double* a = acc.data() + o;
+            for (std::size_t j = 0; j < n; ++j) a[j] += static_cast<double>(x[j]);
+            next_run();
         }
     }
     for (std::size_t i = 0; i < out_n; ++i) out[i] = static_cast<float>(acc[i]);
@@ -130,7 +150,7 @@ void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t
         std::vector<std::size_t> idx(rank - 1, 0);
         std::size_t o = 0;
         for (std::size_t done = 0; done < numel; done += n, y += n) {
-            std::memcpy(y, x + o, n * sizeof(float));
+            copy_run(x + o, y, n);
             for (std::size_t d = rank - 1; d-- > 0;) {
                 o += is[d];
                 if (++idx[d] < shape[d]) break;
