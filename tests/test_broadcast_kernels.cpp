@@ -36,7 +36,9 @@ const Pair kPairs[] = {
 
 TEST(BroadcastKernels, BinaryOpsGiveTheReferenceBitsForEveryPattern) {
     uint64_t seed = 1;
-    for (const auto& [as, bs] : kPairs) {
+    for (const Pair& pair : kPairs) {  // (no structured binding: clang 14 cannot capture one in a lambda)
+        const Shape& as = pair.a;
+        const Shape& bs = pair.b;
         const Array a = random_array(as, seed++), b = random_array(bs, seed++);
         const Shape ys = broadcast_shapes(as, bs, "test");
         auto check = [&](auto op, const char* name) {
