@@ -149,7 +149,9 @@ void Tensor::accumulate_grad(const Array& g) const {
                                      shape_str(g.shape()), shape_str(im.data.shape()), grad_fn_name()));
     if (im.sparse_grad) grad();  // dense + row-sparse: make it dense first
     if (im.has_grad) {
-        im.grad += g;
+        float* acc = im.grad.data();
+        const float* add = g.data();
+        for (std::size_t i = 0, n = g.size(); i < n; ++i) acc[i] += add[i];
     } else {
         im.grad = g;
         im.has_grad = true;

@@ -81,9 +81,12 @@ Tensor add(const Tensor& x, float s) {
 
 // mul (scalar): y = x * s     dx = dy * s
 Tensor mul(const Tensor& x, float s) {
-    Array y = x.data() * s;
+    Array y = Array::from_shape(x.shape());
+    kernels::map(x.data().data(), y.data(), y.size(), kernels::Scale{s});
     return record("mul", std::move(y), {x}, [s](const Array& dy, const Array&, Inputs in) {
-        in[0].accumulate_grad(Array(dy * s));
+        Array g = Array::from_shape(dy.shape());
+        kernels::map(dy.data(), g.data(), g.size(), kernels::Scale{s});
+        in[0].accumulate_grad(std::move(g));
     });
 }
 
@@ -147,11 +150,14 @@ Tensor sigmoid(const Tensor& x) {
     }, true);
 }
 
-// relu: y = max(x, 0)         dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)
+// relu: y = max(x, 0) (NaN stays NaN)   dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)
 Tensor relu(const Tensor& x) {
-    Array y = xt::maximum(x.data(), 0.0f);
+    Array y = Array::from_shape(x.shape());
+    kernels::map(x.data().data(), y.data(), y.size(), kernels::Relu{});
     return record("relu", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
-        in[0].accumulate_grad(Array(xt::where(in[0].data() > 0.0f, dy, 0.0f)));
+        Array g = Array::from_shape(dy.shape());
+        kernels::map2(dy.data(), in[0].data().data(), g.data(), g.size(), kernels::ReluGrad{});
+        in[0].accumulate_grad(std::move(g));
     });
 }
 

@@ -18,13 +18,15 @@ namespace {
 // The batch dims of a (..., r, c) shape.
 Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
 
-// x (batch..., r, c) broadcast to (batch_to..., r, c), made contiguous.
-Array expand_batch(const Array& x, const Shape& batch_to) {
+// x (batch..., r, c) seen as (batch_to..., r, c): x itself when its batch dims are those already,
+// else a broadcast copy kept in `copy`.
+const Array& expand_batch(const Array& x, const Shape& batch_to, Array& copy) {
     Shape target = batch_to;
     target.push_back(x.shape()[x.dimension() - 2]);
     target.push_back(x.shape()[x.dimension() - 1]);
     if (target == x.shape()) return x;
-    return kernels::broadcast_to(x, x.shape(), target);
+    copy = kernels::broadcast_to(x, x.shape(), target);
+    return copy;
 }
 
 // For each batch b: C_b (M×N) (+)= op(A_b) · op(B_b), with A, B, C contiguous stacks of matrices.
@@ -50,8 +52,9 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
                                             shape_str(batch_of(bs))));
     }
     const std::size_t nb = shape_numel(batch);
-    const Array A = expand_batch(a.data(), batch);
-    const Array B = expand_batch(b.data(), batch);
+    Array a_copy = empty_array(), b_copy = empty_array();
+    const Array& A = expand_batch(a.data(), batch, a_copy);
+    const Array& B = expand_batch(b.data(), batch, b_copy);
     Shape ys = batch;
     ys.push_back(n);
     ys.push_back(m);
@@ -62,7 +65,8 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
     return record("matmul", std::move(y), {a, b}, [batch, nb, n, k, m](const Array& dy, const Array&, Inputs in) {
         if (in[0].requires_grad()) {
             // dA_b (n×k) = dY_b (n×m) · B_bᵀ; B_b is k×m, so op(B) = Bᵀ reads it as a transposed (k×m)
-            const Array B = expand_batch(in[1].data(), batch);
+            Array copy = empty_array();
+            const Array& B = expand_batch(in[1].data(), batch, copy);
             Shape s = batch;
             s.push_back(n);
             s.push_back(k);
@@ -73,7 +77,8 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
         }
         if (in[1].requires_grad()) {
             // dB_b (k×m) = A_bᵀ · dY_b; A_b is n×k, read transposed
-            const Array A = expand_batch(in[0].data(), batch);
+            Array copy = empty_array();
+            const Array& A = expand_batch(in[0].data(), batch, copy);
             Shape s = batch;
             s.push_back(k);
             s.push_back(m);

@@ -56,6 +56,21 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1/√(2π)
 constexpr float kSqrt2OverPi = 0.79788456080286536f;  // √(2/π)
 constexpr float kGeluCubic = 0.044715f;
 
+/// y = max(x, 0), NaN kept (as PyTorch's relu)
+struct Relu {
+    float operator()(float x) const { return x < 0.0f ? 0.0f : x; }
+    simd::Vec operator()(simd::Vec x) const { return xsimd::select(x < simd::Vec(0.0f), simd::Vec(0.0f), x); }
+};
+/// relu's gradient: dy where x > 0, else 0
+struct ReluGrad {
+    float operator()(float dy, float x) const { return x > 0.0f ? dy : 0.0f; }
+    simd::Vec operator()(simd::Vec dy, simd::Vec x) const { return xsimd::select(x > simd::Vec(0.0f), dy, simd::Vec(0.0f)); }
+};
+/// y = x · s
+struct Scale {
+    float s;
+    template <class T> T operator()(T x) const { return x * T(s); }
+};
 /// tanh's gradient from its output: dy·(1 - y²)
 struct TanhGrad {
     template <class T> T operator()(T dy, T y) const { return dy * (T(1.0f) - y * y); }
