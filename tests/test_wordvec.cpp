@@ -1,0 +1,186 @@
+// wordvec against gensim 4.2: the files gensim wrote (tests/reference/make_wordvec_reference.py) load
+// in every format with the same words and bits, queries and evaluations give gensim's answers, xgrad
+// writes gensim's bytes back, and bad files get errors that name the file, the line and the fault.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "nn/serialize.hpp"
+#include "tensor/error.hpp"
+#include "wordvec/wordvec.hpp"
+
+namespace xgrad {
+namespace {
+
+namespace fs = std::filesystem;
+using wordvec::KeyedVectors;
+
+const std::string kRef = XGRAD_TEST_DATA;
+
+nlohmann::json gensim() {
+    std::ifstream f(kRef + "/wordvec_gensim.json");
+    return nlohmann::json::parse(f);
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+fs::path scratch(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("xgrad_wordvec_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return dir / name;
+}
+
+// gensim's list [[word, score], ...] against ours: the same words in the same order, scores within 1e-6
+// (float sums in another order); two words whose scores tie within that may come in either order.
+void expect_same(const std::vector<wordvec::Similar>& mine, const nlohmann::json& theirs, const std::string& what) {
+    ASSERT_EQ(mine.size(), theirs.size()) << what;
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+        const std::string w = theirs[i][0];
+        const double s = theirs[i][1];
+        EXPECT_NEAR(mine[i].score, s, 1e-6) << what << " #" << i;
+        const bool tie = (i + 1 < mine.size() && std::abs(double(theirs[i + 1][1]) - s) < 1e-6) ||
+                         (i > 0 && std::abs(double(theirs[i - 1][1]) - s) < 1e-6);
+        if (!tie) EXPECT_EQ(mine[i].word, w) << what << " #" << i;
+    }
+}
+
+TEST(Wordvec, ReadsGensimsThreeFormatsToTheSameBits) {
+    const KeyedVectors text = wordvec::load_vectors(kRef + "/wordvec_gensim.txt");
+    const KeyedVectors bin = wordvec::load_vectors(kRef + "/wordvec_gensim.bin");
+    const KeyedVectors glove = wordvec::load_vectors(kRef + "/wordvec_gensim_glove.txt");
+    EXPECT_EQ(wordvec::detect_format(kRef + "/wordvec_gensim.txt"), "text");
+    EXPECT_EQ(wordvec::detect_format(kRef + "/wordvec_gensim.bin"), "binary");
+    EXPECT_EQ(wordvec::detect_format(kRef + "/wordvec_gensim_glove.txt"), "glove");
+    ASSERT_EQ(text.size(), 120u);
+    ASSERT_EQ(text.dim(), 16u);
+    EXPECT_EQ(text.words()[0], "the");
+    for (const KeyedVectors* kv : {&bin, &glove}) {
+        EXPECT_EQ(kv->words(), text.words());
+        EXPECT_EQ(kv->vectors(), text.vectors());  // text holds the shortest round-trip decimals: exact
+    }
+}
+
+TEST(Wordvec, QueriesGiveGensimsAnswers) {
+    const KeyedVectors kv = wordvec::load_vectors(kRef + "/wordvec_gensim.bin");
+    const auto g = gensim();
+    for (const auto& q : g["most_similar"])
+        expect_same(kv.most_similar(q["positive"], q["negative"], q["topn"]), q["result"], "most_similar " + q.dump());
+    for (const auto& q : g["most_similar_restrict"])
+        expect_same(kv.most_similar(q["positive"], q["negative"], q["topn"], q["restrict_vocab"]), q["result"],
+                    "most_similar restricted " + q.dump());
+    for (const auto& q : g["most_similar_cosmul"])
+        expect_same(kv.most_similar_cosmul(q["positive"], q["negative"], q["topn"]), q["result"], "cosmul " + q.dump());
+    for (const auto& s : g["similarity"]) EXPECT_NEAR(kv.similarity(s[0], s[1]), double(s[2]), 1e-6) << s.dump();
+    for (const auto& d : g["doesnt_match"]) EXPECT_EQ(kv.doesnt_match(d[0]), std::string(d[1])) << d.dump();
+    // the lecture's analogy: king − man + woman
+    EXPECT_EQ(kv.most_similar({"king", "woman"}, {"man"}, 1)[0].word, "queen");
+    // any vector: a word's own vector finds the word first, at cosine 1
+    const auto self = kv.similar_by_vector(kv.vector("kitten"), 1);
+    EXPECT_EQ(self[0].word, "kitten");
+    EXPECT_NEAR(self[0].score, 1.0, 1e-6);
+}
+
+TEST(Wordvec, EvaluationsGiveGensimsScores) {
+    const KeyedVectors kv = wordvec::load_vectors(kRef + "/wordvec_gensim.txt");
+    const auto g = gensim();
+    const auto a = wordvec::evaluate_word_analogies(kv, kRef + "/wordvec_questions.txt", g["analogies"]["restrict_vocab"]);
+    EXPECT_DOUBLE_EQ(a.accuracy, double(g["analogies"]["accuracy"]));
+    const auto& sections = g["analogies"]["sections"];
+    ASSERT_EQ(a.sections.size() + 1, sections.size());  // gensim adds a "Total accuracy" section
+    for (std::size_t i = 0; i < a.sections.size(); ++i) {
+        EXPECT_EQ(a.sections[i].name, std::string(sections[i][0]));
+        EXPECT_EQ(a.sections[i].correct, std::size_t(sections[i][1]));
+        EXPECT_EQ(a.sections[i].incorrect, std::size_t(sections[i][2]));
+    }
+    EXPECT_EQ(a.covered, std::size_t(sections.back()[1]) + std::size_t(sections.back()[2]));
+    EXPECT_EQ(a.questions, a.covered + 1);  // one question has a word out of the vocabulary
+    const auto p = wordvec::evaluate_word_pairs(kv, kRef + "/wordvec_pairs.tsv", g["pairs"]["restrict_vocab"]);
+    EXPECT_NEAR(p.pearson, double(g["pairs"]["pearson"]), 1e-6);
+    EXPECT_NEAR(p.spearman, double(g["pairs"]["spearman"]), 1e-9);
+    EXPECT_NEAR(p.oov_ratio, double(g["pairs"]["oov_ratio"]), 1e-9);
+    EXPECT_EQ(p.covered, 10u);
+}
+
+TEST(Wordvec, WritesGensimsBytes) {
+    // gensim reads these (make_wordvec_reference.py --check DIR loads them): they are its own bytes
+    const KeyedVectors kv = wordvec::load_vectors(kRef + "/wordvec_gensim.txt");
+    wordvec::save_word2vec_text(kv, scratch("xgrad.txt"));
+    wordvec::save_word2vec_binary(kv, scratch("xgrad.bin"));
+    wordvec::save_glove(kv, scratch("xgrad_glove.txt"));
+    EXPECT_EQ(slurp(scratch("xgrad.txt")), slurp(kRef + "/wordvec_gensim.txt"));
+    EXPECT_EQ(slurp(scratch("xgrad.bin")), slurp(kRef + "/wordvec_gensim.bin"));
+    EXPECT_EQ(slurp(scratch("xgrad_glove.txt")), slurp(kRef + "/wordvec_gensim_glove.txt"));
+    wordvec::save_projector_tsv(kv, scratch("vectors.tsv"), scratch("metadata.tsv"));
+    const std::string meta = slurp(scratch("metadata.tsv"));
+    EXPECT_EQ(meta.substr(0, 11), "the\nof\nand\n");
+    const std::string vec = slurp(scratch("vectors.tsv"));
+    EXPECT_EQ(std::count(vec.begin(), vec.end(), '\n'), 120);
+    EXPECT_EQ(std::count(vec.begin(), vec.begin() + long(vec.find('\n')), '\t'), 15);
+}
+
+TEST(Wordvec, ReadsTheTableOfAnXgradCheckpoint) {
+    Array v = Array::from_shape({3, 2});
+    for (std::size_t i = 0; i < 6; ++i) v.data()[i] = float(i);
+    nn::save_safetensors(scratch("bigram.safetensors"), {{"V.weight", v}, {"U.weight", v}},
+                         {{"vocab", R"(["the", "cat", "."])"}});
+    const KeyedVectors kv = wordvec::load_vectors(scratch("bigram.safetensors"));
+    EXPECT_EQ(kv.words(), (std::vector<std::string>{"the", "cat", "."}));
+    EXPECT_EQ(kv.vector("cat")[1], 3.0f);
+    nn::save_safetensors(scratch("other.safetensors"), {{"V.weight", v}});
+    EXPECT_THROW(wordvec::load_vectors(scratch("other.safetensors")), FileError);
+}
+
+// Writes `text` to a scratch file and returns the error loading it gives.
+std::string load_error(const std::string& text, const std::string& format = "auto") {
+    const std::string path = scratch("bad.txt");
+    std::ofstream(path, std::ios::binary) << text;
+    try {
+        wordvec::load_vectors(path, format);
+    } catch (const FileError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(Wordvec, BadFilesGetErrorsThatNameTheFault) {
+    auto has = [](const std::string& msg, const std::string& part) {
+        return msg.find(part) != std::string::npos ? ::testing::AssertionSuccess()
+                                                   : ::testing::AssertionFailure() << "'" << msg << "' lacks '" << part << "'";
+    };
+    EXPECT_TRUE(has(load_error("3 2\na 1 2\nb 3 4\n"), "promises 3 words, the file ends after 2"));
+    EXPECT_TRUE(has(load_error("1 2\na 1 2\nb 3 4\n"), "promises 1 words, line 3 holds another"));
+    EXPECT_TRUE(has(load_error("2 2\na 1 2\nb 3\n", "text"), "line 3: expected 2 numbers after the word 'b', found 1"));
+    EXPECT_TRUE(has(load_error("2 2\na 1 2\nb 3 x4\n", "text"), "line 3: 'x4' (number 2 of the word 'b') is not a number"));
+    EXPECT_TRUE(has(load_error("2 2\na 1 2\na 3 4\n"), "the word 'a' appears twice (words 1 and 2"));
+    EXPECT_TRUE(has(load_error("2 0\na\nb\n"), "dimension 0"));
+    EXPECT_TRUE(has(load_error("a 1 2\nb 3\n"), "line 2: expected 2 numbers after the word 'b', found 1"));
+    EXPECT_TRUE(has(load_error(""), "empty"));
+    // a binary file cut short: inside a vector, and between words
+    std::string bin = slurp(kRef + "/wordvec_gensim.bin");
+    EXPECT_TRUE(has(load_error(bin.substr(0, bin.size() - 10), "binary"), "inside the vector of the word"));
+    const std::string head = bin.substr(0, bin.find('\n') + 1);
+    const std::size_t rec = 4 + 16 * 4;  // "the " and 16 floats
+    EXPECT_TRUE(has(load_error(head + bin.substr(head.size(), rec), "binary"), "after 1 of the 120 words"));
+    EXPECT_THROW(wordvec::load_vectors(scratch("missing.txt")), FileError);
+}
+
+TEST(Wordvec, UnknownWordsAreNamed) {
+    const KeyedVectors kv = wordvec::load_vectors(kRef + "/wordvec_gensim.txt");
+    try {
+        kv.most_similar({"kingg"});
+        FAIL() << "no error";
+    } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("'kingg' is not in the vocabulary (120 words)"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(kv.most_similar({}), ValueError);
+    EXPECT_THROW(kv.doesnt_match({"nope", "nada"}), ValueError);
+    EXPECT_THROW(kv.similar_by_vector(std::vector<float>(3, 1.0f)), ValueError);
+}
+
+}  // namespace
+}  // namespace xgrad
