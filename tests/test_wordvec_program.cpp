@@ -1,0 +1,89 @@
+// The wordvec program on the vectors gensim wrote (tests/reference/wordvec_gensim.*): the lecture's
+// queries print gensim's answers, one per line, and bad input gets the README's "wordvec: error:".
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "program.hpp"
+
+namespace xgrad {
+namespace {
+
+const std::string kVectors = std::string(XGRAD_TEST_DATA) + "/wordvec_gensim.bin";
+
+nlohmann::json gensim() {
+    std::ifstream f(std::string(XGRAD_TEST_DATA) + "/wordvec_gensim.json");
+    return nlohmann::json::parse(f);
+}
+
+// The output without the line that reports the file loaded ("FILE: N words of dimension D", on stderr).
+std::string answer(const std::string& out) {
+    std::istringstream s(out);
+    std::string r;
+    for (std::string line; std::getline(s, line);)
+        if (line.find(" words of dimension ") == std::string::npos) r += line + "\n";
+    return r;
+}
+
+// The "word score" lines of the program's output.
+std::vector<std::pair<std::string, double>> scored_lines(const std::string& out) {
+    std::vector<std::pair<std::string, double>> r;
+    std::istringstream s(out);
+    for (std::string line; std::getline(s, line);) {
+        std::istringstream l(line);
+        std::string w;
+        double v;
+        if (l >> w >> v && l.eof()) r.emplace_back(w, v);
+    }
+    return r;
+}
+
+TEST(WordvecProgram, TheLecturesQueriesPrintGensimsAnswers) {
+    const auto g = gensim();
+    auto [status, out] = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --analogy king man woman");
+    ASSERT_EQ(status, 0) << out;
+    const auto lines = scored_lines(out);
+    const auto& want = g["most_similar"][1]["result"];  // king + woman − man
+    ASSERT_EQ(lines.size(), 10u) << out;
+    EXPECT_EQ(lines[0].first, "queen");
+    EXPECT_NEAR(lines[0].second, double(want[0][1]), 5e-5);  // printed with 4 decimals
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --most-similar cat --topn 3");
+    ASSERT_EQ(status, 0) << out;
+    const auto cat = scored_lines(out);
+    ASSERT_EQ(cat.size(), 3u) << out;
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(cat[i].first, std::string(g["most_similar"][2]["result"][i][0]));
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --similarity cat dog");
+    EXPECT_NEAR(std::stod(answer(out)), double(g["similarity"][0][2]), 5e-5) << out;
+    std::tie(status, out) =
+        testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --doesnt-match man woman boy car");
+    EXPECT_EQ(answer(out), std::string(g["doesnt_match"][0][1]) + "\n");
+    std::tie(status, out) = testing::run_program(
+        XGRAD_WORDVEC, "--vectors " + kVectors + " --restrict 100 --evaluate " XGRAD_TEST_DATA "/wordvec_questions.txt");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("analogies: 100.00% correct (24 of 24 covered questions; 24 of 25 questions covered)"),
+              std::string::npos) << out;
+}
+
+TEST(WordvecProgram, ExportsAndNamesBadInput) {
+    const auto dir = std::filesystem::temp_directory_path() / ("xgrad_wordvec_prog_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto [status, out] = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --export " +
+                                                                 (dir / "vectors.tsv").string() + " --export-format tsv");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_TRUE(std::filesystem::exists(dir / "metadata.tsv")) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --most-similar kingg");
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("wordvec: error: the word 'kingg' is not in the vocabulary (120 words)"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + (dir / "none.bin").string());
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("wordvec: error: "), std::string::npos) << out;
+    EXPECT_NE(out.find("none.bin: cannot open it"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --topn 0");
+    EXPECT_NE(status, 0);
+    EXPECT_NE(out.find("wordvec: error: "), std::string::npos) << out;
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace xgrad
