@@ -69,7 +69,7 @@ case "$what" in
   fuzz)
     seconds="${XGRAD_FUZZ_SECONDS:-20}"
     mkdir -p build-san/fuzz/found
-    for t in safetensors npy corpus checkpoint; do
+    for t in safetensors npy corpus checkpoint wordvec; do
       echo "run.sh: fuzz_$t for ${seconds} s (seeds: fuzz/corpus/$t; what it finds: build-san/fuzz/found/)"
       mkdir -p "build-san/fuzz/scratch/$t"
       # new inputs go to the scratch directory (first); the committed seeds are only read

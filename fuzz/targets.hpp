@@ -13,6 +13,7 @@
 #include "corpus.hpp"
 #include "nn/serialize.hpp"
 #include "session.hpp"
+#include "wordvec/wordvec.hpp"
 
 namespace xgrad::fuzz {
 
@@ -71,6 +72,24 @@ inline void check_checkpoint(const std::string& bytes) {
         bigram::load_checkpoint(f, "fuzz.safetensors", s, o);
         invariant(s.model->V->weight.shape()[0] == s.vocab.size(), "V's rows differ from the vocabulary");
     } catch (const Error&) {
+    }
+}
+
+/// wordvec::parse_vectors in every format: a table no larger than the bytes it came from (each float
+/// takes at least one character of text or four bytes of binary) whose first word's query runs, or an
+/// error.
+inline void check_wordvec(const std::string& bytes) {
+    for (const char* format : {"auto", "text", "binary", "glove"}) {
+        try {
+            const wordvec::KeyedVectors kv = wordvec::parse_vectors(bytes, "fuzz.vec", format);
+            invariant(kv.vectors().size() == kv.size() * kv.dim(), "table size is not words × dim");
+            invariant(kv.vectors().size() <= bytes.size(), "more floats than bytes");
+            if (kv.size() > 0) {
+                const auto near = kv.most_similar({kv.words()[0]}, {}, 3);
+                invariant(near.size() <= 3 && near.size() <= kv.size() - 1, "most_similar returned too many words");
+            }
+        } catch (const Error&) {
+        }
     }
 }
 

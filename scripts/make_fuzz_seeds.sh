@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bigram=${BIGRAM:-build/examples/bigram}
 out=fuzz/corpus
-rm -rf "$out" && mkdir -p "$out"/{safetensors,npy,corpus,checkpoint}
+rm -rf "$out" && mkdir -p "$out"/{safetensors,npy,corpus,checkpoint,wordvec}
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 
 # checkpoints of the lecture model: SGD, tied, Adam with a cosine schedule
@@ -59,5 +59,10 @@ texts = {
 }
 for name, t in texts.items():
     open(f"{out}/corpus/{name}", "wb").write(t)
+
+# wordvec target: word2vec text, word2vec binary (gensim's layout), GloVe
+open(f"{out}/wordvec/text", "wb").write(b"3 2\nthe 1 2\ncat 0.5 -1e-3\n. 3 4\n")
+open(f"{out}/wordvec/glove", "wb").write(b"the 1 2 3\ncat 4 5 6\n")
+open(f"{out}/wordvec/binary", "wb").write(b"2 3\nthe " + struct.pack("<3f", 1, 2, 3) + b"\ncat " + struct.pack("<3f", -1, 0.5, 2))
 PY
 ls -l "$out"/*

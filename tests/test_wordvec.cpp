@@ -167,6 +167,20 @@ TEST(Wordvec, BadFilesGetErrorsThatNameTheFault) {
     const std::size_t rec = 4 + 16 * 4;  // "the " and 16 floats
     EXPECT_TRUE(has(load_error(head + bin.substr(head.size(), rec), "binary"), "after 1 of the 120 words"));
     EXPECT_THROW(wordvec::load_vectors(scratch("missing.txt")), FileError);
+    try {
+        wordvec::load_vectors(fs::temp_directory_path().string());
+        ADD_FAILURE() << "a directory loaded";
+    } catch (const FileError& e) {
+        EXPECT_TRUE(has(e.what(), "is a directory"));
+    }
+    // from memory, as from a file
+    EXPECT_EQ(wordvec::parse_vectors("2 2\na 1 2\nb 3 4\n", "mem").vector("b")[1], 4.0f);
+    try {
+        wordvec::parse_vectors("2 2\na 1 2\n", "mem");
+        ADD_FAILURE() << "a short file loaded";
+    } catch (const FileError& e) {
+        EXPECT_TRUE(has(e.what(), "mem: the header promises 2 words, the file ends after 1"));
+    }
 }
 
 TEST(Wordvec, UnknownWordsAreNamed) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -16,11 +17,27 @@ namespace xgrad::wordvec {
 
 namespace {
 
+/// Where the bytes come from: the file `name`, or `bytes` in memory (named `name` in messages).
+struct Source {
+    std::string name;
+    const std::string* bytes = nullptr;
+};
+
+std::FILE* open_source(const Source& src) {
+    if (src.bytes) {
+        if (src.bytes->empty()) return std::fopen("/dev/null", "rb");  // fmemopen refuses a size of 0
+        return ::fmemopen(const_cast<char*>(src.bytes->data()), src.bytes->size(), "rb");
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(src.name, ec)) throw FileError(fmt::format("{}: is a directory, not a file", src.name));
+    return std::fopen(src.name.c_str(), "rb");
+}
+
 /// A file read a line (or a byte) at a time through stdio's buffer.
 class Reader {
 public:
-    explicit Reader(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb"), &std::fclose) {
-        if (!f_) throw FileError(fmt::format("{}: cannot open it ({})", path, std::strerror(errno)));
+    explicit Reader(const Source& src) : path_(src.name), f_(open_source(src), &std::fclose) {
+        if (!f_) throw FileError(fmt::format("{}: cannot open it ({})", path_, std::strerror(errno)));
     }
     ~Reader() { std::free(buf_); }
     Reader(const Reader&) = delete;
@@ -106,8 +123,9 @@ void check_header(const Reader& r, std::size_t n, std::size_t d) {
         throw FileError(fmt::format("{}: the header's {} words of dimension {} are more than a file can hold", r.path(), n, d));
 }
 
-KeyedVectors load_text(const std::string& path, bool has_header) {
-    Reader r(path);
+KeyedVectors load_text(const Source& src, bool has_header) {
+    Reader r(src);
+    const std::string& path = src.name;
     std::string_view line;
     std::size_t n = 0, dim = 0;
     std::vector<std::string_view> t;
@@ -136,8 +154,9 @@ KeyedVectors load_text(const std::string& path, bool has_header) {
     return make(std::move(words), std::move(vectors), dim, path);
 }
 
-KeyedVectors load_binary(const std::string& path) {
-    Reader r(path);
+KeyedVectors load_binary(const Source& src) {
+    Reader r(src);
+    const std::string& path = src.name;
     std::string_view line;
     std::size_t n = 0, dim = 0;
     if (!r.line(line) || !header(line, n, dim)) throw FileError(fmt::format("{}: line 1 is not a word2vec header \"N D\"", path));
@@ -170,10 +189,7 @@ void write_rows(const KeyedVectors& kv, std::string& out, char sep) {
     }
 }
 
-}  // namespace
-
-KeyedVectors load_xgrad_checkpoint(const std::string& path, const std::string& table) {
-    const nn::SafetensorsFile f = nn::load_safetensors(path);
+KeyedVectors checkpoint_table(const nn::SafetensorsFile& f, const std::string& path, const std::string& table) {
     auto meta = f.metadata.find("vocab");
     if (meta == f.metadata.end())
         throw FileError(fmt::format("{}: no \"vocab\" in its metadata (not a bigram checkpoint: save one with bigram --save)", path));
@@ -193,13 +209,14 @@ KeyedVectors load_xgrad_checkpoint(const std::string& path, const std::string& t
     return make(std::move(words), std::vector<float>(a.data(), a.data() + a.size()), s[1], path);
 }
 
-std::string detect_format(const std::string& path) {
+std::string detect(const Source& src) {
+    const std::string& path = src.name;
     {
-        Reader head(path);
+        Reader head(src);
         char b[10] = {};
         if (head.read(b, 10) == 10 && b[8] == '{' && b[9] == '"') return "xgrad";  // safetensors: 8-byte size, JSON
     }
-    Reader r(path);
+    Reader r(src);
     std::string_view line;
     if (!r.line(line)) throw FileError(fmt::format("{}: the file is empty", path));
     std::size_t n = 0, dim = 0;
@@ -216,13 +233,29 @@ std::string detect_format(const std::string& path) {
     return "text";
 }
 
-KeyedVectors load_vectors(const std::string& path, const std::string& format) {
-    const std::string f = format == "auto" ? detect_format(path) : format;
-    if (f == "text") return load_text(path, true);
-    if (f == "glove") return load_text(path, false);
-    if (f == "binary") return load_binary(path);
-    if (f == "xgrad") return load_xgrad_checkpoint(path);
+KeyedVectors load(const Source& src, const std::string& format) {
+    const std::string f = format == "auto" ? detect(src) : format;
+    if (f == "text") return load_text(src, true);
+    if (f == "glove") return load_text(src, false);
+    if (f == "binary") return load_binary(src);
+    if (f == "xgrad")
+        return checkpoint_table(src.bytes ? nn::parse_safetensors(*src.bytes, src.name) : nn::load_safetensors(src.name),
+                                src.name, "V.weight");
     throw ValueError(fmt::format("load_vectors: unknown format '{}' (expected auto, text, binary, glove or xgrad)", format));
+}
+
+}  // namespace
+
+KeyedVectors load_xgrad_checkpoint(const std::string& path, const std::string& table) {
+    return checkpoint_table(nn::load_safetensors(path), path, table);
+}
+
+std::string detect_format(const std::string& path) { return detect({path}); }
+
+KeyedVectors load_vectors(const std::string& path, const std::string& format) { return load({path}, format); }
+
+KeyedVectors parse_vectors(const std::string& bytes, const std::string& name, const std::string& format) {
+    return load({name, &bytes}, format);
 }
 
 void save_word2vec_text(const KeyedVectors& kv, const std::string& path) {

@@ -19,6 +19,8 @@ namespace xgrad::wordvec {
 /// "auto": a safetensors file is a checkpoint; a first line of two integers is a word2vec header, then
 /// text if the next line holds D numbers after its word, binary otherwise; any other first line is GloVe.
 KeyedVectors load_vectors(const std::string& path, const std::string& format = "auto");
+/// The same from bytes in memory (`name` for the messages): what the fuzzer and tests feed it.
+KeyedVectors parse_vectors(const std::string& bytes, const std::string& name, const std::string& format = "auto");
 /// A table xgrad trained: `table` (V.weight: the input embeddings) of a bigram checkpoint, its words
 /// from the checkpoint's vocabulary.
 KeyedVectors load_xgrad_checkpoint(const std::string& path, const std::string& table = "V.weight");
