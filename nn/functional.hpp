@@ -57,6 +57,18 @@ Tensor cross_entropy(const Tensor& input, const IdArray& target, const CrossEntr
 /// the mean divides by N. A target that requires grad gets dt = -(1-ε)·w·log p·scale, as in PyTorch.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {});
 
+struct BCEWithLogitsOptions {
+    Tensor weight;  ///< broadcast to the input: each element's loss times it (no gradient), or undefined
+    Reduction reduction = Reduction::Mean;
+};
+
+/// The two-class loss on logits x with targets t in [0, 1] (same shape), stable for any x:
+///   ℓ = w·[max(x, 0) - x·t + log(1 + e^(-|x|))] = -w·[t·log σ(x) + (1 - t)·log(1 - σ(x))]
+///   dx = w·(σ(x) - t), dt = -w·x; reduced by mean (default), sum or none, as PyTorch's.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BCEWithLogitsOptions& options = {});
+/// log σ(x), stable for any x (torch.nn.functional.logsigmoid); dx = dy·σ(-x).
+Tensor logsigmoid(const Tensor& x);
+
 using xgrad::one_hot;
 
 // --- activations (nn/functional/activation.cpp) ---------------------------------------------------

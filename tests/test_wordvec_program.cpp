@@ -85,5 +85,28 @@ TEST(WordvecProgram, ExportsAndNamesBadInput) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(WordvecProgram, TrainsWithWord2vecsFlagsAndQueriesTheResult) {
+    const auto out_path = std::filesystem::temp_directory_path() / ("xgrad_w2v_prog_" + std::to_string(::getpid()) + ".bin");
+    const std::string corpus = std::string(XGRAD_SOURCE_DIR) + "/data/tinyshakespeare/input.txt";
+    auto [status, out] = testing::run_program(
+        XGRAD_WORDVEC, "--train " + corpus + " --output " + out_path.string() +
+                           " --binary 1 --size 20 --window 3 --negative 3 --min-count 20 --sample 1e-3 --iter 1 "
+                           "--alpha 0.05 --most-similar king --topn 3");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_EQ(scored_lines(out).size(), 3u) << out;
+    EXPECT_NE(out.find("words in the vocabulary"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + out_path.string() + " --similarity king queen");
+    EXPECT_EQ(status, 0) << out;
+    std::filesystem::remove(out_path);
+    // checked before training: both sources, an output that cannot be written
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + corpus + " --vectors " + kVectors);
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("wordvec: error: give --vectors or --train, not both"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + corpus + " --output /proc/nope/v.txt");
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("--output"), std::string::npos) << out;
+    EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace xgrad

@@ -4,3 +4,4 @@
 #include "wordvec/evaluate.hpp"
 #include "wordvec/io.hpp"
 #include "wordvec/vectors.hpp"
+#include "wordvec/word2vec.hpp"

@@ -7,9 +7,12 @@
 //   wordvec --vectors vectors.txt --similarity cat dog
 //   wordvec --vectors vectors.txt --evaluate questions-words.txt --word-pairs wordsim353.tsv
 //   wordvec --vectors out/bigram.safetensors --export out/vectors.tsv --export-format tsv
+//   wordvec --train corpus.txt --output vectors.bin --binary 1 --size 100 --window 5 --iter 5
+//                                           (word2vec's own flags; then any query on the new vectors)
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "nn/serialize.hpp"
 #include "tensor/error.hpp"
 #include "tensor/kernels/threads.hpp"
 #include "wordvec/wordvec.hpp"
@@ -20,6 +23,9 @@ namespace {
 
 struct Args {
     std::string vectors, format = "auto", evaluate, word_pairs, export_path, export_format = "text";
+    std::string train, output;
+    int binary = 0;
+    wordvec::Word2VecOptions w2v;
     std::vector<std::string> most_similar, negative, analogy, similarity, doesnt_match;
     std::size_t topn = 10, restrict_vocab = 0;
     bool cosmul = false;
@@ -30,9 +36,30 @@ void print_similar(const std::vector<wordvec::Similar>& sims) {
     for (const auto& s : sims) fmt::print("{} {:.4f}\n", s.word, s.score);
 }
 
+wordvec::KeyedVectors train(const Args& a) {
+    if (!a.output.empty()) nn::check_writable(a.output, "--output");  // before training, not after
+    const auto r = wordvec::train_word2vec(a.train, a.w2v, [&](const wordvec::Word2VecProgress& p) {
+        fmt::print(stderr, "\repoch {}/{}: {:5.1f}% of {} words, alpha {:.6f}, loss {:.4f}, {:.0f} words/s   ", p.epoch,
+                   a.w2v.iter, 100.0 * double(p.words_done) / double(p.words_total), p.words_total, p.alpha, p.loss,
+                   double(p.words_done) / std::max(p.seconds, 1e-9));
+    });
+    fmt::print(stderr, "\n{}: {} words in the vocabulary, {} training words, {} pairs in {:.1f} s ({:.0f} words/s), "
+               "final loss {:.4f} a pair\n", a.train, r.vectors.size(), r.train_words, r.pairs, r.seconds,
+               double(r.train_words * a.w2v.iter) / r.seconds, r.final_loss);
+    if (!a.output.empty()) {
+        if (a.binary) wordvec::save_word2vec_binary(r.vectors, a.output);
+        else wordvec::save_word2vec_text(r.vectors, a.output);
+        fmt::print(stderr, "vectors written to {} ({})\n", a.output, a.binary ? "binary" : "text");
+    }
+    return r.vectors;
+}
+
 int run(const Args& a) {
-    const wordvec::KeyedVectors kv = wordvec::load_vectors(a.vectors, a.format);
-    fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
+    if (a.train.empty() == a.vectors.empty())
+        throw ValueError(a.train.empty() ? "give --vectors FILE (vectors to load) or --train CORPUS (vectors to train)"
+                                         : "give --vectors or --train, not both");
+    const wordvec::KeyedVectors kv = a.train.empty() ? wordvec::load_vectors(a.vectors, a.format) : train(a);
+    if (!a.vectors.empty()) fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
     auto query = [&](const std::vector<std::string>& pos, const std::vector<std::string>& neg) {
         print_similar(a.cosmul ? kv.most_similar_cosmul(pos, neg, a.topn, a.restrict_vocab)
                                : kv.most_similar(pos, neg, a.topn, a.restrict_vocab));
@@ -78,7 +105,7 @@ int main(int argc, char** argv) {
     Args a;
     CLI::App app{"wordvec: nearest words, similarities, analogies and evaluations on word vectors (word2vec text or "
                  "binary, GloVe, or an xgrad bigram checkpoint)"};
-    app.add_option("--vectors", a.vectors, "vectors file")->required();
+    app.add_option("--vectors", a.vectors, "vectors file");
     app.add_option("--format", a.format, "its format")->capture_default_str()
         ->check(CLI::IsMember({"auto", "text", "binary", "glove", "xgrad"}));
     app.add_option("--most-similar", a.most_similar, "the words nearest to these (added), one line each: word cosine");
@@ -95,6 +122,21 @@ int main(int argc, char** argv) {
     app.add_option("--export", a.export_path, "write the vectors to this file");
     app.add_option("--export-format", a.export_format, "text | binary | glove | tsv (TensorBoard projector)")
         ->capture_default_str()->check(CLI::IsMember({"text", "binary", "glove", "tsv"}));
+    auto* t = app.add_option_group("training (word2vec's flags)");
+    t->add_option("--train", a.train, "train skip-gram vectors on this text file");
+    t->add_option("--output", a.output, "write the trained vectors here (word2vec text, or binary with --binary 1)");
+    t->add_option("--binary", a.binary, "1: --output in word2vec's binary format")->capture_default_str()->check(CLI::Range(0, 1));
+    t->add_option("--size", a.w2v.size, "vector dimension")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--window", a.w2v.window, "max words on each side")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--negative", a.w2v.negative, "noise words a pair")->capture_default_str();
+    t->add_option("--min-count", a.w2v.min_count, "drop words rarer than this")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--sample", a.w2v.sample, "subsampling threshold of frequent words (0: off)")->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    t->add_option("--iter", a.w2v.iter, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--alpha", a.w2v.alpha, "starting learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads for the queries")->capture_default_str()->check(CLI::Range(1, 256));
     try {
         app.parse(argc, argv);

@@ -1,0 +1,101 @@
+// word2vec on xgrad (wordvec/word2vec.hpp): the vocabulary as word2vec.c builds it, vectors that
+// learn a corpus's structure, the same bits at any thread count, and named errors.
+#include <filesystem>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "wordvec/wordvec.hpp"
+
+namespace xgrad {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string write_corpus(const std::string& name, const std::string& text) {
+    const fs::path p = fs::temp_directory_path() / ("xgrad_w2v_" + std::to_string(::getpid()) + "_" + name);
+    std::ofstream(p) << text;
+    return p.string();
+}
+
+// Two topics: each line holds 12 words of one topic (a0..a9 or b0..b9), the topic and words drawn at random.
+std::string two_topics(std::size_t lines, uint64_t seed) {
+    Generator g(seed);
+    std::string text;
+    for (std::size_t l = 0; l < lines; ++l) {
+        const char topic = g.random() % 2 ? 'a' : 'b';
+        for (int w = 0; w < 12; ++w) text += fmt::format("{}{}{}", w ? " " : "", topic, g.random() % 10);
+        text += '\n';
+    }
+    return text;
+}
+
+wordvec::Word2VecOptions small() {
+    wordvec::Word2VecOptions o;
+    o.size = 16, o.window = 3, o.min_count = 1, o.sample = 0, o.iter = 3, o.batch = 256, o.seed = 7;
+    return o;
+}
+
+TEST(Word2Vec, BuildsWord2vecsVocabulary) {
+    // "</s>" (a line break) first, then by count; words under min_count dropped; train_words = Σ counts kept
+    const auto path = write_corpus("vocab", "a b b\nc a b\nd d\n");
+    auto o = small();
+    o.min_count = 2;
+    const auto r = wordvec::train_word2vec(path, o);
+    EXPECT_EQ(r.vectors.words(), (std::vector<std::string>{"</s>", "b", "a", "d"}));
+    EXPECT_EQ(r.train_words, 3u + 3u + 2u + 2u);
+    EXPECT_EQ(r.vectors.dim(), 16u);
+    fs::remove(path);
+}
+
+TEST(Word2Vec, LearnsWhichWordsShareContexts) {
+    const auto path = write_corpus("topics", two_topics(1500, 3));
+    const auto r = wordvec::train_word2vec(path, small());
+    int same = 0, total = 0;
+    for (int i = 0; i < 10; ++i)
+        for (char topic : {'a', 'b'}) {
+            for (const auto& s : r.vectors.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
+                same += s.word[0] == topic;
+                ++total;
+            }
+        }
+    EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
+    EXPECT_GT(r.vectors.similarity("a1", "a2"), r.vectors.similarity("a1", "b2") + 0.3);
+    // the loss of a pair (1 true, 5 noise words) started at 6·ln 2 = 4.16
+    EXPECT_LT(r.final_loss, 3.0);
+    EXPECT_GT(r.pairs, 1500u * 12u * 3u);
+    fs::remove(path);
+}
+
+TEST(Word2Vec, TheSameVectorsAtAnyThreadCountAndForASeed) {
+    const auto path = write_corpus("threads", two_topics(300, 4));
+    const int old = num_threads();
+    set_num_threads(1);
+    const auto one = wordvec::train_word2vec(path, small());
+    set_num_threads(2);
+    const auto two = wordvec::train_word2vec(path, small());
+    set_num_threads(old);
+    EXPECT_EQ(one.vectors.vectors(), two.vectors.vectors());
+    auto o = small();
+    o.seed = 8;
+    EXPECT_NE(wordvec::train_word2vec(path, o).vectors.vectors(), one.vectors.vectors());
+    fs::remove(path);
+}
+
+TEST(Word2Vec, NamesBadOptionsAndCorpora) {
+    const auto path = write_corpus("rare", "every word here is new\n");
+    auto o = small();
+    o.min_count = 5;
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); },
+                                                 {"--min-count 5", "most frequent occurs 1 times"}));
+    o = small();
+    o.size = 0;
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"size 0"}));
+    o = small();
+    o.alpha = -1;
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"alpha -1"}));
+    EXPECT_THROW(wordvec::train_word2vec(path + ".missing", small()), FileError);
+    fs::remove(path);
+}
+
+}  // namespace
+}  // namespace xgrad

@@ -1,0 +1,220 @@
+// word2vec's skip-gram with negative sampling on xgrad (see word2vec.hpp).
+#include "wordvec/word2vec.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "nn/embedding.hpp"
+#include "nn/functional.hpp"
+#include "nn/init.hpp"
+#include "nn/optim/sgd.hpp"
+#include "nn/serialize.hpp"
+
+namespace xgrad::wordvec {
+
+namespace {
+
+constexpr const char* kEos = "</s>";  // a line break, as word2vec.c reads it
+constexpr std::size_t kMaxSentence = 1000;
+
+struct Corpus {
+    std::vector<std::string> words;       // the vocabulary: "</s>" first, then by count, most frequent first
+    std::vector<std::size_t> counts;
+    std::vector<int32_t> ids;             // the text's words in the vocabulary, in order
+    std::size_t train_words = 0;          // Σ counts
+};
+
+/// Words split on spaces, tabs and line breaks; a line break is also the token "</s>".
+template <class Fn>
+void for_each_token(const std::string& text, Fn fn) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '\n') {
+            fn(std::string_view(kEos));
+            ++i;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            ++i;
+        } else {
+            const std::size_t j = i;
+            while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') ++i;
+            fn(std::string_view(text).substr(j, i - j));
+        }
+    }
+}
+
+Corpus read_corpus(const std::string& path, std::size_t min_count) {
+    const std::string text = nn::read_file(path);
+    std::unordered_map<std::string_view, std::size_t> count, first;
+    for_each_token(text, [&](std::string_view w) {
+        if (++count[w] == 1) first[w] = first.size();
+    });
+    Corpus c;
+    std::vector<std::string_view> kept;
+    for (const auto& [w, n] : count)
+        if (w != kEos && n >= min_count) kept.push_back(w);
+    // most frequent first; ties in order of first appearance (word2vec.c's qsort leaves them unordered)
+    std::sort(kept.begin(), kept.end(), [&](auto a, auto b) { return count[a] != count[b] ? count[a] > count[b] : first[a] < first[b]; });
+    c.words.emplace_back(kEos);
+    c.counts.push_back(count.count(kEos) ? count[kEos] : 0);
+    for (auto w : kept) c.words.emplace_back(w), c.counts.push_back(count[w]);
+    if (c.words.size() < 3) {
+        std::size_t top = 0;
+        for (const auto& [w, n] : count) top = std::max(top, w == kEos ? 0 : n);
+        throw ValueError(fmt::format("word2vec: {}: only {} words occur at least --min-count {} times (the most frequent "
+                                     "occurs {} times): lower --min-count or give a longer corpus", path,
+                                     c.words.size() - 1, min_count, top));
+    }
+    std::unordered_map<std::string_view, int32_t> index;
+    for (std::size_t i = 0; i < c.words.size(); ++i) index[c.words[i]] = int32_t(i);
+    c.ids.reserve(text.size() / 5);
+    for_each_token(text, [&](std::string_view w) {
+        auto it = index.find(w);
+        if (it != index.end()) c.ids.push_back(it->second);  // words out of the vocabulary are skipped
+    });
+    for (auto n : c.counts) c.train_words += n;
+    return c;
+}
+
+/// The noise distribution: P(w) ∝ count(w)^0.75, sampled by inverse CDF on a double uniform.
+class NoiseTable {
+public:
+    explicit NoiseTable(const std::vector<std::size_t>& counts) {
+        double total = 0;
+        for (auto n : counts) cdf_.push_back(total += std::pow(double(n), 0.75));
+        for (auto& v : cdf_) v /= total;
+    }
+    int32_t sample(Generator& g) const {
+        const double u = g.uniform_double();
+        return int32_t(std::min<std::size_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin(), cdf_.size() - 1));
+    }
+
+private:
+    std::vector<double> cdf_;
+};
+
+/// The two tables as a module: in (the word vectors) and out (the context side), both row-sparse.
+struct SkipGram : nn::Module {
+    nn::Ptr<nn::Embedding> in, out;
+    SkipGram(std::size_t V, std::size_t D, Generator& g) : nn::Module("SkipGram") {
+        nn::EmbeddingOptions sparse;
+        sparse.sparse = true;
+        in = register_module("in", nn::make<nn::Embedding>(V, D, sparse, g));
+        out = register_module("out", nn::make<nn::Embedding>(V, D, sparse, g));
+        const double r = 0.5 / double(D);  // word2vec.c: in uniform in ±0.5/D, out zero
+        nn::init::uniform_(in->weight, -r, r, g);
+        nn::init::zeros_(out->weight);
+    }
+    /// context (B), targets (B, K) → logits (B, K) = in[context]·out[targets]
+    Tensor forward(const IdArray& context, const IdArray& targets) const {
+        Tensor v = unsqueeze(in(context), 1);      // (B, 1, D)
+        Tensor u = out(targets);                   // (B, K, D)
+        return sum(u * v, {-1});                   // (B, K)
+    }
+};
+
+}  // namespace
+
+Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& o,
+                              const std::function<void(const Word2VecProgress&)>& progress) {
+    if (o.size == 0 || o.window == 0 || o.iter == 0 || o.batch == 0 || o.min_count == 0)
+        throw ValueError(fmt::format("word2vec: size {}, window {}, iter {}, batch {} and min_count {} must all be at least 1",
+                                     o.size, o.window, o.iter, o.batch, o.min_count));
+    if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw ValueError(fmt::format("word2vec: alpha {} must be a positive number", o.alpha));
+    if (!(o.sample >= 0) || !std::isfinite(o.sample)) throw ValueError(fmt::format("word2vec: sample {} must be 0 or more", o.sample));
+    const auto t0 = std::chrono::steady_clock::now();
+    const Corpus c = read_corpus(corpus, o.min_count);
+    const std::size_t V = c.words.size(), K = 1 + o.negative, B = o.batch;
+    Generator g(o.seed);
+    SkipGram model(V, o.size, g);
+    nn::SGD opt(model.parameters(), {.lr = o.alpha});
+    const NoiseTable noise(c.counts);
+    // keep probability of each word under subsampling (word2vec.c's formula; ≥ 1 keeps it always)
+    std::vector<double> keep(V, 1.0);
+    if (o.sample > 0)
+        for (std::size_t w = 0; w < V; ++w) {
+            const double st = o.sample * double(c.train_words), f = double(c.counts[w]);
+            if (f > 0) keep[w] = (std::sqrt(f / st) + 1) * st / f;
+        }
+
+    IdArray ctx = IdArray::from_shape({B}), tgt = IdArray::from_shape({B, K});
+    Tensor labels(full_array({B, K}, 0.0f)), weights(full_array({B, K}, 0.0f));
+    std::size_t fill = 0, words_done = 0, pairs = 0, steps = 0;
+    const std::size_t words_total = o.iter * c.train_words;
+    double loss_acc = 0, last_losses = 0;
+    std::size_t loss_pairs = 0, last_pairs = 0;
+    Word2VecResult res;
+    auto step = [&] {
+        const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
+        opt.set_lr(alpha, 0);
+        IdArray cb = ctx, tb = tgt;
+        Tensor lb = labels, wb = weights;
+        if (fill < B) {  // the last, partial batch
+            cb = slice(ctx, 0, 0, long(fill)), tb = slice(tgt, 0, 0, long(fill));
+            lb = slice(labels, 0, 0, long(fill)), wb = slice(weights, 0, 0, long(fill));
+        }
+        Tensor loss = nn::binary_cross_entropy_with_logits(model.forward(cb, tb), lb, {.weight = wb, .reduction = nn::Reduction::Sum});
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+        const double l = loss.item();
+        loss_acc += l, loss_pairs += fill, pairs += fill, ++steps;
+        if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += fill;
+        fill = 0;
+        return alpha;
+    };
+    std::vector<int32_t> sen;
+    double alpha = o.alpha;
+    for (std::size_t epoch = 0; epoch < o.iter; ++epoch) {
+        std::size_t pos = 0, next_report = 0;
+        while (pos < c.ids.size()) {
+            // a sentence: words up to "</s>" (which ends it and is not part of it) or 1000 words, the
+            // frequent ones dropped at random
+            sen.clear();
+            while (pos < c.ids.size()) {
+                const int32_t w = c.ids[pos++];
+                ++words_done;
+                if (w == 0) break;
+                if (keep[std::size_t(w)] < 1.0 && keep[std::size_t(w)] < g.uniform_double()) continue;
+                sen.push_back(w);
+                if (sen.size() >= kMaxSentence) break;
+            }
+            for (std::size_t i = 0; i < sen.size(); ++i) {
+                const std::size_t b = g.random() % o.window;  // this word's window: window - b on each side
+                const std::size_t lo = i + b >= o.window ? i + b - o.window : 0, hi = std::min(sen.size() - 1, i + o.window - b);
+                for (std::size_t j = lo; j <= hi; ++j) {
+                    if (j == i) continue;
+                    ctx(fill) = sen[j];  // the context word's vector predicts the center word
+                    tgt(fill, 0) = sen[i];
+                    labels.mutable_data()(fill, 0) = 1.0f, weights.mutable_data()(fill, 0) = 1.0f;
+                    for (std::size_t k = 1; k < K; ++k) {
+                        const int32_t n = noise.sample(g);
+                        tgt(fill, k) = n;
+                        labels.mutable_data()(fill, k) = 0.0f;
+                        weights.mutable_data()(fill, k) = n == sen[i] ? 0.0f : 1.0f;  // the center is no noise
+                    }
+                    if (++fill == B) alpha = step();
+                }
+            }
+            if (progress && words_done >= next_report) {
+                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                progress({epoch + 1, words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
+                loss_acc = 0, loss_pairs = 0;
+                next_report = words_done + 100000;
+            }
+        }
+    }
+    if (fill > 0) step();
+    res.vectors = KeyedVectors(c.words, std::vector<float>(model.in->weight.data().begin(), model.in->weight.data().end()), o.size);
+    res.train_words = c.train_words;
+    res.pairs = pairs;
+    res.final_loss = last_pairs ? last_losses / double(last_pairs) : 0.0;
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+}  // namespace xgrad::wordvec

@@ -1,0 +1,58 @@
+// word2vec on xgrad: skip-gram with negative sampling, as the original tool (Mikolov et al. 2013)
+// trains it — the vocabulary of words seen min_count times (a line break is the token "</s>"), most
+// frequent first; frequent words dropped at random (keep with probability (√(f/(s·T)) + 1)·(s·T)/f);
+// for each word, a window of b ∈ [1, window] words on each side (b drawn per word); noise words drawn
+// from the unigram distribution raised to 0.75; the learning rate falling linearly from alpha to
+// alpha·1e-4 over all the words of all epochs.
+//
+// As a network (the lecture's "we train a neural network to create vector embeddings"): two tables,
+//   in  = Embedding(V, size) (the word vectors we keep),  out = Embedding(V, size) (starts at zero),
+// and for a context word c around a center word w with noise words n_1..n_k:
+//   loss = -log σ(in[c]·out[w]) - Σ_j log σ(-in[c]·out[n_j])
+//        = binary_cross_entropy_with_logits(in[c]·out[w, n_1..n_k], [1, 0..0]), summed,
+// minimised by SGD on batches of pairs with row-sparse gradients (a step touches only the rows it
+// used). word2vec.c updates after every pair, from several threads at once without locks; here a
+// batch's pairs all see the same tables, so a seed gives the same vectors at any thread count.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "wordvec/vectors.hpp"
+
+namespace xgrad::wordvec {
+
+struct Word2VecOptions {
+    std::size_t size = 100;       ///< vector dimension
+    std::size_t window = 5;       ///< max words on each side
+    std::size_t negative = 5;     ///< noise words a pair
+    std::size_t min_count = 5;    ///< rarer words are dropped
+    double sample = 1e-3;         ///< subsampling threshold (0: none)
+    std::size_t iter = 5;         ///< epochs
+    double alpha = 0.025;         ///< starting learning rate
+    std::size_t batch = 1024;     ///< pairs a step
+    uint64_t seed = 1;
+};
+
+/// What train_word2vec reports as it goes: words processed, the current lr, the mean loss of a pair
+/// since the last report.
+struct Word2VecProgress {
+    std::size_t epoch = 0, words_done = 0, words_total = 0;
+    double alpha = 0, loss = 0, seconds = 0;
+};
+
+struct Word2VecResult {
+    KeyedVectors vectors;           ///< the input table, words most frequent first
+    std::size_t train_words = 0;    ///< corpus words in the vocabulary (one epoch)
+    std::size_t pairs = 0;          ///< (context, center) pairs trained over all epochs
+    double seconds = 0;
+    double final_loss = 0;          ///< the mean pair loss of the last 1% of steps
+};
+
+/// Trains on the text file `corpus` (words split on spaces, tabs and line breaks). FileError for a
+/// file that cannot be read; ValueError for options out of range or a vocabulary of fewer than 2 words
+/// (naming min_count and the most frequent word's count).
+Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& options,
+                              const std::function<void(const Word2VecProgress&)>& progress = {});
+
+}  // namespace xgrad::wordvec
