@@ -9,6 +9,8 @@
 //   wordvec --vectors out/bigram.safetensors --export out/vectors.tsv --export-format tsv
 //   wordvec --train corpus.txt --output vectors.bin --binary 1 --size 100 --window 5 --iter 5
 //                                           (word2vec's own flags; then any query on the new vectors)
+#include <filesystem>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -32,12 +34,20 @@ struct Args {
     int threads = 1;
 };
 
+/// Makes the directory a file will be written to (as `mkdir -p`), then checks the file can be written.
+void prepare_output(const std::string& path, const std::string& flag) {
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(path).parent_path();
+    std::filesystem::create_directories(dir, ec);  // a failure is named by check_writable
+    nn::check_writable(path, flag);
+}
+
 void print_similar(const std::vector<wordvec::Similar>& sims) {
     for (const auto& s : sims) fmt::print("{} {:.4f}\n", s.word, s.score);
 }
 
 wordvec::KeyedVectors train(const Args& a) {
-    if (!a.output.empty()) nn::check_writable(a.output, "--output");  // before training, not after
+    if (!a.output.empty()) prepare_output(a.output, "--output");  // before training, not after
     const auto r = wordvec::train_word2vec(a.train, a.w2v, [&](const wordvec::Word2VecProgress& p) {
         fmt::print(stderr, "\repoch {}/{}: {:5.1f}% of {} words, alpha {:.6f}, loss {:.4f}, {:.0f} words/s   ", p.epoch,
                    a.w2v.iter, 100.0 * double(p.words_done) / double(p.words_total), p.words_total, p.alpha, p.loss,
@@ -46,6 +56,9 @@ wordvec::KeyedVectors train(const Args& a) {
     fmt::print(stderr, "\n{}: {} words in the vocabulary, {} training words, {} pairs in {:.1f} s ({:.0f} words/s), "
                "final loss {:.4f} a pair\n", a.train, r.vectors.size(), r.train_words, r.pairs, r.seconds,
                double(r.train_words * a.w2v.iter) / r.seconds, r.final_loss);
+    if (r.pairs == 0)
+        fmt::print(stderr, "wordvec: warning: no (context, center) pairs: every line of {} holds at most one word, so "
+                           "the vectors are still their random start\n", a.train);
     if (!a.output.empty()) {
         if (a.binary) wordvec::save_word2vec_binary(r.vectors, a.output);
         else wordvec::save_word2vec_text(r.vectors, a.output);
@@ -84,6 +97,7 @@ int run(const Args& a) {
                    r.spearman, r.pearson, r.covered, r.pairs, r.oov_ratio);
     }
     if (!a.export_path.empty()) {
+        prepare_output(a.export_path, "--export");
         if (a.export_format == "text") wordvec::save_word2vec_text(kv, a.export_path);
         else if (a.export_format == "binary") wordvec::save_word2vec_binary(kv, a.export_path);
         else if (a.export_format == "glove") wordvec::save_glove(kv, a.export_path);
