@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""benchmarks/word2vec: xgrad's word2vec (wordvec --train) against the original word2vec.c and gensim 4
+on the same corpus and settings: skip-gram, negative sampling, dim 100, window 5, negative 5,
+min-count 5, sample 1e-3; 5 and 20 epochs; 1 and 2 threads; three seeds.
+
+    /usr/bin/python3 benchmarks/word2vec.py [--corpus ../shared/data/wikitext2/valid.txt] [--iters 5,20]
+                                            [--threads 1,2] [--seeds 1,2,3] [--install]
+
+Reports per tool: words per second (per thread), analogy accuracy on questions-words with the questions
+covered, WordSim-353 and SimLex-999 Spearman (all scored by gensim's evaluate_word_analogies /
+evaluate_word_pairs on each tool's vectors, restrict_vocab 300000), and agreement: for the 1,000 most
+frequent words, the mean overlap of their 10 nearest neighbours between two sets of vectors (xgrad
+against word2vec.c, and word2vec.c against itself with another seed).
+
+word2vec.c comes from the npm package word2vec 1.1.5 (its src/, Apache 2.0), unpacked into
+out/word2vec-c/ and built with gcc -O3 -march=native. It has no seed flag (each thread starts its
+generator at its thread id); the script builds it with the start shifted by the environment variable
+W2V_SEED, a one-line change, so its seeds can vary too. --install apt-installs python3-gensim and npm.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+EVAL = os.path.join(ROOT, "..", "shared", "data", "wordvec-eval")
+WORDVEC = os.path.join(ROOT, "build", "examples", "wordvec")
+W2V_DIR = os.path.join(ROOT, "out", "word2vec-c")
+W2V = os.path.join(W2V_DIR, "word2vec")
+OUT = os.path.join(ROOT, "out", "w2v-bench")
+SETTINGS = dict(size=100, window=5, negative=5, min_count=5, sample=1e-3)
+
+
+def build_word2vec_c():
+    if os.path.exists(W2V):
+        return
+    os.makedirs(W2V_DIR, exist_ok=True)
+    subprocess.run(["npm", "pack", "word2vec@1.1.5"], cwd=W2V_DIR, check=True, capture_output=True)
+    subprocess.run(["tar", "xzf", "word2vec-1.1.5.tgz"], cwd=W2V_DIR, check=True)
+    src = open(os.path.join(W2V_DIR, "package", "src", "word2vec.c")).read()
+    seeded = src.replace("unsigned long long next_random = (long long)id;",
+                         "unsigned long long next_random = (long long)id + (getenv(\"W2V_SEED\") ? "
+                         "strtoull(getenv(\"W2V_SEED\"), 0, 10) * 1000003ULL : 0);")
+    assert seeded != src, "word2vec.c: the generator's start was not found"
+    open(os.path.join(W2V_DIR, "word2vec_seeded.c"), "w").write(seeded)
+    subprocess.run(["gcc", "-O3", "-march=native", "-funroll-loops", "-Wno-unused-result", "word2vec_seeded.c", "-o",
+                    "word2vec", "-lm", "-pthread"], cwd=W2V_DIR, check=True)
+
+
+def run_word2vec_c(corpus, out, it, threads, seed):
+    env = dict(os.environ, W2V_SEED=str(seed))
+    t = time.perf_counter()
+    subprocess.run([W2V, "-train", corpus, "-output", out, "-size", str(SETTINGS["size"]), "-window",
+                    str(SETTINGS["window"]), "-negative", str(SETTINGS["negative"]), "-hs", "0", "-sample",
+                    str(SETTINGS["sample"]), "-min-count", str(SETTINGS["min_count"]), "-iter", str(it), "-cbow", "0",
+                    "-threads", str(threads), "-binary", "1"], env=env, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def run_xgrad(corpus, out, it, threads, seed):
+    t = time.perf_counter()
+    subprocess.run([WORDVEC, "--train", corpus, "--output", out, "--binary", "1", "--size", str(SETTINGS["size"]),
+                    "--window", str(SETTINGS["window"]), "--negative", str(SETTINGS["negative"]), "--sample",
+                    str(SETTINGS["sample"]), "--min-count", str(SETTINGS["min_count"]), "--iter", str(it), "--threads",
+                    str(threads), "--seed", str(seed)], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def run_gensim(corpus, out, it, threads, seed):
+    code = f"""
+import logging
+from gensim.models import Word2Vec
+m = Word2Vec(corpus_file={corpus!r}, vector_size={SETTINGS['size']}, window={SETTINGS['window']},
+             negative={SETTINGS['negative']}, hs=0, sample={SETTINGS['sample']}, min_count={SETTINGS['min_count']},
+             epochs={it}, sg=1, workers={threads}, seed={seed})
+m.wv.save_word2vec_format({out!r}, binary=True)
+"""
+    t = time.perf_counter()
+    subprocess.run(["/usr/bin/python3", "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def train_words(corpus):
+    """Words in the vocabulary (count ≥ min_count) plus line breaks: what each tool trains on an epoch."""
+    counts = {}
+    lines = 0
+    for line in open(corpus, encoding="utf-8", errors="replace"):
+        lines += 1
+        for w in line.split():
+            counts[w] = counts.get(w, 0) + 1
+    return lines + sum(c for c in counts.values() if c >= SETTINGS["min_count"])
+
+
+SCORE = r'''
+import json, sys
+import numpy as np
+from gensim.models import KeyedVectors
+paths, ev = sys.argv[1].split(","), sys.argv[2]
+out = {}
+for p in paths:
+    kv = KeyedVectors.load_word2vec_format(p, binary=True)
+    acc, sections = kv.evaluate_word_analogies(ev + "/questions-words.txt", restrict_vocab=300000)
+    total = sections[-1]
+    covered = len(total["correct"]) + len(total["incorrect"])
+    ws = kv.evaluate_word_pairs(ev + "/wordsim353.tsv", restrict_vocab=300000)
+    sl = kv.evaluate_word_pairs(ev + "/simlex999.txt", restrict_vocab=300000)
+    words = [w for w in kv.index_to_key if w != "</s>"][:1000]
+    near = {w: [x for x, _ in kv.most_similar(w, topn=10)] for w in words}
+    out[p] = {"analogy": acc, "covered": covered, "wordsim": float(ws[1][0]), "simlex": float(sl[1][0]), "near": near}
+print(json.dumps(out))
+'''
+
+
+def overlap(a, b):
+    common = [w for w in a if w in b]
+    return statistics.mean(len(set(a[w]) & set(b[w])) / 10 for w in common)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "data", "wikitext2", "valid.txt"))
+    ap.add_argument("--iters", default="5,20")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--install", action="store_true")
+    args = ap.parse_args()
+    if args.install:
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-gensim", "npm", "gcc"], check=True)
+    build_word2vec_c()
+    os.makedirs(OUT, exist_ok=True)
+    import json
+    words = train_words(args.corpus)
+    tools = {"word2vec.c": run_word2vec_c, "gensim": run_gensim, "xgrad": run_xgrad}
+    print(f"corpus {args.corpus}: {words} training words an epoch; settings {SETTINGS}", flush=True)
+    for it in map(int, args.iters.split(",")):
+        for threads in map(int, args.threads.split(",")):
+            files, rates = {}, {}
+            for seed in map(int, args.seeds.split(",")):  # interleaved: one run of each tool a seed
+                for name, fn in tools.items():
+                    out = os.path.join(OUT, f"{name}-i{it}-t{threads}-s{seed}.bin")
+                    secs = fn(args.corpus, out, it, threads, seed)
+                    files.setdefault(name, []).append(out)
+                    rates.setdefault(name, []).append(words * it / secs / threads)
+            every = [p for ps in files.values() for p in ps]
+            scores = json.loads(subprocess.run(["/usr/bin/python3", "-c", SCORE, ",".join(every), EVAL], check=True,
+                                               capture_output=True, text=True).stdout)
+            print(f"\n{it} epochs, {threads} thread(s), seeds {args.seeds}: medians (min–max)")
+            print(f"{'tool':11} {'k words/thread/s':>17} {'analogy %':>16} {'covered':>8} {'WordSim-353':>18} "
+                  f"{'SimLex-999':>18} {'agree w/ word2vec.c':>20}")
+            ref = [scores[p]["near"] for p in files["word2vec.c"]]
+            for name, ps in files.items():
+                s = [scores[p] for p in ps]
+                def col(vals, scale=1.0, fmt="{:.2f}"):
+                    vals = [v * scale for v in vals]
+                    return f"{fmt.format(statistics.median(vals))} ({fmt.format(min(vals))}–{fmt.format(max(vals))})"
+                # agreement: each run against each word2vec.c run of another seed (for word2vec.c: the others)
+                agree = [overlap(x["near"], r) for i, x in enumerate(s) for j, r in enumerate(ref)
+                         if name != "word2vec.c" or i != j]
+                print(f"{name:11} {col(rates[name], 1e-3, '{:.0f}'):>17} {col([x['analogy'] for x in s], 100):>16} "
+                      f"{s[0]['covered']:>8} {col([x['wordsim'] for x in s], 1, '{:.3f}'):>18} "
+                      f"{col([x['simlex'] for x in s], 1, '{:.3f}'):>18} {col(agree, 1, '{:.3f}'):>20}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
