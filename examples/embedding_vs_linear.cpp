@@ -74,8 +74,19 @@ int main(int argc, char** argv) {
     app.add_option("--threads", threads, "kernel threads")->check(CLI::Range(1, 256));
     app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(CLI::PositiveNumber);
     app.add_flag("--json", json, "also print the timings as one JSON object on the last line");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() != 0) fmt::print(stderr, "embedding_vs_linear: error: ");
+        return app.exit(e);
+    }
+    try {
     set_num_threads(threads);
+    if (!plot_dir.empty()) {  // checked before the timings, not after them
+        std::error_code ec;
+        std::filesystem::create_directories(plot_dir, ec);
+        nn::check_writable(plot_dir + "/timing.svg", "--plot");
+    }
     part1();
 
     fmt::print("forward + backward, batch {}, dim {}, {} thread(s), median of {} runs (ms):\n", batch, dim, threads, reps);
@@ -121,4 +132,12 @@ int main(int argc, char** argv) {
     }
     if (json) fmt::print("{{\"batch\": {}, \"dim\": {}, \"threads\": {}, \"ms_sparse_dense_onehot\": {{{}}}}}\n", batch, dim, threads, rows);
     return 0;
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "embedding_vs_linear: error: out of memory for --batch {} --dim {} and vocabularies up to {}\n",
+                   batch, dim, std::min(max_vocab, vocabs.empty() ? 0 : *std::max_element(vocabs.begin(), vocabs.end())));
+        return 1;
+    } catch (const std::exception& e) {  // a size too large to allocate, a plot that cannot be written, ...
+        fmt::print(stderr, "embedding_vs_linear: error: {}\n", e.what());
+        return 1;
+    }
 }

@@ -57,6 +57,10 @@ TEST(BigramCli, BadFlagsAndSizes) {
         {"--batch -1", {"--batch"}},
         {"--steps -5", {"--steps"}},
         {"--epochs -1", {"--epochs"}},
+        {"--epochs 3 --steps 5", {"bigram: error: ", "--epochs excludes --steps"}},
+        {"--seed -1", {"bigram: error: ", "--seed: -1 is not a seed (a whole number from 0 to 18446744073709551615)"}},
+        {"--seed 18446744073709551616", {"--seed: 18446744073709551616 is not a seed"}},
+        {"--dim abc", {"bigram: error: ", "--dim"}},
         {"--generate -1", {"--generate"}},
         {"--lr 0", {"--lr"}},
         {"--lr -0.5", {"--lr"}},
@@ -192,6 +196,23 @@ TEST(BigramCli, AMillionStepsInSteadyMemory) {
     const auto j = last_json(out);
     EXPECT_LT(j["rss_mb_end"].get<double>() - j["rss_mb_start"].get<double>(), 2.0) << j.dump();
     EXPECT_LT(j["train_loss"].get<double>() - j["count_train_floor"].get<double>(), 1e-4);
+}
+
+// embedding_vs_linear: sizes that cannot be allocated and a plot path that cannot be written are named
+// errors (exit 1), the plot's checked before any timing; never an abort.
+TEST(EmbeddingVsLinearCli, NamesWhatItCannotDo) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"--dim 100000000 --vocabs 1000", "randn: cannot allocate 400000000000 bytes for shape (1000, 100000000)"},
+        {"--batch 100000000000 --vocabs 1000", "out of memory for --batch 100000000000"},
+        {"--plot /proc/x", "--plot /proc/x/timing.svg: cannot write there"},
+    };
+    for (const auto& c : cases) {
+        auto [status, out] = testing::run_program(XGRAD_EMBEDDING_VS_LINEAR, c.first);
+        EXPECT_EQ(status, 1) << c.first << "\n" << out;
+        EXPECT_NE(out.find("embedding_vs_linear: error: " + c.second), std::string::npos) << c.first << "\n" << out;
+    }
+    auto [status, out] = testing::run_program(XGRAD_EMBEDDING_VS_LINEAR, "--plot /proc/x");
+    EXPECT_EQ(out.find("forward + backward"), std::string::npos) << "timed before checking --plot:\n" << out;
 }
 
 }  // namespace

@@ -63,6 +63,16 @@ TEST(Optimizers, GroupsHaveTheirOwnOptionsAndLrCanChange) {
     EXPECT_FLOAT_EQ(a(0), 0.4f);
     EXPECT_THROW(SGD({a, a}, {}), ValueError);  // a parameter twice
     EXPECT_THROW(SGD({a}, {.lr = -1}), ValueError);
+    // a learning rate is a finite number >= 0, whoever sets it
+    for (double bad : {std::nan(""), double(INFINITY), -double(INFINITY), -0.5}) {
+        EXPECT_TRUE(testing::throws_with<ValueError>([&] { opt.set_lr(bad); }, {"SGD: invalid lr"})) << bad;
+        EXPECT_THROW(SGD({a}, {.lr = bad}), ValueError) << bad;
+        EXPECT_THROW(Adam({a}, {.lr = bad}), ValueError) << bad;
+    }
+    EXPECT_EQ(opt.lr(0), 0.5);  // a refused lr changes nothing
+    Adam adam({a}, {.lr = 0.1});
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { adam.set_lr(std::nan("")); }, {"Adam: invalid lr nan"}));
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { CosineAnnealingLR(adam, 10, -0.1); }, {"eta_min: invalid lr -0.1"}));
 }
 
 TEST(Optimizers, ParametersWithoutGradientsAreSkipped) {

@@ -3,6 +3,7 @@
 // the loss against the best any bigram model can do, the similarity/probability table for "the",
 // and samples before and after training. Point it at real text with --corpus (see --help).
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -336,15 +337,26 @@ int main(int argc, char** argv) {
     app.add_option("--corpus", a.corpus, "training text (default: the lecture's sentence)")->check(CLI::ExistingFile);
     app.add_option("--level", a.level, "tokens: word or char")->check(CLI::IsMember({"word", "char"}));
     app.add_option("--dim", a.dim, "embedding size K")->check(kPositive);
-    app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(kNonNegative);
-    app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(kNonNegative);
+    auto* epochs = app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(kNonNegative);
+    app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(kNonNegative)
+        ->excludes(epochs);
     app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch)")->check(kNonNegative);
     app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->check(CLI::IsMember({"sgd", "adam", "adamw"}));
     app.add_option("--schedule", a.schedule, "learning rate schedule: constant or cosine (to 0 at the last step)")
         ->check(CLI::IsMember({"constant", "cosine"}));
     app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(kPositive);
     app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(kPositive);
-    app.add_option("--seed", a.seed, "seed of the initial weights (as torch.manual_seed: 0 gives the lecture's PyTorch weights), the batches (seed + 1) and the samples (seed + 2)");
+    // a seed is a whole number in [0, 2^64): "-1" or "18446744073709551616" must not wrap or clamp
+    const CLI::Validator kSeed(
+        [](std::string& v) -> std::string {
+            uint64_t x = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+            return ec == std::errc() && p == v.data() + v.size() && !v.empty()
+                       ? std::string()
+                       : fmt::format("{} is not a seed (a whole number from 0 to {})", v, UINT64_MAX);
+        },
+        "SEED");
+    app.add_option("--seed", a.seed, "seed of the initial weights (as torch.manual_seed: 0 gives the lecture's PyTorch weights), the batches (seed + 1) and the samples (seed + 2)")->check(kSeed);
     app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));
     app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(kPositive);
     app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);
@@ -366,6 +378,7 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() != 0) fmt::print(stderr, "bigram: error: ");  // the README's prefix, then CLI11's message
         const int status = app.exit(e);  // prints help or the error
         return status == 0 ? 0 : 2;
     }

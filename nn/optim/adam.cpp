@@ -13,7 +13,7 @@ namespace xgrad::nn {
 namespace {
 
 void check(const AdamOptions& o, const char* name) {
-    if (!(o.lr >= 0)) throw ValueError(fmt::format("{}: invalid lr {}", name, o.lr));
+    Optimizer::checked_lr(o.lr, name);
     if (!(o.eps >= 0)) throw ValueError(fmt::format("{}: invalid eps {}", name, o.eps));
     if (!(o.betas.first >= 0 && o.betas.first < 1) || !(o.betas.second >= 0 && o.betas.second < 1))
         throw ValueError(fmt::format("{}: betas must be in [0, 1), got ({}, {})", name, o.betas.first, o.betas.second));

@@ -33,7 +33,7 @@ public:
     explicit Adam(std::vector<Group> groups);
     void step() override;
     double lr(std::size_t g = 0) const override { return options_.at(g).lr; }
-    void set_lr(double lr, std::size_t g) override { options_.at(g).lr = lr; }
+    void set_lr(double lr, std::size_t g) override { options_.at(g).lr = checked_lr(lr, "Adam"); }
     using Optimizer::set_lr;
     AdamOptions& options(std::size_t g = 0) { return options_.at(g); }
 
@@ -60,7 +60,7 @@ public:
     SparseAdam(std::vector<Tensor> params, AdamOptions options = {});
     void step() override;
     double lr(std::size_t = 0) const override { return options_.lr; }
-    void set_lr(double lr, std::size_t) override { options_.lr = lr; }
+    void set_lr(double lr, std::size_t) override { options_.lr = checked_lr(lr, "SparseAdam"); }
     using Optimizer::set_lr;
 
 private:

@@ -3,11 +3,14 @@
 // resume training, and the rule every optimizer keeps: rows listed in Tensor::frozen_rows() (an
 // Embedding's padding_idx) are never moved and their state never changes.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "nn/module.hpp"
 #include "tensor/kernels/threads.hpp"
@@ -33,6 +36,11 @@ public:
     std::size_t num_groups() const { return group_params_.size(); }
     /// Learning rate of a group; set_lr sets every group's (as a scheduler does).
     virtual double lr(std::size_t group = 0) const = 0;
+    /// A learning rate must be a finite number ≥ 0: NaN, ±inf and negatives throw ValueError naming `who`.
+    static double checked_lr(double lr, const char* who) {
+        if (!(lr >= 0) || !std::isfinite(lr)) throw ValueError(fmt::format("{}: invalid lr {} (a finite number >= 0)", who, lr));
+        return lr;
+    }
     virtual void set_lr(double lr, std::size_t group) = 0;
     void set_lr(double lr) {
         for (std::size_t g = 0; g < num_groups(); ++g) set_lr(lr, g);

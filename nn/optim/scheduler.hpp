@@ -55,7 +55,8 @@ private:
 
 class CosineAnnealingLR : public LRScheduler {
 public:
-    CosineAnnealingLR(Optimizer& opt, long T_max, double eta_min = 0.0) : LRScheduler(opt), T_max_(T_max), eta_min_(eta_min) {
+    CosineAnnealingLR(Optimizer& opt, long T_max, double eta_min = 0.0)
+        : LRScheduler(opt), T_max_(T_max), eta_min_(Optimizer::checked_lr(eta_min, "CosineAnnealingLR: eta_min")) {
         if (T_max <= 0) throw ValueError(fmt::format("CosineAnnealingLR: T_max must be > 0, got {}", T_max));
     }
 

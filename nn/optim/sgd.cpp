@@ -10,7 +10,7 @@ namespace xgrad::nn {
 
 namespace {
 void check(const SGDOptions& o) {
-    if (!(o.lr >= 0)) throw ValueError(fmt::format("SGD: invalid lr {}", o.lr));
+    Optimizer::checked_lr(o.lr, "SGD");
     if (!(o.momentum >= 0)) throw ValueError(fmt::format("SGD: invalid momentum {}", o.momentum));
     if (!(o.weight_decay >= 0)) throw ValueError(fmt::format("SGD: invalid weight_decay {}", o.weight_decay));
     if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))

@@ -27,7 +27,7 @@ public:
     explicit SGD(std::vector<Group> groups);
     void step() override;
     double lr(std::size_t g = 0) const override { return options_.at(g).lr; }
-    void set_lr(double lr, std::size_t g) override { options_.at(g).lr = lr; }
+    void set_lr(double lr, std::size_t g) override { options_.at(g).lr = checked_lr(lr, "SGD"); }
     using Optimizer::set_lr;
     SGDOptions& options(std::size_t g = 0) { return options_.at(g); }
 
