@@ -75,6 +75,25 @@ TEST(BigramCli, BadFlagsAndSizes) {
     });
 }
 
+TEST(BigramCli, SamplesNeverWriteControlBytesAndPipesGetProgressLines) {
+    Scratch s;
+    // a corpus of ESC and BEL: the samples show them as \x1b and \x07, never the raw bytes
+    auto [status, out] = run("--corpus " + s.file("ctrl.txt", "a\x1b" "b\x07" "c a\x1b" "b\x07" "c\n") +
+                             " --level char --min-count 1 --steps 20 --quiet --generate 30");
+    ASSERT_EQ(status, 0) << out;
+    const std::string samples = out.substr(out.find("tokens sampled"));
+    EXPECT_EQ(samples.find('\x1b'), std::string::npos) << samples;
+    EXPECT_EQ(samples.find('\x07'), std::string::npos) << samples;
+    EXPECT_NE(samples.find("\\x1b"), std::string::npos) << samples;
+    // in a pipe: no line rewritten in place; a line per --progress interval (here every step)
+    std::tie(status, out) = run("--steps 5 --generate 0 --progress 0");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("step 3/5  loss"), std::string::npos) << out;
+    EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+    std::tie(status, out) = run("--steps 5 --generate 0");  // a short piped run: its summary only
+    EXPECT_EQ(out.find("step 3/5"), std::string::npos) << out;
+}
+
 TEST(BigramCli, BadCorpora) {
     Scratch s;
     expect_errors({

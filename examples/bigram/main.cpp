@@ -40,6 +40,7 @@ struct Args {
     int threads = 1;
     double temperature = 1.0;
     bool tie = false, quiet = false, json = false, no_eval = false;
+    double progress = -1;
     std::set<std::string> given;  ///< the options named on the command line (a resumed run keeps the rest)
 };
 
@@ -68,6 +69,8 @@ double rss_mb() {
     return n == 2 ? double(resident) * double(::sysconf(_SC_PAGESIZE)) / 1048576.0 : 0;
 }
 
+// Sampled text as it reads; control bytes other than line breaks and tabs (ESC, BEL, …) and DEL are
+// written \xNN, as the vocabulary lines show them, so samples never drive the terminal.
 std::string join_tokens(const Vocabulary& v, const std::vector<int64_t>& ids, Level level) {
     std::string s;
     for (auto id : ids) {
@@ -75,7 +78,12 @@ std::string join_tokens(const Vocabulary& v, const std::vector<int64_t>& ids, Le
         if (level == Level::Char) s += t;
         else s += (s.empty() ? "" : " ") + (t == "<eos>" ? std::string("\n") : t);
     }
-    return s;
+    std::string out;
+    for (unsigned char c : s) {
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+        else out += char(c);
+    }
+    return out;
 }
 
 // The lecture's table: for previous token `word`, the scores v·u_j and softmax probabilities.
@@ -141,6 +149,7 @@ int run(const Args& a) {
     Session s;
     TrainOptions o;
     o.quiet = a.quiet;
+    o.progress_every = a.progress;
     std::map<std::string, std::string> saved;  // the options a checkpoint was trained with
     if (!a.resume.empty()) saved = load_checkpoint(a.resume, s, o);
     // A resumed run keeps the checkpoint's level, batch and schedule unless the command line names them.
@@ -371,6 +380,8 @@ int main(int argc, char** argv) {
     app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
     app.add_flag("--tie", a.tie, "use one table for V and U");
     app.add_flag("--quiet", a.quiet, "no progress line");
+    app.add_option("--progress", a.progress, "seconds between progress lines (default: 0.2 on a terminal, in place; "
+                                             "10 in a pipe or log, a line each)")->check(CLI::NonNegativeNumber);
     app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
     app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
         ->check(CLI::IsMember({"stop", "warn"}));

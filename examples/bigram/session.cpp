@@ -43,6 +43,7 @@ double Session::train(const TrainOptions& o) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
+    bool printed = false;
     for (; step < o.steps; ++step) {
         if (!full) {  // the batch: B pairs drawn with replacement (indices first, then the lookups,
                       // prefetched ahead: the pair table is too big for the cache)
@@ -76,14 +77,17 @@ double Session::train(const TrainOptions& o) {
         const double secs = std::chrono::duration<double>(now - t0).count();
         const long done = step + 1 - first, total = o.steps - first;
         const bool last = step + 1 == o.steps;
-        // On a terminal the line updates in place; in a log there is none (the summary follows anyway).
-        const bool due = std::chrono::duration<double>(now - last_print).count() > 0.2;
-        if (tty && (due || last)) {
+        // On a terminal the line updates in place 5 times a second; in a pipe or a log a line is written
+        // every 10 s (a run shorter than that writes none: its summary follows anyway); --progress sets it.
+        const double every = o.progress_every >= 0 ? o.progress_every : tty ? 0.2 : 10.0;
+        const bool due = std::chrono::duration<double>(now - last_print).count() >= every;
+        if (due || (last && (tty || printed))) {
             const double tps = done * double(B) / std::max(secs, 1e-9);
             const double eta = secs / done * (total - done);
-            fmt::print(stderr, "\rstep {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", step + 1,
-                       std::to_string(o.steps).size(), o.steps, l, tps, eta, last ? "\n" : "   ");
+            fmt::print(stderr, "{}step {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", tty ? "\r" : "", step + 1,
+                       std::to_string(o.steps).size(), o.steps, l, tps, eta, last || !tty ? "\n" : "   ");
             last_print = now;
+            printed = true;
         }
     }
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
