@@ -94,6 +94,25 @@ TEST(BigramCli, SamplesNeverWriteControlBytesAndPipesGetProgressLines) {
     EXPECT_EQ(out.find("step 3/5"), std::string::npos) << out;
 }
 
+TEST(BigramCli, HelpShowsDefaultsAndTheBatchDefaultIgnoresSteps) {
+    auto [status, out] = run("--help");
+    ASSERT_EQ(status, 0) << out;
+    for (const char* d : {"--dim UINT:NUMBER > 0=2", "--optimizer TEXT:{sgd,adam,adamw}=sgd", "--threads INT:INT in [1 - 256]=1",
+                          "--generate UINT:INT in [0 - 1000000]=20", "Default: all, or 4096 on a corpus of", "=stop"})
+        EXPECT_NE(out.find(d), std::string::npos) << d << "\n" << out;
+    // a corpus of more than 100,000 pairs trains in batches of 4096 with or without --steps
+    const std::string names = std::string(XGRAD_SOURCE_DIR) + "/data/names/train.txt --level char --quiet --no-eval --generate 0";
+    std::tie(status, out) = run("--corpus " + names + " --steps 2");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("batch 4096, steps 0 → 2"), std::string::npos) << out;
+    // a full batch whose logits would not fit is refused before anything is allocated
+    std::tie(status, out) = run("--corpus " + std::string(XGRAD_SOURCE_DIR) +
+                                "/data/tinyshakespeare/input.txt --level word --min-count 1 --batch 0 --steps 1");
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("bigram: error: --batch 0: a full batch of 292299 pairs over 12642 tokens needs about 44.3 GB"),
+              std::string::npos) << out;
+}
+
 TEST(BigramCli, BadCorpora) {
     Scratch s;
     expect_errors({

@@ -197,7 +197,16 @@ int run(const Args& a) {
     } catch (const std::invalid_argument& e) {
         throw FileError(fmt::format("{}: corrupt checkpoint metadata: {}", a.resume, e.what()));
     }
-    if (!lecture && a.batch == 0 && !a.steps && !a.epochs && s.train_pairs.size() > 100000) o.batch = 4096;
+    // The default batch: every pair, or 4096 on a corpus of more than 100,000 pairs (whatever --steps says).
+    if (!lecture && !a.given.count("--batch") && a.resume.empty() && s.train_pairs.size() > 100000) o.batch = 4096;
+    if (o.batch == 0 || o.batch >= s.train_pairs.size()) {  // a full batch: its logits must fit, said before allocating
+        const double need = 3.0 * 4.0 * double(s.train_pairs.size()) * double(N);  // logits, softmax and its gradient
+        const double have = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGESIZE));
+        if (have > 0 && need > have / 2)
+            throw ValueError(fmt::format("--batch {}: a full batch of {} pairs over {} tokens needs about {:.1f} GB for its "
+                                         "logits, more than half of this machine's {:.1f} GB; give a --batch such as 4096",
+                                         o.batch, s.train_pairs.size(), N, need / 1e9, have / 1e9));
+    }
     const std::size_t per_epoch = o.batch == 0 ? 1 : (s.train_pairs.size() + o.batch - 1) / o.batch;
     o.steps = a.steps ? *a.steps : a.epochs ? *a.epochs * static_cast<long>(per_epoch) : lecture ? 10000 : 5 * static_cast<long>(per_epoch);
     if (o.steps < 0) throw ValueError("--steps/--epochs must be >= 0");
@@ -344,15 +353,16 @@ int main(int argc, char** argv) {
     CLI::App app{"bigram: the lectures' bigram language model (previous token -> next token), trained with xgrad"};
     Args a;
     app.add_option("--corpus", a.corpus, "training text (default: the lecture's sentence)")->check(CLI::ExistingFile);
-    app.add_option("--level", a.level, "tokens: word or char")->check(CLI::IsMember({"word", "char"}));
-    app.add_option("--dim", a.dim, "embedding size K")->check(kPositive);
+    app.add_option("--level", a.level, "tokens: word or char")->capture_default_str()->check(CLI::IsMember({"word", "char"}));
+    app.add_option("--dim", a.dim, "embedding size K")->capture_default_str()->check(kPositive);
     auto* epochs = app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(kNonNegative);
     app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(kNonNegative)
         ->excludes(epochs);
-    app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch)")->check(kNonNegative);
-    app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->check(CLI::IsMember({"sgd", "adam", "adamw"}));
+    app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch). Default: all, or 4096 on a corpus of "
+                                       "more than 100,000 pairs")->check(kNonNegative);
+    app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->capture_default_str()->check(CLI::IsMember({"sgd", "adam", "adamw"}));
     app.add_option("--schedule", a.schedule, "learning rate schedule: constant or cosine (to 0 at the last step)")
-        ->check(CLI::IsMember({"constant", "cosine"}));
+        ->capture_default_str()->check(CLI::IsMember({"constant", "cosine"}));
     app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(kPositive);
     app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(kPositive);
     // a seed is a whole number in [0, 2^64): "-1" or "18446744073709551616" must not wrap or clamp
@@ -365,16 +375,16 @@ int main(int argc, char** argv) {
                        : fmt::format("{} is not a seed (a whole number from 0 to {})", v, UINT64_MAX);
         },
         "SEED");
-    app.add_option("--seed", a.seed, "seed of the initial weights (as torch.manual_seed: 0 gives the lecture's PyTorch weights), the batches (seed + 1) and the samples (seed + 2)")->check(kSeed);
-    app.add_option("--threads", a.threads, "threads for the kernels")->check(CLI::Range(1, 256));
+    app.add_option("--seed", a.seed, "seed of the initial weights (as torch.manual_seed: 0 gives the lecture's PyTorch weights), the batches (seed + 1) and the samples (seed + 2)")->capture_default_str()->check(kSeed);
+    app.add_option("--threads", a.threads, "threads for the kernels")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(kPositive);
     app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);
     app.add_option("--save", a.save, "write a checkpoint (weights, optimizer, step, vocabulary) here");
     app.add_option("--resume", a.resume, "continue from a checkpoint up to --steps")->check(CLI::ExistingFile);
-    app.add_option("--generate", a.generate, "tokens to sample before and after training")->check(CLI::Range(0, 1000000));
+    app.add_option("--generate", a.generate, "tokens to sample before and after training")->capture_default_str()->check(CLI::Range(0, 1000000));
     app.add_option("--prompt", a.prompt, "text whose last token starts the samples");
-    app.add_option("--temperature", a.temperature, "sampling temperature")->check(kPositive);
-    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->check(kNonNegative);
+    app.add_option("--temperature", a.temperature, "sampling temperature")->capture_default_str()->check(kPositive);
+    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->capture_default_str()->check(kNonNegative);
     app.add_option("--plot", a.plot, "write SVG plots (vectors before/after, loss curve) into this directory");
     app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
     app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
@@ -384,7 +394,7 @@ int main(int argc, char** argv) {
                                              "10 in a pipe or log, a line each)")->check(CLI::NonNegativeNumber);
     app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
     app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
-        ->check(CLI::IsMember({"stop", "warn"}));
+        ->capture_default_str()->check(CLI::IsMember({"stop", "warn"}));
     app.add_flag("--no-eval", a.no_eval, "skip the mean loss over all training pairs before and after (timing runs)");
     try {
         app.parse(argc, argv);
