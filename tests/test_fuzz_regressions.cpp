@@ -51,6 +51,9 @@ TEST(FuzzRegressions, EachFoundInputNowGetsAClearError) {
     // an optimizer step too large for a long (std::stoll threw out_of_range)
     const auto g = nn::parse_safetensors(bytes("checkpoint/optimizer_step_overflow"), "ck2");
     EXPECT_TRUE(testing::throws_with<FileError>([&] { bigram::load_checkpoint(g, "ck2", s, o); }, {"ck2:", "step", "not a number"}));
+    // a word2vec header promising 37,777,777,777 words (the binary loader allocated them first)
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::parse_vectors(bytes("wordvec/header_promises_too_many_words"), "f", "binary"); },
+                                                {"f:", "the header promises 37777777777 words"}));
 }
 
 }  // namespace

@@ -152,7 +152,9 @@ TEST(Wordvec, BadFilesGetErrorsThatNameTheFault) {
         return msg.find(part) != std::string::npos ? ::testing::AssertionSuccess()
                                                    : ::testing::AssertionFailure() << "'" << msg << "' lacks '" << part << "'";
     };
-    EXPECT_TRUE(has(load_error("3 2\na 1 2\nb 3 4\n"), "promises 3 words, the file ends after 2"));
+    EXPECT_TRUE(has(load_error("3 2\na 1.5 2.5\nb 3.5 4.5\n"), "promises 3 words, the file ends after 2"));
+    // a header promising more than the file can hold is refused before anything is allocated for it
+    EXPECT_TRUE(has(load_error("37777777777 2\na 1 2\n"), "the header promises 37777777777 words of dimension 2, at least"));
     EXPECT_TRUE(has(load_error("1 2\na 1 2\nb 3 4\n"), "promises 1 words, line 3 holds another"));
     EXPECT_TRUE(has(load_error("2 2\na 1 2\nb 3\n", "text"), "line 3: expected 2 numbers after the word 'b', found 1"));
     EXPECT_TRUE(has(load_error("2 2\na 1 2\nb 3 x4\n", "text"), "line 3: 'x4' (number 2 of the word 'b') is not a number"));
@@ -165,7 +167,10 @@ TEST(Wordvec, BadFilesGetErrorsThatNameTheFault) {
     EXPECT_TRUE(has(load_error(bin.substr(0, bin.size() - 10), "binary"), "inside the vector of the word"));
     const std::string head = bin.substr(0, bin.find('\n') + 1);
     const std::size_t rec = 4 + 16 * 4;  // "the " and 16 floats
-    EXPECT_TRUE(has(load_error(head + bin.substr(head.size(), rec), "binary"), "after 1 of the 120 words"));
+    EXPECT_TRUE(has(load_error(head + bin.substr(head.size(), rec), "binary"),
+                    "the header promises 120 words of dimension 16, at least 7920 bytes in the binary format; the file has"));
+    EXPECT_TRUE(has(load_error("2 1\nab " + std::string(4, '\0') + "cdefghijklmn", "binary"),
+                    "after 1 of the 2 words the header promises (inside the word '"));
     EXPECT_THROW(wordvec::load_vectors(scratch("missing.txt")), FileError);
     try {
         wordvec::load_vectors(fs::temp_directory_path().string());
@@ -179,7 +184,7 @@ TEST(Wordvec, BadFilesGetErrorsThatNameTheFault) {
         wordvec::parse_vectors("2 2\na 1 2\n", "mem");
         ADD_FAILURE() << "a short file loaded";
     } catch (const FileError& e) {
-        EXPECT_TRUE(has(e.what(), "mem: the header promises 2 words, the file ends after 1"));
+        EXPECT_TRUE(has(e.what(), "mem: the header promises 2 words of dimension 2, at least 12 bytes"));
     }
 }
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -38,7 +40,11 @@ class Reader {
 public:
     explicit Reader(const Source& src) : path_(src.name), f_(open_source(src), &std::fclose) {
         if (!f_) throw FileError(fmt::format("{}: cannot open it ({})", path_, std::strerror(errno)));
+        struct stat st {};
+        size_ = src.bytes ? src.bytes->size() : ::fstat(::fileno(f_.get()), &st) == 0 ? std::size_t(st.st_size) : 0;
     }
+    /// The file's size in bytes (what a header's promise is checked against).
+    std::size_t size() const { return size_; }
     ~Reader() { std::free(buf_); }
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
@@ -64,6 +70,7 @@ private:
     char* buf_ = nullptr;
     std::size_t cap_ = 0;
     std::size_t line_no_ = 0;
+    std::size_t size_ = 0;
 };
 
 /// Splits on runs of spaces and tabs.
@@ -117,10 +124,16 @@ KeyedVectors make(std::vector<std::string> words, std::vector<float> vectors, st
     }
 }
 
-void check_header(const Reader& r, std::size_t n, std::size_t d) {
+/// A header's promise against the file's size, before anything is allocated for it: each row takes at
+/// least `row_bytes(d)` bytes (binary: a 1-byte word, a space, 4·d; text: a word and d numbers, each
+/// of at least one character after a separator, and the line break).
+void check_header(const Reader& r, std::size_t n, std::size_t d, bool binary) {
     if (d == 0) throw FileError(fmt::format("{}: the header says the vectors have dimension 0", r.path()));
-    if (n > (std::size_t(1) << 40) / d)
-        throw FileError(fmt::format("{}: the header's {} words of dimension {} are more than a file can hold", r.path(), n, d));
+    const double row = binary ? 4.0 * double(d) + 2.0 : 2.0 * double(d) + 2.0;
+    if (double(n) * row > double(r.size()))
+        throw FileError(fmt::format("{}: the header promises {} words of dimension {}, at least {:.0f} bytes in the {} "
+                                    "format; the file has {}", r.path(), n, d, double(n) * row, binary ? "binary" : "text",
+                                    r.size()));
 }
 
 KeyedVectors load_text(const Source& src, bool has_header) {
@@ -134,7 +147,7 @@ KeyedVectors load_text(const Source& src, bool has_header) {
     if (has_header) {
         if (!r.line(line) || !header(line, n, dim))
             throw FileError(fmt::format("{}: line 1 is not a word2vec header \"N D\"", path));
-        check_header(r, n, dim);
+        check_header(r, n, dim, false);
         words.reserve(n);
         vectors.reserve(n * dim);
     }
@@ -160,7 +173,7 @@ KeyedVectors load_binary(const Source& src) {
     std::string_view line;
     std::size_t n = 0, dim = 0;
     if (!r.line(line) || !header(line, n, dim)) throw FileError(fmt::format("{}: line 1 is not a word2vec header \"N D\"", path));
-    check_header(r, n, dim);
+    check_header(r, n, dim, true);
     std::vector<std::string> words;
     std::vector<float> vectors(n * dim);
     words.reserve(n);
