@@ -13,9 +13,10 @@ frequent words, the mean overlap of their 10 nearest neighbours between two sets
 against word2vec.c, and word2vec.c against itself with another seed).
 
 word2vec.c comes from the npm package word2vec 1.1.5 (its src/, Apache 2.0), unpacked into
-out/word2vec-c/ and built with gcc -O3 -march=native. It has no seed flag (each thread starts its
-generator at its thread id); the script builds it with the start shifted by the environment variable
-W2V_SEED, a one-line change, so its seeds can vary too. --install apt-installs python3-gensim and npm.
+out/word2vec-c/ and built with gcc -O3 -march=native. It has no seed flag (the initial vectors' generator
+starts at 1, each thread's at its thread id: every run starts from the same vectors); the script
+builds it with both starts shifted by the environment variable W2V_SEED, so its seeds vary as the
+others' do (with the same start, its runs would agree with each other more than any two tools can). --install apt-installs python3-gensim and npm.
 """
 import argparse
 import os
@@ -36,16 +37,18 @@ SETTINGS = dict(size=100, window=5, negative=5, min_count=5, sample=1e-3)
 
 
 def build_word2vec_c():
-    if os.path.exists(W2V):
+    if os.path.exists(W2V) and os.path.getmtime(W2V) > os.path.getmtime(__file__):
         return
     os.makedirs(W2V_DIR, exist_ok=True)
     subprocess.run(["npm", "pack", "word2vec@1.1.5"], cwd=W2V_DIR, check=True, capture_output=True)
     subprocess.run(["tar", "xzf", "word2vec-1.1.5.tgz"], cwd=W2V_DIR, check=True)
     src = open(os.path.join(W2V_DIR, "package", "src", "word2vec.c")).read()
+    seed = '(getenv("W2V_SEED") ? strtoull(getenv("W2V_SEED"), 0, 10) * 1000003ULL : 0)'
+    # both generators: the initial vectors' (InitNet starts it at 1) and each training thread's (at its id)
     seeded = src.replace("unsigned long long next_random = (long long)id;",
-                         "unsigned long long next_random = (long long)id + (getenv(\"W2V_SEED\") ? "
-                         "strtoull(getenv(\"W2V_SEED\"), 0, 10) * 1000003ULL : 0);")
-    assert seeded != src, "word2vec.c: the generator's start was not found"
+                         f"unsigned long long next_random = (long long)id + {seed};")
+    seeded = seeded.replace("unsigned long long next_random = 1;", f"unsigned long long next_random = 1 + {seed};")
+    assert seeded.count("W2V_SEED") == 4, "word2vec.c: the generators' starts were not found"
     open(os.path.join(W2V_DIR, "word2vec_seeded.c"), "w").write(seeded)
     subprocess.run(["gcc", "-O3", "-march=native", "-funroll-loops", "-Wno-unused-result", "word2vec_seeded.c", "-o",
                     "word2vec", "-lm", "-pthread"], cwd=W2V_DIR, check=True)

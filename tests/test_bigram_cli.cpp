@@ -61,6 +61,7 @@ TEST(BigramCli, BadFlagsAndSizes) {
         {"--seed -1", {"bigram: error: ", "--seed: -1 is not a seed (a whole number from 0 to 18446744073709551615)"}},
         {"--seed 18446744073709551616", {"--seed: 18446744073709551616 is not a seed"}},
         {"--dim abc", {"bigram: error: ", "--dim"}},
+        {"--dim 4611686018427387904", {"--dim 4611686018427387904: the tables V and U (8 × 4611686018427387904)", "too many elements"}},
         {"--generate -1", {"--generate"}},
         {"--lr 0", {"--lr"}},
         {"--lr -0.5", {"--lr"}},

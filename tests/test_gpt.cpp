@@ -98,12 +98,24 @@ TEST(GptProgram, SavesTheScriptsStateDictNamesAndNamesBadInputBeforeTraining) {
              {"--n-embd 10 --n-head 4", "--n-embd 10 is not a multiple of --n-head 4"},
              {"--save /nonexistent/dir/w.safetensors --max-iters 100000", "--save /nonexistent/dir/w.safetensors: cannot write there"},
              {"--text /nonexistent.txt", "/nonexistent.txt"},
+             {"--plot /proc/x --max-iters 100000", "--plot /proc/x/loss.svg: cannot write there"},
              {"--dropout 1.5", "--dropout"}}) {
         auto [st, o] = testing::run_program(XGRAD_GPT, args);
         EXPECT_NE(st, 0) << args;
         EXPECT_LT(st, 128) << args << " crashed";
         EXPECT_NE(o.find(part), std::string::npos) << args << " gave:\n" << o;
     }
+}
+
+TEST(GptProgram, PlotsTheLossesWithTheEstimates) {
+    const std::string dir = ::testing::TempDir() + "/gpt_plot_" + std::to_string(::getpid());
+    auto [status, out] = testing::run_program(
+        XGRAD_GPT, "--max-iters 12 --eval-interval 5 --eval-iters 1 --max-new-tokens 0 --n-layer 1 --plot " + dir);
+    ASSERT_EQ(status, 0) << out;
+    const std::string svg = nn::read_file(dir + "/loss.svg");
+    for (const char* part : {"<svg", "batch loss", "train loss (estimate)", "val loss (estimate)", "1 layers, 4 heads"})
+        EXPECT_NE(svg.find(part), std::string::npos) << part;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

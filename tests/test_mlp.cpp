@@ -1,6 +1,7 @@
 // The mlp example (makemore's MLP on names): from the same seed its loss follows PyTorch's run of the
 // same program step by step (tests/reference/mlp_trajectory.txt, make_mlp_reference.py), the full run
 // ends within 0.01 of PyTorch's valid loss, and the program names bad input before it trains.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -63,18 +64,19 @@ TEST(Mlp, TheFullRunEndsWithinAHundredthOfPyTorchsValidLoss) {
 }
 
 TEST(MlpProgram, PrintsTheLecturesOutputAndNamesBadInputBeforeTraining) {
-    auto [status, out] = testing::run_program(XGRAD_MLP, "--steps 300 --samples 5 --plot " + ::testing::TempDir() + "/mlp.svg");
+    auto [status, out] = testing::run_program(XGRAD_MLP, "--steps 300 --samples 5 --plot " + ::testing::TempDir() + "/mlp_plots");
     ASSERT_EQ(status, 0) << out;
     for (const char* part : {"205380 examples for training", "(C): Embedding(27, 10)", "parameters: 11897",
                              "train loss", "valid loss", "samples:", "embeddings plotted"})
         EXPECT_NE(out.find(part), std::string::npos) << part << " missing from:\n" << out;
-    std::ifstream svg(::testing::TempDir() + "/mlp.svg");
+    EXPECT_TRUE(std::filesystem::exists(::testing::TempDir() + "/mlp_plots/loss.svg"));
+    std::ifstream svg(::testing::TempDir() + "/mlp_plots/embeddings.svg");
     std::stringstream s;
     s << svg.rdbuf();
     EXPECT_NE(s.str().find("first two principal components"), std::string::npos);
     for (const auto& [args, part] : std::vector<std::pair<std::string, std::string>>{
              {"--data /nonexistent", "/nonexistent/train.txt: cannot open it"},
-             {"--plot /dev/null/x.svg --steps 100000000", "--plot /dev/null/x.svg: cannot write there"},
+             {"--plot /dev/null/x --steps 100000000", "--plot /dev/null/x/embeddings.svg: cannot write there"},
              {"--steps 0", "--steps"},
              {"--batch -3", "--batch"}}) {
         auto [st, o] = testing::run_program(XGRAD_MLP, args);

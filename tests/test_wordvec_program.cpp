@@ -53,6 +53,10 @@ TEST(WordvecProgram, TheLecturesQueriesPrintGensimsAnswers) {
     const auto cat = scored_lines(out);
     ASSERT_EQ(cat.size(), 3u) << out;
     for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(cat[i].first, std::string(g["most_similar"][2]["result"][i][0]));
+    // --subtract is gensim's negative= (king + woman − man); --negative stays word2vec's noise-word count
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --most-similar king woman --subtract man --topn 1");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_EQ(scored_lines(out).at(0).first, "queen") << out;
     std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --similarity cat dog");
     EXPECT_NEAR(std::stod(answer(out)), double(g["similarity"][0][2]), 5e-5) << out;
     std::tie(status, out) =

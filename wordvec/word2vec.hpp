@@ -30,7 +30,7 @@ struct Word2VecOptions {
     double sample = 1e-3;         ///< subsampling threshold (0: none)
     std::size_t iter = 5;         ///< epochs
     double alpha = 0.025;         ///< starting learning rate
-    std::size_t batch = 1024;     ///< pairs a step
+    std::size_t batch = 32;       ///< pairs a step (smaller is closer to word2vec.c's pair-by-pair updates)
     uint64_t seed = 1;
 };
 

@@ -172,7 +172,11 @@ int run(const Args& a) {
     const std::size_t N = s.vocab.size();
     if (a.resume.empty()) {
         Generator init_gen(a.seed);
-        s.model = std::make_unique<BigramModel>(N, a.dim, a.tie, init_gen);
+        try {
+            s.model = std::make_unique<BigramModel>(N, a.dim, a.tie, init_gen);
+        } catch (const ValueError& e) {  // a table too large to allocate: name the flag behind its size
+            throw ValueError(fmt::format("--dim {}: the tables V and U ({} × {}) cannot be made: {}", a.dim, N, a.dim, e.what()));
+        }
         if (!a.init.empty()) nn::load(*s.model, a.init);
         o.optimizer = a.optimizer;
         o.lr = a.lr.value_or(a.optimizer == "sgd" ? 0.1 : 0.01);

@@ -4,19 +4,21 @@
 // Defaults are the lecture's small CPU model (n_embd 64, 4 heads, 4 layers, block 32, batch 16, lr 1e-3);
 // flags give the lecture's full sizes (--n-embd 384 --n-head 6 --n-layer 6 --block-size 256 ...).
 #include <chrono>
+#include <filesystem>
 #include <map>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "model.hpp"
+#include "svg.hpp"
 
 using namespace xgrad;
 
 namespace {
 
 struct Args {
-    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt", save, load, prompt = "\n";
+    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt", save, load, prompt = "\n", plot;
     gpt::Config model;
     long batch_size = 16, max_iters = 5000, eval_interval = 500, eval_iters = 200, max_new_tokens = 500, top_k = 0;
     double learning_rate = 1e-3, temperature = 1.0;
@@ -107,6 +109,11 @@ int run(Args a) {
         throw ValueError(fmt::format("--n-embd {} is not a multiple of --n-head {}", a.model.n_embd, a.model.n_head));
     const IdArray context = d.encode(a.prompt);  // checked before training: a bad prompt loses nothing
     if (!a.save.empty()) nn::check_writable(a.save, "--save");
+    if (!a.plot.empty()) {  // the directory is made and checked now: a late failure would lose the run's figure
+        std::error_code ec;
+        std::filesystem::create_directories(a.plot, ec);
+        nn::check_writable(a.plot + "/loss.svg", "--plot");
+    }
 
     manual_seed(a.seed);
     gpt::GPTLanguageModel model(a.model);
@@ -118,11 +125,14 @@ int run(Args a) {
     nn::AdamW optimizer(model.parameters(), {.lr = a.learning_rate});
     std::vector<float> losses;
     float train_loss = NAN, val_loss = NAN;
+    plot::Series train_est{"train loss (estimate)", {}, {}, "#1f77b4"}, val_est{"val loss (estimate)", {}, {}, "#ff7f0e"};
     double train_secs = 0;  // the training steps alone, without the estimates
     const auto t0 = std::chrono::steady_clock::now();
     for (long iter = 0; iter < a.max_iters; ++iter) {
         if (iter % a.eval_interval == 0 || iter == a.max_iters - 1) {
             std::tie(train_loss, val_loss) = estimate_loss(model, d, a);
+            train_est.x.push_back(double(iter)), train_est.y.push_back(train_loss);
+            val_est.x.push_back(double(iter)), val_est.y.push_back(val_loss);
             if (!a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", iter, train_loss, val_loss);
             if (a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", iter, train_loss, val_loss);
             std::fflush(stdout);  // a logged or piped run shows its progress as it goes
@@ -138,6 +148,14 @@ int run(Args a) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!a.save.empty()) nn::save(model, a.save);  // before generating: the weights are what matters
+    if (!a.plot.empty()) {
+        plot::Series batch{"batch loss", {}, {}, "#c7c7c7"};
+        for (std::size_t i = 0; i < losses.size(); ++i) batch.x.push_back(double(i)), batch.y.push_back(losses[i]);
+        const plot::LineChart chart{fmt::format("GPT on tinyshakespeare: {} layers, {} heads, n_embd {}", a.model.n_layer,
+                                                a.model.n_head, a.model.n_embd),
+                                    "step", "cross-entropy loss", false, false, {batch, train_est, val_est}, {}};
+        nn::write_file_atomic(a.plot + "/loss.svg", plot::line_chart(chart));
+    }
     model.eval();
     IdArray start = reshape(context, {1, -1});
     const std::string text = d.decode(select(generate(model, start, a.max_new_tokens, a.temperature, a.top_k), 0, 0));
@@ -176,6 +194,7 @@ int main(int argc, char** argv) {
     app.add_option("--temperature", a.temperature, "sampling temperature")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--top-k", a.top_k, "sample from the k likeliest characters (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
     app.add_option("--save", a.save, "write the trained weights (safetensors, the script's state_dict names)");
+    app.add_option("--plot", a.plot, "write loss.svg (batch losses and the estimates) into this directory");
     app.add_option("--load", a.load, "start from these weights (safetensors, e.g. PyTorch's)");
     app.add_option("--activation", a.model.activation, "feed-forward nonlinearity (gpt.py: relu; gelu is the tanh form)")
         ->capture_default_str()->check(CLI::IsMember({"relu", "gelu"}));

@@ -26,7 +26,8 @@ struct Args {
     bool json = false;
 };
 
-void draw(const mlp::Mlp& model, const std::string& path) {
+// DIR/embeddings.svg: the character embeddings in 2-D; DIR/loss.svg: the minibatch losses.
+void draw(const mlp::Mlp& model, const std::vector<float>& losses, const std::string& dir) {
     const mlp::Projection p = mlp::project_2d(model.C->weight.data());
     plot::Arrows a;
     a.title = model.C->embedding_dim == 2
@@ -35,18 +36,21 @@ void draw(const mlp::Mlp& model, const std::string& path) {
                                 model.C->embedding_dim, 100 * p.explained);
     for (int i = 0; i < mlp::kVocab; ++i) a.labels.push_back(std::string(1, mlp::itos(i)));
     a.x = p.x, a.y = p.y, a.color = "#1f77b4";
-    std::ofstream(path) << plot::arrow_panels({a}, "makemore MLP: the learned character embeddings");
+    nn::write_file_atomic(dir + "/embeddings.svg", plot::arrow_panels({a}, "makemore MLP: the learned character embeddings"));
+    plot::Series batch{"minibatch loss", {}, {}, "#1f77b4"};
+    const std::size_t every = std::max<std::size_t>(1, losses.size() / 5000);  // at most ~5000 points
+    for (std::size_t i = 0; i < losses.size(); i += every) batch.x.push_back(double(i)), batch.y.push_back(losses[i]);
+    nn::write_file_atomic(dir + "/loss.svg", plot::line_chart({"makemore MLP: minibatch loss", "step", "cross-entropy loss",
+                                                               false, false, {batch}, {}}));
 }
 
 int run(const Args& a) {
     // Everything that can fail after training is checked first: the data and the plot's directory.
     const auto train_words = mlp::read_words(a.data + "/train.txt"), valid_words = mlp::read_words(a.data + "/valid.txt");
-    if (!a.plot.empty()) {  // its directory is made now, and a test file written, so a late failure loses nothing
-        const auto dir = std::filesystem::absolute(a.plot).parent_path();
+    if (!a.plot.empty()) {  // the directory is made and checked now, so a late failure loses nothing
         std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec || !std::ofstream(a.plot))
-            throw FileError(fmt::format("--plot {}: cannot write there ({})", a.plot, ec ? ec.message() : "cannot create the file"));
+        std::filesystem::create_directories(a.plot, ec);
+        nn::check_writable(a.plot + "/embeddings.svg", "--plot");
     }
     const mlp::Dataset Xtr = mlp::build_dataset(train_words, a.block), Xdev = mlp::build_dataset(valid_words, a.block);
 
@@ -74,7 +78,7 @@ int run(const Args& a) {
     Generator g(a.seed + 10);
     std::vector<std::string> names;
     for (long i = 0; i < a.samples; ++i) names.push_back(mlp::sample_name(model, a.block, g));
-    if (!a.plot.empty()) draw(model, a.plot);
+    if (!a.plot.empty()) draw(model, losses, a.plot);
     if (a.json) {
         fmt::print("{{\"train_loss\": {:.9g}, \"valid_loss\": {:.9g}, \"seconds\": {:.3f}, \"ms_per_step\": {:.5f}, "
                    "\"first_losses\": [{}]}}\n", train_loss, valid_loss, secs, 1e3 * secs / double(a.steps),
@@ -84,7 +88,7 @@ int run(const Args& a) {
     fmt::print("\ntrain loss {:.4f}, valid loss {:.4f} ({} steps in {:.1f} s)\n\nsamples:\n", train_loss, valid_loss,
                a.steps, secs);
     for (const auto& n : names) fmt::print("{}\n", n);
-    if (!a.plot.empty()) fmt::print("\nembeddings plotted to {}\n", a.plot);
+    if (!a.plot.empty()) fmt::print("\nembeddings plotted to {0}/embeddings.svg, the losses to {0}/loss.svg\n", a.plot);
     return 0;
 }
 
@@ -104,7 +108,7 @@ int main(int argc, char** argv) {
     app.add_option("--seed", a.seed, "seed (torch.manual_seed's; samples use seed + 10)")->capture_default_str();
     app.add_option("--samples", a.samples, "names to sample")->capture_default_str()->check(CLI::NonNegativeNumber);
     app.add_option("--print-every", a.print_every, "steps between progress lines")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--plot", a.plot, "SVG file for the 2-D picture of the embeddings");
+    app.add_option("--plot", a.plot, "directory for embeddings.svg (the embeddings in 2-D) and loss.svg");
     app.add_option("--threads", a.threads, "threads (same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_flag("--json", a.json, "print the losses as one JSON line (for tests)");
     CLI11_PARSE(app, argc, argv);

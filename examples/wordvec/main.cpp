@@ -28,7 +28,7 @@ struct Args {
     std::string train, output;
     int binary = 0;
     wordvec::Word2VecOptions w2v;
-    std::vector<std::string> most_similar, negative, analogy, similarity, doesnt_match;
+    std::vector<std::string> most_similar, subtract, analogy, similarity, doesnt_match;
     std::size_t topn = 10, restrict_vocab = 0;
     bool cosmul = false;
     int threads = 1;
@@ -77,7 +77,7 @@ int run(const Args& a) {
         print_similar(a.cosmul ? kv.most_similar_cosmul(pos, neg, a.topn, a.restrict_vocab)
                                : kv.most_similar(pos, neg, a.topn, a.restrict_vocab));
     };
-    if (!a.most_similar.empty() || !a.negative.empty()) query(a.most_similar, a.negative);
+    if (!a.most_similar.empty() || !a.subtract.empty()) query(a.most_similar, a.subtract);
     if (!a.analogy.empty()) query({a.analogy[0], a.analogy[2]}, {a.analogy[1]});  // a − b + c
     if (!a.similarity.empty()) fmt::print("{:.4f}\n", kv.similarity(a.similarity[0], a.similarity[1]));
     if (!a.doesnt_match.empty()) fmt::print("{}\n", kv.doesnt_match(a.doesnt_match));
@@ -122,8 +122,10 @@ int main(int argc, char** argv) {
     app.add_option("--vectors", a.vectors, "vectors file");
     app.add_option("--format", a.format, "its format")->capture_default_str()
         ->check(CLI::IsMember({"auto", "text", "binary", "glove", "xgrad"}));
-    app.add_option("--most-similar", a.most_similar, "the words nearest to these (added), one line each: word cosine");
-    app.add_option("--negative", a.negative, "words subtracted in --most-similar");
+    app.add_option("--most-similar", a.most_similar, "the words nearest to these (added), one line each: word cosine")
+        ->expected(1, 64);
+    app.add_option("--subtract", a.subtract, "words subtracted in --most-similar (gensim's negative=; --negative is "
+                                             "word2vec's noise words)");
     app.add_option("--analogy", a.analogy, "A B C: the words nearest to A - B + C (king man woman: queen?)")->expected(3);
     app.add_option("--similarity", a.similarity, "A B: the cosine of two words")->expected(2);
     app.add_option("--doesnt-match", a.doesnt_match, "the word of these farthest from the others' mean")->expected(-2);
