@@ -114,6 +114,39 @@ TEST(BigramCli, HelpShowsDefaultsAndTheBatchDefaultIgnoresSteps) {
               std::string::npos) << out;
 }
 
+TEST(BigramCli, AResumeUsesTheCheckpointsTextAndOptionsOrSaysWhyNot) {
+    Scratch s;
+    const std::string names = std::string(XGRAD_SOURCE_DIR) + "/data/names/train.txt";
+    const std::string ck = s.path("ck.safetensors");
+    ASSERT_EQ(run("--corpus " + names + " --level char --dim 8 --batch 64 --optimizer adam --steps 20 --quiet --generate 0 "
+                  "--save " + ck).first, 0);
+    // no --corpus: the checkpoint's own text, named
+    auto [status, out] = run("--resume " + ck + " --steps 25 --quiet --generate 0");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("corpus: " + names + " (205381 tokens"), std::string::npos) << out;
+    expect_errors({
+        {"--resume " + ck + " --corpus " + s.file("other.txt", "a b c a b c") + " --steps 25",
+         {"was trained on " + names + ", 205380 bytes, fnv1a64", "other.txt, 11 bytes", "resume on the same text"}},
+        {"--resume " + ck + " --dim 4 --steps 25", {"--dim 4: the checkpoint", "was trained with dim 8"}},
+        {"--resume " + ck + " --tie --steps 25", {"--tie true:", "was trained with tie false"}},
+        {"--resume " + ck + " --level word --steps 25", {"--level word:", "was trained with level char"}},
+        {"--resume " + ck + " --steps 10", {"--steps 10: the checkpoint", "is already at step 20"}},
+    });
+    std::tie(status, out) = run("--resume " + ck + " --optimizer sgd --lr 0.5 --steps 25 --quiet --generate 0");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("resuming with optimizer sgd instead of the checkpoint's adam"), std::string::npos) << out;
+    EXPECT_NE(out.find("resuming with lr 0.5 instead of the checkpoint's 0.01"), std::string::npos) << out;
+    EXPECT_NE(out.find("optimizer sgd lr 0.5"), std::string::npos) << out;
+    // a checkpoint that lost one of Adam's moments: named, unless the optimizer is reset on purpose
+    nn::SafetensorsFile f = nn::load_safetensors(ck);
+    ASSERT_EQ(f.tensors.erase("optimizer.0.exp_avg"), 1u);
+    const std::string lost = s.path("lost.safetensors");
+    nn::save_safetensors(lost, f.tensors, f.metadata);
+    expect_errors({{"--resume " + lost + " --steps 25", {"\"0.exp_avg\" is missing", "--reset-optimizer"}}});
+    std::tie(status, out) = run("--resume " + lost + " --steps 25 --quiet --generate 0 --reset-optimizer");
+    EXPECT_EQ(status, 0) << out;
+}
+
 TEST(BigramCli, BadCorpora) {
     Scratch s;
     expect_errors({

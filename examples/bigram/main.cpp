@@ -39,7 +39,7 @@ struct Args {
     uint64_t seed = 0;
     int threads = 1;
     double temperature = 1.0;
-    bool tie = false, quiet = false, json = false, no_eval = false;
+    bool tie = false, quiet = false, json = false, no_eval = false, reset_optimizer = false;
     double progress = -1;
     std::set<std::string> given;  ///< the options named on the command line (a resumed run keeps the rest)
 };
@@ -150,8 +150,32 @@ int run(const Args& a) {
     TrainOptions o;
     o.quiet = a.quiet;
     o.progress_every = a.progress;
+    o.reset_optimizer = a.reset_optimizer;
     std::map<std::string, std::string> saved;  // the options a checkpoint was trained with
-    if (!a.resume.empty()) saved = load_checkpoint(a.resume, s, o);
+    if (!a.resume.empty()) {
+        saved = load_checkpoint(a.resume, s, o);
+        // What the checkpoint fixed cannot change: the tables' shape, their tie, the tokens.
+        auto fixed = [&](const char* flag, const std::string& key, const std::string& given) {
+            auto it = saved.find(key);
+            if (a.given.count(flag) && it != saved.end() && it->second != given)
+                throw ValueError(fmt::format("{} {}: the checkpoint {} was trained with {} {}; a resumed run keeps it", flag,
+                                             given, a.resume, key, it->second));
+        };
+        fixed("--dim", "dim", std::to_string(a.dim));
+        fixed("--tie", "tie", a.tie ? "true" : "false");
+        fixed("--level", "level", a.level);
+        if (a.given.count("--init")) throw ValueError("--init: a resumed run starts from the checkpoint's weights, not --init's");
+        if (a.given.count("--min-count"))
+            throw ValueError("--min-count: a resumed run keeps the checkpoint's vocabulary");
+        // What can change, changes, and says so (stderr, before training).
+        if (a.given.count("--optimizer") && a.optimizer != o.optimizer) {
+            fmt::print(stderr, "resuming with optimizer {} instead of the checkpoint's {}: its state starts afresh\n",
+                       a.optimizer, o.optimizer);
+            o.optimizer = a.optimizer;
+            s.make_optimizer(o);
+        }
+        if (a.lr && *a.lr != o.lr) fmt::print(stderr, "resuming with lr {} instead of the checkpoint's {}\n", *a.lr, o.lr);
+    }
     // A resumed run keeps the checkpoint's level, batch and schedule unless the command line names them.
     auto from_checkpoint = [&](const std::string& flag, const std::string& key, const std::string& value) {
         auto it = saved.find(key);
@@ -160,14 +184,41 @@ int run(const Args& a) {
     const std::string level_name = from_checkpoint("--level", "level", a.level);
     const Level level = level_name == "char" ? Level::Char : Level::Word;
     std::size_t n_tokens = 0;
+    std::string corpus_id;  // "path, N bytes, fnv1a64 H": what the checkpoint records and a resume checks
+    std::string corpus = a.corpus;  // a resume without --corpus trains on the checkpoint's
     {  // the text and its token strings are not needed once the pairs are made (W-word: ~40 MB)
-        const auto toks = tokenize(a.corpus.empty() ? std::string(kLecture) : nn::read_file(a.corpus), level);
+        auto recorded = saved.find("corpus");
+        if (corpus.empty() && recorded != saved.end() && !recorded->second.empty()) {  // resume on the checkpoint's text
+            corpus = recorded->second.substr(0, recorded->second.find(", "));
+            if (!std::filesystem::is_regular_file(corpus))
+                throw ValueError(fmt::format("{} was trained on {}, which is not there: give --corpus", a.resume, recorded->second));
+        }
+        const std::string text = corpus.empty() ? std::string(kLecture) : nn::read_file(corpus);
+        uint64_t h = 1469598103934665603ULL;  // FNV-1a, 64 bits
+        for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+        corpus_id = corpus.empty() ? "" : fmt::format("{}, {} bytes, fnv1a64 {:016x}", corpus, text.size(), h);
+        if (recorded != saved.end()) {
+            const auto tail = [](const std::string& id) { return id.substr(id.find(", ") == std::string::npos ? 0 : id.find(", ")); };
+            if (recorded->second.empty() != corpus_id.empty() || tail(recorded->second) != tail(corpus_id))
+                throw ValueError(fmt::format("{} was trained on {}; this run's text is {}: resume on the same text",
+                                             a.resume, recorded->second.empty() ? "the lecture's sentence" : recorded->second,
+                                             corpus_id.empty() ? "the lecture's sentence" : corpus_id));
+        }
+        const auto toks = tokenize(text, level);
         n_tokens = toks.size();
         if (toks.size() < 2)
             throw ValueError(fmt::format("{}: the corpus has {} token{}; a bigram model needs at least 2",
-                                         a.corpus.empty() ? "the lecture text" : a.corpus, toks.size(), toks.size() == 1 ? "" : "s"));
+                                         corpus.empty() ? "the lecture text" : corpus, toks.size(), toks.size() == 1 ? "" : "s"));
         if (a.resume.empty()) s.vocab = Vocabulary::build(toks, a.min_count.value_or(lecture || level == Level::Char ? 1 : 2));
         s.train_pairs = make_pairs(s.vocab.encode(toks));
+        if (!a.resume.empty()) {  // a checkpoint of an older format names no corpus: its vocabulary must fit
+            std::size_t unknown = 0;
+            for (const auto& t : toks) unknown += !s.vocab.ids.count(t);
+            if (s.train_pairs.size() == 0 || 2 * unknown > toks.size())
+                throw ValueError(fmt::format("{}: {} of its {} tokens are not in the vocabulary of {} ({} tokens): the "
+                                             "checkpoint was trained on another text", corpus.empty() ? "the lecture's sentence" : corpus,
+                                             unknown, toks.size(), a.resume, s.vocab.size()));
+        }
     }
     const std::size_t N = s.vocab.size();
     if (a.resume.empty()) {
@@ -214,6 +265,9 @@ int run(const Args& a) {
     const std::size_t per_epoch = o.batch == 0 ? 1 : (s.train_pairs.size() + o.batch - 1) / o.batch;
     o.steps = a.steps ? *a.steps : a.epochs ? *a.epochs * static_cast<long>(per_epoch) : lecture ? 10000 : 5 * static_cast<long>(per_epoch);
     if (o.steps < 0) throw ValueError("--steps/--epochs must be >= 0");
+    if (!a.resume.empty() && o.steps < s.step)
+        throw ValueError(fmt::format("--steps {}: the checkpoint {} is already at step {}; --steps is the run's total, "
+                                     "so give more than {} to train on", o.steps, a.resume, s.step, s.step));
     if (o.schedule == "cosine" && o.t_max == 0) o.t_max = o.steps;  // saved, so a resumed run keeps the horizon
 
     // Files named on the command line are checked before training, so a typo costs no training time.
@@ -235,7 +289,7 @@ int run(const Args& a) {
     const double floor = counts.train_floor();
     std::string vocab_line;
     for (std::size_t i = 0; i < std::min<std::size_t>(N, 40); ++i) vocab_line += (i ? " " : "") + s.vocab.show(i);
-    fmt::print("corpus: {} ({} tokens, {} training pairs), level {}\n", a.corpus.empty() ? "the lecture's sentence" : a.corpus,
+    fmt::print("corpus: {} ({} tokens, {} training pairs), level {}\n", corpus.empty() ? "the lecture's sentence" : corpus,
                n_tokens, s.train_pairs.size(), level_name);
     fmt::print("vocabulary ({}): {}{}\n", N, vocab_line, N > 40 ? " ..." : "");
     fmt::print("model: V ({}×{}), U ({}×{}){}, logits = v·Uᵀ; optimizer {} lr {}, batch {}, steps {} → {}\n", N, s.model->dim(),
@@ -334,8 +388,8 @@ int run(const Args& a) {
         s.save(a.save, {{"dim", std::to_string(s.model->dim())}, {"tie", s.model->tied ? "true" : "false"},
                         {"optimizer", o.optimizer}, {"lr", fmt::format("{:.17g}", o.lr)}, {"level", level_name},
                         {"batch", std::to_string(o.batch)}, {"schedule", o.schedule},
-                        {"t_max", std::to_string(o.t_max)}, {"seed", std::to_string(a.seed)},
-                        {"min_count", std::to_string(a.min_count.value_or(0))}});
+                        {"t_max", std::to_string(o.t_max)}, {"seed", from_checkpoint("--seed", "seed", std::to_string(a.seed))},
+                        {"min_count", std::to_string(a.min_count.value_or(0))}, {"corpus", corpus_id}});
         fmt::print("saved {} (step {})\n", a.save, s.step);
     }
     if (a.json) {
@@ -393,6 +447,8 @@ int main(int argc, char** argv) {
     app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
     app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
     app.add_flag("--tie", a.tie, "use one table for V and U");
+    app.add_flag("--reset-optimizer", a.reset_optimizer, "with --resume: start the optimizer's state (moments, momentum) "
+                                                         "afresh instead of loading it");
     app.add_flag("--quiet", a.quiet, "no progress line");
     app.add_option("--progress", a.progress, "seconds between progress lines (default: 0.2 on a terminal, in place; "
                                              "10 in a pipe or log, a line each)")->check(CLI::NonNegativeNumber);

@@ -259,10 +259,11 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         throw FileError(fmt::format("{}: {}", path, e.what()));
     }
     s.make_optimizer(o);
+    if (o.reset_optimizer) return f.metadata;  // --reset-optimizer: fresh moments, asked for
     try {
         s.optimizer->load_state_dict(opt);
     } catch (const Error& e) {
-        throw FileError(fmt::format("{}: {}", path, e.what()));
+        throw FileError(fmt::format("{}: {} (--reset-optimizer starts the optimizer afresh)", path, e.what()));
     }
     // o.lr stays the metadata's base lr: a schedule restarts from it at the saved step
     return f.metadata;

@@ -19,7 +19,8 @@ struct TrainOptions {
     std::string schedule = "constant";  ///< constant | cosine (lr to 0 at step t_max)
     long t_max = 0;                     ///< the cosine schedule's horizon (PyTorch's T_max); 0 = steps
     bool quiet = false;
-    double progress_every = -1;     ///< seconds between progress lines; < 0: 0.2 on a terminal, 10 otherwise
+    double progress_every = -1;
+    bool reset_optimizer = false;   ///< a resume starts the optimizer's state afresh instead of loading it     ///< seconds between progress lines; < 0: 0.2 on a terminal, 10 otherwise
     bool stop_on_nonfinite = true;  ///< a NaN/Inf batch loss throws, naming the step; else it is counted
 };
 

@@ -34,6 +34,11 @@ public:
     void step() override;
     double lr(std::size_t g = 0) const override { return options_.at(g).lr; }
     void set_lr(double lr, std::size_t g) override { options_.at(g).lr = checked_lr(lr, "Adam"); }
+    std::vector<std::string> state_names(std::size_t g) const override {
+        std::vector<std::string> n{"exp_avg", "exp_avg_sq"};
+        if (options_.at(g).amsgrad) n.emplace_back("max_exp_avg_sq");
+        return n;
+    }
     using Optimizer::set_lr;
     AdamOptions& options(std::size_t g = 0) { return options_.at(g); }
 
@@ -61,6 +66,7 @@ public:
     void step() override;
     double lr(std::size_t = 0) const override { return options_.lr; }
     void set_lr(double lr, std::size_t) override { options_.lr = checked_lr(lr, "SparseAdam"); }
+    std::vector<std::string> state_names(std::size_t) const override { return {"exp_avg", "exp_avg_sq"}; }
     using Optimizer::set_lr;
 
 private:

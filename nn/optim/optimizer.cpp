@@ -124,6 +124,13 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
             if (loaded[i].step < 0)
                 throw ValueError(fmt::format("optimizer load_state_dict: \"{}\" is {}, a negative step", it->first, it->second));
         }
+    for (std::size_t g = 0, i = 0; g < num_groups(); ++g)  // a parameter that has stepped has all its buffers
+        for (std::size_t k = 0; k < group_params_[g].size(); ++k, ++i)
+            if (loaded[i].step > 0)
+                for (const auto& name : state_names(g))
+                    if (!loaded[i].buffers.count(name))
+                        throw ValueError(fmt::format("optimizer load_state_dict: \"{}.{}\" is missing (parameter {} is at "
+                                                     "step {}; its update needs it)", i, name, i, loaded[i].step));
     for (std::size_t g = 0; g < num_groups(); ++g)
         if (auto it = s.scalars.find(fmt::format("group.{}.lr", g)); it != s.scalars.end()) {
             const double lr = parse_scalar<double>(it->first, it->second);

@@ -47,8 +47,12 @@ public:
     }
 
     OptimizerState state_dict() const;
-    /// Restores what state_dict() gave (same parameters in the same order); errors name the key.
+    /// Restores what state_dict() gave (same parameters in the same order); errors name the key. A
+    /// parameter whose step is above 0 must come with every buffer its group's update keeps
+    /// (state_names): a missing one is an error naming it, not a silent fresh start.
     void load_state_dict(const OptimizerState& state);
+    /// The buffers group g's update keeps for each parameter ("exp_avg", "exp_avg_sq", …).
+    virtual std::vector<std::string> state_names(std::size_t) const { return {}; }
 
 protected:
     /// Registers a group's parameters; returns the group index.

@@ -28,6 +28,9 @@ public:
     void step() override;
     double lr(std::size_t g = 0) const override { return options_.at(g).lr; }
     void set_lr(double lr, std::size_t g) override { options_.at(g).lr = checked_lr(lr, "SGD"); }
+    std::vector<std::string> state_names(std::size_t g) const override {
+        return options_.at(g).momentum != 0 ? std::vector<std::string>{"momentum_buffer"} : std::vector<std::string>{};
+    }
     using Optimizer::set_lr;
     SGDOptions& options(std::size_t g = 0) { return options_.at(g); }
 
