@@ -3,20 +3,18 @@
 // the loss against the best any bigram model can do, the similarity/probability table for "the",
 // and samples before and after training. Point it at real text with --corpus (see --help).
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <set>
 
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "args.hpp"
 #include "corpus.hpp"
 #include "session.hpp"
 #include "svg.hpp"
@@ -28,36 +26,7 @@ namespace {
 
 const char* kLecture = "the cat ate the dog! the dog ran the zoo.";
 
-struct Args {
-    std::string corpus, valid, init, save, resume, plot, neighbors, level = "word";
-    std::optional<std::string> prompt;
-    std::size_t dim = 2, batch = 0, generate = 20, top_k = 0;
-    std::optional<long> epochs, steps, t_max;
-    std::optional<int> min_count;
-    std::optional<double> lr;
-    std::string optimizer = "sgd", schedule = "constant", on_nonfinite = "stop";
-    uint64_t seed = 0;
-    int threads = 1;
-    double temperature = 1.0;
-    bool tie = false, quiet = false, json = false, no_eval = false, reset_optimizer = false;
-    double progress = -1;
-    std::set<std::string> given;  ///< the options named on the command line (a resumed run keeps the rest)
-};
 
-// Number checks with plain messages ("--dim: 0 is not a positive number"); CLI11's own print a range
-// up to 1.8e308.
-CLI::Validator number_check(bool allow_zero) {
-    return CLI::Validator(
-        [allow_zero](std::string& text) -> std::string {
-            char* end = nullptr;
-            const double v = std::strtod(text.c_str(), &end);
-            if (text.empty() || *end != '\0' || std::isnan(v)) return text + " is not a number";
-            if (allow_zero ? v < 0 : v <= 0) return text + (allow_zero ? " is negative" : " is not a positive number");
-            return "";
-        },
-        allow_zero ? "NUMBER >= 0" : "NUMBER > 0");
-}
-const CLI::Validator kPositive = number_check(false), kNonNegative = number_check(true);
 
 // Resident set size of this process in MB (Linux /proc/self/statm; 0 where it is missing).
 double rss_mb() {
@@ -141,6 +110,10 @@ void write_text(const std::string& path, const std::string& text) {
     nn::write_file_atomic(path, text);
     fmt::print("wrote {}\n", path);
 }
+
+}  // namespace
+
+namespace bigram {
 
 int run(const Args& a) {
     set_num_threads(a.threads);
@@ -405,70 +378,4 @@ int run(const Args& a) {
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{"bigram: the lectures' bigram language model (previous token -> next token), trained with xgrad"};
-    Args a;
-    app.add_option("--corpus", a.corpus, "training text (default: the lecture's sentence)")->check(CLI::ExistingFile);
-    app.add_option("--level", a.level, "tokens: word or char")->capture_default_str()->check(CLI::IsMember({"word", "char"}));
-    app.add_option("--dim", a.dim, "embedding size K")->capture_default_str()->check(kPositive);
-    auto* epochs = app.add_option("--epochs", a.epochs, "passes over all training pairs")->check(kNonNegative);
-    app.add_option("--steps", a.steps, "optimizer steps for the whole run (a resumed run continues up to it)")->check(kNonNegative)
-        ->excludes(epochs);
-    app.add_option("--batch", a.batch, "pairs per step; 0 = all (full batch). Default: all, or 4096 on a corpus of "
-                                       "more than 100,000 pairs")->check(kNonNegative);
-    app.add_option("--optimizer", a.optimizer, "sgd, adam or adamw")->capture_default_str()->check(CLI::IsMember({"sgd", "adam", "adamw"}));
-    app.add_option("--schedule", a.schedule, "learning rate schedule: constant or cosine (to 0 at the last step)")
-        ->capture_default_str()->check(CLI::IsMember({"constant", "cosine"}));
-    app.add_option("--t-max", a.t_max, "cosine schedule: the step where lr reaches 0 (default: --steps)")->check(kPositive);
-    app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 0.01 otherwise)")->check(kPositive);
-    // a seed is a whole number in [0, 2^64): "-1" or "18446744073709551616" must not wrap or clamp
-    const CLI::Validator kSeed(
-        [](std::string& v) -> std::string {
-            uint64_t x = 0;
-            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-            return ec == std::errc() && p == v.data() + v.size() && !v.empty()
-                       ? std::string()
-                       : fmt::format("{} is not a seed (a whole number from 0 to {})", v, UINT64_MAX);
-        },
-        "SEED");
-    app.add_option("--seed", a.seed, "seed of the initial weights (as torch.manual_seed: 0 gives the lecture's PyTorch weights), the batches (seed + 1) and the samples (seed + 2)")->capture_default_str()->check(kSeed);
-    app.add_option("--threads", a.threads, "threads for the kernels")->capture_default_str()->check(CLI::Range(1, 256));
-    app.add_option("--min-count", a.min_count, "word level: rarer tokens become <unk> (default 2; 1 for the lecture)")->check(kPositive);
-    app.add_option("--init", a.init, "start from V.weight and U.weight in this safetensors file")->check(CLI::ExistingFile);
-    app.add_option("--save", a.save, "write a checkpoint (weights, optimizer, step, vocabulary) here");
-    app.add_option("--resume", a.resume, "continue from a checkpoint up to --steps")->check(CLI::ExistingFile);
-    app.add_option("--generate", a.generate, "tokens to sample before and after training")->capture_default_str()->check(CLI::Range(0, 1000000));
-    app.add_option("--prompt", a.prompt, "text whose last token starts the samples");
-    app.add_option("--temperature", a.temperature, "sampling temperature")->capture_default_str()->check(kPositive);
-    app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->capture_default_str()->check(kNonNegative);
-    app.add_option("--plot", a.plot, "write SVG plots (vectors before/after, loss curve) into this directory");
-    app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
-    app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
-    app.add_flag("--tie", a.tie, "use one table for V and U");
-    app.add_flag("--reset-optimizer", a.reset_optimizer, "with --resume: start the optimizer's state (moments, momentum) "
-                                                         "afresh instead of loading it");
-    app.add_flag("--quiet", a.quiet, "no progress line");
-    app.add_option("--progress", a.progress, "seconds between progress lines (default: 0.2 on a terminal, in place; "
-                                             "10 in a pipe or log, a line each)")->check(CLI::NonNegativeNumber);
-    app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
-    app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
-        ->capture_default_str()->check(CLI::IsMember({"stop", "warn"}));
-    app.add_flag("--no-eval", a.no_eval, "skip the mean loss over all training pairs before and after (timing runs)");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "bigram: error: ");  // the README's prefix, then CLI11's message
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
-    for (const CLI::Option* opt : app.get_options())
-        if (opt->count() > 0) a.given.insert(opt->get_name());
-    try {
-        return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "bigram: error: {}\n", e.what());
-        return 1;
-    }
-}
+}  // namespace bigram
