@@ -18,45 +18,6 @@ namespace xgrad::nn {
 
 static_assert(std::endian::native == std::endian::little, "xgrad's file formats assume a little-endian host");
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-    const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int e = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw FileError(fmt::format("{}: write failed after {} of {} bytes: {}", path, done, bytes.size(),
-                                        std::strerror(e)));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        throw FileError(fmt::format("{}: cannot flush to disk: {}", path, std::strerror(e)));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        throw FileError(fmt::format("{}: cannot rename the finished temporary file into place: {}", path, std::strerror(e)));
-    }
-}
-
-std::string read_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw FileError(fmt::format("{}: is a directory, not a file", path));
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw FileError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-    std::ostringstream s;
-    s << f.rdbuf();
-    if (f.bad()) throw FileError(fmt::format("{}: read error", path));
-    return s.str();
-}
 
 // --- safetensors ------------------------------------------------------------------------------------
 
@@ -254,15 +215,5 @@ void load(Module& module, const std::string& path, bool strict) {
     }
 }
 
-void check_writable(const std::string& path, const std::string& flag) {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw FileError(fmt::format("{} {}: cannot write there: {} is not a directory", flag, path, dir.string()));
-    if (::access(dir.c_str(), W_OK) != 0)
-        throw FileError(fmt::format("{} {}: cannot write there: no write permission in {}", flag, path, dir.string()));
-    if (fs::is_directory(path, ec)) throw FileError(fmt::format("{} {}: is a directory", flag, path));
-}
 
 }  // namespace xgrad::nn

@@ -12,10 +12,13 @@
 
 namespace xgrad::nn {
 
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename). Throws FileError naming the path.
+/// Writes `bytes` to `path` atomically (temporary file beside it, fsync, rename). A symbolic link is
+/// followed to its file; a path that is a FIFO, device, socket or directory is refused. Temporary files
+/// of earlier saves to the same file whose process is gone are removed. Throws FileError naming the path.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 /// Fails early (before a long run) when `path` cannot be written: its directory is missing or not
-/// writable, or the path is a directory. The FileError names `flag` (e.g. "--save") and the path.
+/// writable, or it is not a regular file or a new path (as write_file_atomic). The FileError names
+/// `flag` (e.g. "--save") and the path.
 void check_writable(const std::string& path, const std::string& flag);
 /// The whole file; throws FileError naming the path.
 std::string read_file(const std::string& path);

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.hpp"
@@ -145,6 +147,64 @@ TEST(AtomicWrite, AFailedSaveLeavesThePreviousFileIntact) {
     EXPECT_TRUE(testing::all_equal(load_safetensors(p).tensors.at("w"), Array{1, 2}));
     EXPECT_TRUE(testing::throws_with<FileError>([&] { save_npy(dir.file("no/such/dir/a.npy"), Array{1}); },
                                                 {"no/such/dir/a.npy", "cannot write"}));
+}
+
+TEST(SaveTarget, ASymbolicLinkIsFollowedToItsFile) {
+    TempDir dir;
+    const std::string real = dir.file("real.safetensors"), link = dir.file("link.safetensors");
+    save_safetensors(real, {{"w", Array{1, 2}}});
+    fs::create_symlink("real.safetensors", link);  // relative, as `ln -s` makes them
+    save_safetensors(link, {{"w", Array{3, 4}}});
+    EXPECT_TRUE(fs::is_symlink(link));  // the link stays a link ...
+    EXPECT_TRUE(testing::all_equal(load_safetensors(real).tensors.at("w"), Array{3, 4}));  // ... its file is new
+    // A dangling link: the save creates the file it names.
+    fs::create_symlink(dir.file("new.npy"), dir.file("dangling.npy"));
+    save_npy(dir.file("dangling.npy"), Array{5});
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(dir.file("new.npy"))));
+    EXPECT_TRUE(fs::is_symlink(dir.file("dangling.npy")));
+}
+
+TEST(SaveTarget, AFifoADeviceOrADirectoryIsRefusedNotReplaced) {
+    TempDir dir;
+    const std::string fifo = dir.file("pipe");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { save_npy(fifo, Array{1}); }, {"pipe", "FIFO", "regular file"}));
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { check_writable(fifo, "--save"); }, {"--save", "pipe", "FIFO"}));
+    // A link to a device: refused, naming where it leads; the link and the device stay.
+    fs::create_symlink("/dev/null", dir.file("null"));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { check_writable(dir.file("null"), "--save"); },
+                                                {"--save", "character device", "/dev/null"}));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { write_file_atomic(dir.file("null"), "x"); }, {"character device"}));
+    EXPECT_TRUE(fs::is_symlink(dir.file("null")));
+    EXPECT_TRUE(fs::is_character_file("/dev/null"));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { check_writable("/dev/full", "--save"); }, {"/dev/full", "character device"}));
+    fs::create_directory(dir.file("d"));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { write_file_atomic(dir.file("d"), "x"); }, {"is a directory"}));
+    // Links that loop.
+    fs::create_symlink("b", dir.file("a"));
+    fs::create_symlink("a", dir.file("b"));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { check_writable(dir.file("a"), "--save"); }, {"symbolic links"}));
+}
+
+TEST(SaveTarget, TemporariesOfKilledSavesAreRemovedOthersKept) {
+    TempDir dir;
+    const std::string p = dir.file("ckpt.safetensors");
+    const pid_t child = ::fork();  // a process id that is certainly gone
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    ::waitpid(child, nullptr, 0);
+    const std::string stale = p + ".tmp." + std::to_string(child), live = p + ".tmp." + std::to_string(::getppid()),
+                      other = p + ".tmp.notapid", elsewhere = dir.file("other.safetensors.tmp." + std::to_string(child));
+    for (const auto& f : {stale, live, other, elsewhere}) std::ofstream(f) << "half a checkpoint";
+    check_writable(p, "--save");  // a program's start: the stale one goes
+    EXPECT_FALSE(fs::exists(stale));
+    std::ofstream(stale) << "half a checkpoint";
+    save_safetensors(p, {{"w", Array{1}}});  // and a save
+    EXPECT_FALSE(fs::exists(stale));
+    EXPECT_TRUE(fs::exists(live));       // its process runs: perhaps a save in progress
+    EXPECT_TRUE(fs::exists(other));      // not a name of ours
+    EXPECT_TRUE(fs::exists(elsewhere));  // another file's
 }
 
 }  // namespace

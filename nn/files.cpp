@@ -1,0 +1,143 @@
+// Files written whole or not at all, and the checks a program runs before a long job writes one.
+//
+// A save goes to `<target>.tmp.<pid>` beside its target, is flushed to disk and renamed over it, so a
+// crash at any moment leaves the old file or the new one, never half of one. The target is where the
+// path leads: a symbolic link is followed (the link stays, its file is replaced); a FIFO, a device, a
+// socket or a directory is refused, never replaced by a regular file. A temporary file left by a save
+// that was killed is removed by the next save to the same target (only when its process is gone).
+#include "nn/serialize.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace xgrad::nn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The file a write to `path` replaces: symbolic links followed (at most 40, as the kernel's limit).
+fs::path write_target(const std::string& path, const std::string& shown) {
+    fs::path p = path;
+    for (int links = 0;; ++links) {
+        std::error_code ec;
+        const auto st = fs::symlink_status(p, ec);
+        if (ec || st.type() != fs::file_type::symlink) return p;
+        if (links == 40) throw FileError(fmt::format("{}: too many levels of symbolic links", shown));
+        const fs::path to = fs::read_symlink(p, ec);
+        if (ec) throw FileError(fmt::format("{}: cannot read the symbolic link: {}", shown, ec.message()));
+        p = to.is_absolute() ? to : p.parent_path() / to;
+    }
+}
+
+const char* kind_name(fs::file_type t) {
+    switch (t) {
+    case fs::file_type::directory: return "a directory";
+    case fs::file_type::fifo: return "a FIFO (named pipe)";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::socket: return "a socket";
+    default: return "not a regular file";
+    }
+}
+
+// Throws unless `target` is a regular file or nothing yet.
+void check_kind(const fs::path& target, const std::string& shown) {
+    std::error_code ec;
+    const auto st = fs::status(target, ec);
+    if (st.type() == fs::file_type::not_found || st.type() == fs::file_type::regular) return;
+    const std::string via = target.string() == shown ? "" : fmt::format(" (the link leads to {})", target.string());
+    throw FileError(fmt::format("{}: is {}{}; only a regular file or a new path can be saved to", shown,
+                                kind_name(st.type()), via));
+}
+
+fs::path parent_of(const fs::path& p) { return p.has_parent_path() ? p.parent_path() : fs::path("."); }
+
+// Removes `<name>.tmp.<pid>` regular files beside `target` whose process no longer runs.
+void remove_stale_temporaries(const fs::path& target) {
+    const std::string prefix = target.filename().string() + ".tmp.";
+    std::error_code ec;
+    for (fs::directory_iterator it(parent_of(target), ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(digits));
+        std::error_code e2;
+        if (pid == ::getpid() || !fs::is_regular_file(fs::symlink_status(it->path(), e2))) continue;
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its process still runs (or is not ours to see)
+        fs::remove(it->path(), e2);
+    }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+    const fs::path target = write_target(path, path);
+    check_kind(target, path);
+    remove_stale_temporaries(target);
+    const std::string tmp = fmt::format("{}.tmp.{}", target.string(), ::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    struct stat old {};
+    if (::stat(target.c_str(), &old) == 0) ::fchmod(fd, old.st_mode & 07777);  // the replaced file's permissions
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw FileError(fmt::format("{}: write failed after {} of {} bytes: {}", path, done, bytes.size(),
+                                        std::strerror(e)));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw FileError(fmt::format("{}: cannot flush to disk: {}", path, std::strerror(e)));
+    }
+    if (::rename(tmp.c_str(), target.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw FileError(fmt::format("{}: cannot rename the finished temporary file into place: {}", path, std::strerror(e)));
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw FileError(fmt::format("{}: is a directory, not a file", path));
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw FileError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    std::ostringstream s;
+    s << f.rdbuf();
+    if (f.bad()) throw FileError(fmt::format("{}: read error", path));
+    return s.str();
+}
+
+void check_writable(const std::string& path, const std::string& flag) {
+    const std::string shown = fmt::format("{} {}", flag, path);
+    const fs::path target = write_target(path, shown);
+    check_kind(target, shown);
+    const fs::path dir = parent_of(target);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw FileError(fmt::format("{}: cannot write there: {} is not a directory", shown, dir.string()));
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw FileError(fmt::format("{}: cannot write there: no write permission in {}", shown, dir.string()));
+    remove_stale_temporaries(target);
+}
+
+}  // namespace xgrad::nn
