@@ -1,6 +1,8 @@
 // The ops the lectures after the embedding one need (slicing, masks, var/std, topk, gather,
 // multinomial): PyTorch's values and gradients (tests/reference/layers.txt, written by
 // make_layers_reference.py), gradcheck by finite differences, and the errors bad input gets.
+#include <pthread.h>
+
 #include "helpers.hpp"
 #include "reference_file.hpp"
 
@@ -201,6 +203,29 @@ TEST(LayerOps, BitIdenticalAtAnyThreadCount) {
     const auto a = run(1), b = run(2);
     EXPECT_TRUE(testing::all_equal(a.first, b.first));
     EXPECT_TRUE(testing::all_equal(a.second, b.second));
+}
+
+// A thread the system will not start (a process or memory limit) must not hang or crash the pool: it
+// runs with the threads it got, says so once, and gives the same numbers. Run in a fresh process (the
+// "threadsafe" death-test style re-executes the binary) whose new threads are given a stack no memory
+// holds, so every thread start fails.
+TEST(ThreadPool, ThreadsThatCannotStartLeaveOneWarningAndTheSameResult) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    Generator g(1);
+    const Tensor a = randn({256, 256}, g), b = randn({256, 256}, g);  // big enough to be split over threads
+    const Array want = matmul(a, b).data();
+    EXPECT_EXIT(
+        {
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setstacksize(&attr, std::size_t(1) << 46);  // 64 TiB
+            pthread_setattr_default_np(&attr);
+            set_num_threads(8);
+            const bool same = testing::all_equal(matmul(a, b).data(), want) && testing::all_equal(matmul(a, b).data(), want);
+            std::fprintf(stderr, same ? "same result\n" : "different result\n");
+            std::exit(same ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "only 1 of the 8 threads asked for could be started; running with 1\nsame result");
 }
 
 }  // namespace

@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -70,8 +73,16 @@ void poll(Done done) {
 
 class Pool {
 public:
+    // Starts up to `workers` threads; a thread the system will not start (a process or memory limit)
+    // ends the starting: the pool works with those it has (size() says how many).
     explicit Pool(int workers) {
-        for (int i = 0; i < workers; ++i) threads_.emplace_back([this, i] { loop(i + 1); });
+        for (int i = 0; i < workers; ++i) {
+            try {
+                threads_.emplace_back([this, i] { loop(i + 1); });
+            } catch (const std::system_error&) {
+                break;
+            }
+        }
     }
     ~Pool() {
         {
@@ -133,13 +144,22 @@ private:
     bool stop_ = false;
 };
 
+// The pool for `threads` threads, or the largest the system would start: when a thread could not be
+// started, one warning on stderr, and no further attempt beyond that size.
 Pool& pool_for(int threads) {
     static std::unique_ptr<Pool> pool;
+    static int most = 1 << 30;  // threads the system started at most (known after a failure)
     static std::mutex mu;
     std::lock_guard lk(mu);
+    threads = std::min(threads, most);
     if (!pool || pool->size() < threads) {
         pool.reset();
         pool = std::make_unique<Pool>(threads - 1);
+        if (pool->size() < threads) {
+            most = pool->size();
+            std::fprintf(stderr, "xgrad: warning: only %d of the %d threads asked for could be started; running with %d\n",
+                         most, threads, most);
+        }
     }
     return *pool;
 }
@@ -163,7 +183,13 @@ void parallel_for(std::size_t n, std::size_t align, double work, double min_work
         if (n) fn(0, n);
         return;
     }
-    pool_for(threads).run(Job{n, align, blocks, parts, &fn});
+    Pool& pool = pool_for(threads);
+    const int have = std::min(parts, pool.size());
+    if (have <= 1) {
+        if (n) fn(0, n);
+        return;
+    }
+    pool.run(Job{n, align, blocks, have, &fn});
 }
 
 }  // namespace xgrad
