@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "svg.hpp"
+#include "plot.hpp"
 #include "xgrad.hpp"
 
 using namespace xgrad;

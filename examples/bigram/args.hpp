@@ -9,7 +9,7 @@ namespace bigram {
 
 struct Args {
     std::string corpus, valid, init, save, resume, plot, neighbors, level = "word";
-    std::optional<std::string> prompt;
+    std::optional<std::string> prompt, plot_prev;
     std::size_t dim = 2, batch = 0, generate = 20, top_k = 0;
     std::optional<long> epochs, steps, t_max;
     std::optional<int> min_count;

@@ -68,7 +68,10 @@ int main(int argc, char** argv) {
     app.add_option("--prompt", a.prompt, "text whose last token starts the samples");
     app.add_option("--temperature", a.temperature, "sampling temperature")->capture_default_str()->check(kPositive);
     app.add_option("--top-k", a.top_k, "sample among the k most likely tokens only (0 = all)")->capture_default_str()->check(kNonNegative);
-    app.add_option("--plot", a.plot, "write SVG plots (vectors before/after, loss curve) into this directory");
+    auto* plot = app.add_option("--plot", a.plot, "write SVG plots into this directory: vectors_before/after.svg (V and U; "
+                                                   "PCA when K > 2), vectors_prev.svg (the lecture's view from one previous "
+                                                   "token), loss.svg (with the validation loss at 20 points when --valid)");
+    app.add_option("--plot-prev", a.plot_prev, "previous token of vectors_prev.svg (default \"the\" when in the vocabulary)")->needs(plot);
     app.add_option("--valid", a.valid, "validation text: report its loss and the count model's")->check(CLI::ExistingFile);
     app.add_option("--neighbors", a.neighbors, "print the tokens nearest to this one (cosine similarity of V rows)");
     app.add_flag("--tie", a.tie, "use one table for V and U");

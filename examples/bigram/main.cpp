@@ -16,8 +16,8 @@
 
 #include "args.hpp"
 #include "corpus.hpp"
+#include "figures.hpp"
 #include "session.hpp"
-#include "svg.hpp"
 
 using namespace xgrad;
 using namespace bigram;
@@ -93,17 +93,6 @@ void print_neighbors(BigramModel& m, const Vocabulary& v, const std::string& wor
     fmt::print("\nnearest tokens to \"{}\" by cosine similarity of V rows:\n", word);
     for (std::size_t k = 0; k < std::min<std::size_t>(10, sims.size()); ++k)
         fmt::print("  {:<12} {:.3f}\n", v.show(static_cast<int64_t>(sims[k].second)), sims[k].first);
-}
-
-plot::Arrows arrows(const Array& table, const Vocabulary& v, const std::string& title) {
-    plot::Arrows a{title, {}, {}, {}, ""};
-    const std::size_t n = std::min<std::size_t>(v.size(), 40);
-    for (std::size_t i = 0; i < n; ++i) {
-        a.labels.push_back(v.show(static_cast<int64_t>(i)));
-        a.x.push_back(table(i, 0));
-        a.y.push_back(table.shape()[1] > 1 ? table(i, 1) : 0.0);
-    }
-    return a;
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -256,6 +245,18 @@ int run(const Args& a) {
         std::filesystem::create_directories(a.plot, ec);
         if (ec || !std::filesystem::is_directory(a.plot))
             throw FileError(fmt::format("--plot {}: cannot make this directory: {}", a.plot, ec ? ec.message() : "a file is in the way"));
+        nn::check_writable(a.plot + "/loss.svg", "--plot");
+    }
+    // The previous token of vectors_prev.svg: --plot-prev, else the lecture's "the" when there is one.
+    std::optional<int64_t> plot_prev;
+    if (a.plot_prev) {
+        const auto it = s.vocab.ids.find(*a.plot_prev);
+        if (it == s.vocab.ids.end())
+            throw ValueError(fmt::format("--plot-prev: token \"{}\" is not in the vocabulary ({} tokens; see the vocabulary line)",
+                                         *a.plot_prev, N));
+        plot_prev = it->second;
+    } else if (!a.plot.empty() && s.vocab.ids.count("the")) {
+        plot_prev = s.vocab.ids.at("the");
     }
 
     const CountModel counts(N, s.train_pairs);
@@ -310,6 +311,11 @@ int run(const Args& a) {
     fmt::print("best possible on this text, H(next|prev) from the bigram counts: {:.6f}\n", floor);
     show_samples("untrained");
 
+    std::vector<std::pair<long, double>> valid_curve;  // (steps done, validation loss) for loss.svg
+    if (!a.plot.empty() && !valid_pairs.items.empty()) {
+        o.eval_every = std::max<long>(1, (o.steps - s.step) / 20);
+        o.on_eval = [&](long done) { valid_curve.emplace_back(done, mean_loss(*s.model, valid_pairs)); };
+    }
     const double rss_start = rss_mb();
     const long first_step = s.step;
     const double seconds = s.train(o);
@@ -342,21 +348,6 @@ int run(const Args& a) {
     show_samples("trained");
     if (!a.neighbors.empty()) print_neighbors(*s.model, s.vocab, a.neighbors);
 
-    if (!a.plot.empty()) {
-        const std::string k2 = s.model->dim() == 2 ? "" : " (first two of K dims)";
-        write_text(a.plot + "/vectors_before.svg", plot::arrow_panels({arrows(V0, s.vocab, "V (previous token)"), arrows(U0, s.vocab, "U (next token)")},
-                                                                      "before training" + k2));
-        write_text(a.plot + "/vectors_after.svg",
-                   plot::arrow_panels({arrows(s.model->V->weight.data(), s.vocab, "V (previous token)"),
-                                       arrows(s.model->U->weight.data(), s.vocab, "U (next token)")},
-                                      fmt::format("after {} steps{}", o.steps, k2)));
-        plot::LineChart c{"training loss", "step", "loss (nats)", false, false, {}, {{"floor H(next|prev)", floor}}};
-        plot::Series se{"batch loss", {}, {}, ""};
-        const std::size_t every = std::max<std::size_t>(1, s.curve.size() / 1000);
-        for (std::size_t i = 0; i < s.curve.size(); i += every) se.x.push_back(s.curve[i].first), se.y.push_back(s.curve[i].second);
-        c.series.push_back(se);
-        write_text(a.plot + "/loss.svg", plot::line_chart(c));
-    }
     if (!a.save.empty()) {
         s.save(a.save, {{"dim", std::to_string(s.model->dim())}, {"tie", s.model->tied ? "true" : "false"},
                         {"optimizer", o.optimizer}, {"lr", fmt::format("{:.17g}", o.lr)}, {"level", level_name},
@@ -364,6 +355,18 @@ int run(const Args& a) {
                         {"t_max", std::to_string(o.t_max)}, {"seed", from_checkpoint("--seed", "seed", std::to_string(a.seed))},
                         {"min_count", std::to_string(a.min_count.value_or(0))}, {"corpus", corpus_id}});
         fmt::print("saved {} (step {})\n", a.save, s.step);
+    }
+    // The figures come after the checkpoint: a failure drawing them never loses the trained weights.
+    if (!a.plot.empty()) {
+        write_text(a.plot + "/vectors_before.svg", vectors_figure(V0, U0, s.vocab, "before training"));
+        write_text(a.plot + "/vectors_after.svg", vectors_figure(s.model->V->weight.data(), s.model->U->weight.data(), s.vocab,
+                                                                 fmt::format("after {} steps", o.steps)));
+        if (plot_prev)
+            write_text(a.plot + "/vectors_prev.svg",
+                       prev_figure({{V0, U0, first_step == 0 ? "random initialization" : fmt::format("step {}", first_step), loss0},
+                                    {s.model->V->weight.data(), s.model->U->weight.data(), fmt::format("after {} steps", o.steps), train_loss}},
+                                   s.vocab, *plot_prev));
+        write_text(a.plot + "/loss.svg", loss_figure(s.curve, valid_curve, floor));
     }
     if (a.json) {
         nlohmann::json j = {{"vocab_size", N}, {"steps", o.steps}, {"initial_loss", loss0}, {"train_loss", train_loss},

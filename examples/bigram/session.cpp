@@ -72,6 +72,7 @@ double Session::train(const TrainOptions& o) {
                                              l, step));
             if (nonfinite_steps++ == 0) first_nonfinite_step = step;
         }
+        if (o.on_eval && o.eval_every > 0 && ((step + 1 - first) % o.eval_every == 0 || step + 1 == o.steps)) o.on_eval(step + 1);
         if (o.quiet) continue;
         const auto now = std::chrono::steady_clock::now();
         const double secs = std::chrono::duration<double>(now - t0).count();

@@ -19,8 +19,10 @@ struct TrainOptions {
     std::string schedule = "constant";  ///< constant | cosine (lr to 0 at step t_max)
     long t_max = 0;                     ///< the cosine schedule's horizon (PyTorch's T_max); 0 = steps
     bool quiet = false;
-    double progress_every = -1;
-    bool reset_optimizer = false;   ///< a resume starts the optimizer's state afresh instead of loading it     ///< seconds between progress lines; < 0: 0.2 on a terminal, 10 otherwise
+    double progress_every = -1;     ///< seconds between progress lines; < 0: 0.2 on a terminal, 10 otherwise
+    bool reset_optimizer = false;   ///< a resume starts the optimizer's state afresh instead of loading it
+    long eval_every = 0;                   ///< > 0: on_eval(steps done) every this many steps and after the last
+    std::function<void(long)> on_eval;
     bool stop_on_nonfinite = true;  ///< a NaN/Inf batch loss throws, naming the step; else it is counted
 };
 

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "model.hpp"
-#include "svg.hpp"
+#include "plot.hpp"
 
 using namespace xgrad;
 

@@ -1,6 +1,8 @@
 // The makemore MLP's data and helpers (see data.hpp).
 #include "data.hpp"
 
+#include "pca.hpp"
+
 #include <cmath>
 #include <fstream>
 
@@ -78,48 +80,17 @@ std::string sample_name(const Mlp& model, long block, Generator& gen) {
 Projection project_2d(const Array& table) {
     const std::size_t n = table.shape()[0], d = table.shape()[1];
     Projection p;
+    std::vector<double> rows(table.begin(), table.end());
     if (d == 2) {
-        for (std::size_t i = 0; i < n; ++i) p.x.push_back(table(i, 0)), p.y.push_back(table(i, 1));
+        for (std::size_t i = 0; i < n; ++i) p.x.push_back(rows[2 * i]), p.y.push_back(rows[2 * i + 1]);
         return p;
     }
-    // covariance of the centred rows, then its top two eigenvectors by power iteration with deflation
-    std::vector<double> mean(d, 0.0), cov(d * d, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < d; ++j) mean[j] += table(i, j) / static_cast<double>(n);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t a = 0; a < d; ++a)
-            for (std::size_t b = 0; b < d; ++b) cov[a * d + b] += (table(i, a) - mean[a]) * (table(i, b) - mean[b]);
-    double trace = 0;
-    for (std::size_t a = 0; a < d; ++a) trace += cov[a * d + a];
-    std::vector<std::vector<double>> comps;
-    double captured = 0;
-    for (int k = 0; k < 2; ++k) {
-        std::vector<double> v(d, 1.0 / std::sqrt(static_cast<double>(d))), w(d);
-        double lambda = 0;
-        for (int it = 0; it < 500; ++it) {
-            for (std::size_t a = 0; a < d; ++a) {
-                w[a] = 0;
-                for (std::size_t b = 0; b < d; ++b) w[a] += cov[a * d + b] * v[b];
-            }
-            double norm = 0;
-            for (double x : w) norm += x * x;
-            norm = std::sqrt(norm);
-            if (norm == 0) break;
-            lambda = norm;
-            for (std::size_t a = 0; a < d; ++a) v[a] = w[a] / norm;
-        }
-        for (std::size_t a = 0; a < d; ++a)  // deflate: cov -= λ v vᵀ
-            for (std::size_t b = 0; b < d; ++b) cov[a * d + b] -= lambda * v[a] * v[b];
-        captured += lambda;
-        comps.push_back(v);
-    }
+    const plot::Pca pca = plot::fit_pca(rows, n, d);
     for (std::size_t i = 0; i < n; ++i) {
-        double x = 0, y = 0;
-        for (std::size_t j = 0; j < d; ++j) x += (table(i, j) - mean[j]) * comps[0][j], y += (table(i, j) - mean[j]) * comps[1][j];
-        p.x.push_back(x);
-        p.y.push_back(y);
+        const auto [x, y] = pca.project(&rows[i * d]);
+        p.x.push_back(x), p.y.push_back(y);
     }
-    p.explained = trace > 0 ? captured / trace : 1.0;
+    p.explained = pca.explained;
     return p;
 }
 

@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "svg.hpp"
+#include "plot.hpp"
 #include "train.hpp"
 
 using namespace xgrad;
@@ -29,17 +29,20 @@ struct Args {
 // DIR/embeddings.svg: the character embeddings in 2-D; DIR/loss.svg: the minibatch losses.
 void draw(const mlp::Mlp& model, const std::vector<float>& losses, const std::string& dir) {
     const mlp::Projection p = mlp::project_2d(model.C->weight.data());
-    plot::Arrows a;
-    a.title = model.C->embedding_dim == 2
-                  ? "C (27×2)"
-                  : fmt::format("C (27×{}): first two principal components ({:.0f}% of the variance)",
-                                model.C->embedding_dim, 100 * p.explained);
+    const bool pca = model.C->embedding_dim != 2;
+    plot::Panel a;
+    a.title = pca ? fmt::format("C (27×{}): first two principal components ({:.0f}% of the variance)", model.C->embedding_dim,
+                                100 * p.explained)
+                  : "C (27×2)";
     for (int i = 0; i < mlp::kVocab; ++i) a.labels.push_back(std::string(1, mlp::itos(i)));
-    a.x = p.x, a.y = p.y, a.color = "#1f77b4";
-    nn::write_file_atomic(dir + "/embeddings.svg", plot::arrow_panels({a}, "makemore MLP: the learned character embeddings"));
+    a.x = p.x, a.y = p.y, a.color = "#1f77b4", a.points = true;
+    nn::write_file_atomic(dir + "/embeddings.svg", plot::panels({a}, "makemore MLP: the learned character embeddings",
+                                                                pca ? "PC 1" : "C[:, 0]", pca ? "PC 2" : "C[:, 1]"));
     plot::Series batch{"minibatch loss", {}, {}, "#1f77b4"};
     const std::size_t every = std::max<std::size_t>(1, losses.size() / 5000);  // at most ~5000 points
-    for (std::size_t i = 0; i < losses.size(); i += every) batch.x.push_back(double(i)), batch.y.push_back(losses[i]);
+    for (std::size_t i = 0; i < losses.size(); i += every) batch.x.push_back(double(i + 1)), batch.y.push_back(losses[i]);
+    if (!losses.empty() && batch.x.back() != double(losses.size()))  // the line runs to the last step
+        batch.x.push_back(double(losses.size())), batch.y.push_back(losses.back());
     nn::write_file_atomic(dir + "/loss.svg", plot::line_chart({"makemore MLP: minibatch loss", "step", "cross-entropy loss",
                                                                false, false, {batch}, {}}));
 }
