@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include "helpers.hpp"
 #include "program.hpp"
 
@@ -214,6 +216,15 @@ TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
         {"--save " + s.dir.string(), {"is a directory"}},
         {"--plot " + s.file("plotfile", "x") + "/sub", {"plotfile"}},
     });
+    // a FIFO or a link to a device: refused before training, never replaced by a regular file
+    ASSERT_EQ(::mkfifo(s.path("pipe").c_str(), 0644), 0);
+    fs::create_symlink("/dev/null", s.path("null"));
+    expect_errors({
+        {"--steps 100000000 --save " + s.path("pipe"), {"--save", "pipe", "FIFO"}},
+        {"--steps 100000000 --save " + s.path("null"), {"--save", "character device", "/dev/null"}},
+    });
+    EXPECT_TRUE(fs::is_fifo(s.path("pipe")));
+    EXPECT_TRUE(fs::is_symlink(s.path("null")));
     // the good checkpoint was not harmed by any of that
     EXPECT_EQ(nn::read_file(good), bytes);
 }
