@@ -2,6 +2,7 @@
 // queries print gensim's answers, one per line, and bad input gets the README's "wordvec: error:".
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "helpers.hpp"
@@ -110,6 +111,43 @@ TEST(WordvecProgram, TrainsWithWord2vecsFlagsAndQueriesTheResult) {
     EXPECT_EQ(status, 1);
     EXPECT_NE(out.find("--output"), std::string::npos) << out;
     EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << out;
+}
+
+// The lecture's figure: --words as labelled points (with their row ids) on the first two principal
+// components; words missing from the vocabulary and an unwritable --plot are named before any work.
+TEST(WordvecProgram, PlotsTheLecturesFigure) {
+    const auto dir = std::filesystem::temp_directory_path() / ("xgrad_wordvec_plot_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string svg_path = (dir / "words.svg").string();
+    auto [status, out] = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --plot " + svg_path + " --words king,queen,man,woman");
+    ASSERT_EQ(status, 0) << out;
+    std::ifstream f(svg_path);
+    std::stringstream svg;
+    svg << f.rdbuf();
+    // the row ids, as the file lists the words
+    std::ifstream vf(std::string(XGRAD_TEST_DATA) + "/wordvec_gensim.txt");
+    std::map<std::string, std::size_t> row;
+    std::string line;
+    std::getline(vf, line);
+    for (std::size_t i = 0; std::getline(vf, line); ++i) row[line.substr(0, line.find(' '))] = i;
+    for (const char* w : {"king", "queen", "man", "woman"})
+        EXPECT_NE(svg.str().find(fmt::format("{} (ID {})", w, row.at(w))), std::string::npos) << w << "\n" << svg.str();
+    EXPECT_NE(svg.str().find("first two principal components of 16 dims"), std::string::npos);
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --plot " + svg_path + " --words king,kingg,qqq");
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("wordvec: error: --words: \"kingg\", \"qqq\" not in the vocabulary (120 words)"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --words king,queen");
+    EXPECT_NE(status, 0);
+    EXPECT_NE(out.find("--plot"), std::string::npos) << out;
+    const std::string corpus = std::string(XGRAD_SOURCE_DIR) + "/data/tinyshakespeare/input.txt";
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + corpus + " --plot /proc/nope/w.svg");
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(out.find("--plot /proc/nope/w.svg"), std::string::npos) << out;
+    EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << "trained before checking --plot:\n" << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + corpus + " --export /proc/nope/v.txt");
+    EXPECT_EQ(status, 1);
+    EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << "trained before checking --export:\n" << out;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

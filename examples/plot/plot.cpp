@@ -24,7 +24,7 @@ std::string esc(const std::string& s) {
 }
 
 // matplotlib's default colour cycle ("tab10")
-const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"};
+const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
 std::string header(double w, double h) {
     return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="DejaVu Sans, sans-serif" font-size="12">)"
@@ -62,6 +62,8 @@ Axis chart_y_axis(const LineChart& c) {
     return c.log_y ? log_axis(lo, hi) : linear_axis(lo, hi, 7);
 }
 
+std::string default_color(std::size_t i) { return kColors[i % 10]; }
+
 std::string line_chart(const LineChart& c) {
     double legend = 0;  // the widest legend entry sets the right margin
     for (const auto& se : c.series) legend = std::max(legend, text_width(se.name));
@@ -94,7 +96,7 @@ std::string line_chart(const LineChart& c) {
             s += fmt::format(R"(<line x1="0" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#888" stroke-dasharray="5,4"/>)" "\n", PW, py(v) - T, py(v) - T);
     for (std::size_t k = 0; k < c.series.size(); ++k) {
         const auto& se = c.series[k];
-        const std::string col = se.color.empty() ? kColors[k % 7] : se.color;
+        const std::string col = se.color.empty() ? kColors[k % 10] : se.color;
         std::string pts;
         for (std::size_t i = 0; i < se.x.size() && i < se.y.size(); ++i)
             if (drawable(se.x[i], c.log_x) && drawable(se.y[i], c.log_y))
@@ -111,7 +113,7 @@ std::string line_chart(const LineChart& c) {
     // legend, right of the axes: the series, then the reference lines
     double y = T + 12;
     for (std::size_t k = 0; k < c.series.size(); ++k, y += 18) {
-        const std::string col = c.series[k].color.empty() ? kColors[k % 7] : c.series[k].color;
+        const std::string col = c.series[k].color.empty() ? kColors[k % 10] : c.series[k].color;
         s += fmt::format(R"(<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2"{}/>)" "\n", L + PW + 10, L + PW + 32, y - 4,
                          y - 4, col, c.series[k].dashed ? R"( stroke-dasharray="6,4")" : "");
         s += fmt::format(R"(<text x="{}" y="{}">{}</text>)" "\n", L + PW + 37, y, esc(c.series[k].name));
@@ -139,7 +141,11 @@ std::string panels(const std::vector<Panel>& ps, const std::string& title, const
         lines.push_back(title.substr(b, e - b));
     }
     const double P = 380, PH = flat ? 200 : P, G = 60, L = 50, T = 44 + 18 * lines.size(), B = 48;
-    const double W = L + ps.size() * P + (ps.size() - 1) * G + 20, H = T + PH + B;
+    const double inner = L + ps.size() * P + (ps.size() - 1) * G + 20;
+    double W = inner;
+    for (const auto& line : lines) W = std::max(W, text_width(line, 15) + 40);  // the title fits
+    const double shift = (W - inner) / 2;  // the panels centred under it
+    const double H = T + PH + B;
     std::string s = header(W, H);
     for (std::size_t i = 0; i < lines.size(); ++i)
         s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" font-size="{}">{}</text>)" "\n", W / 2, 20 + 18 * i,
@@ -147,10 +153,10 @@ std::string panels(const std::vector<Panel>& ps, const std::string& title, const
     for (std::size_t k = 0; k < ps.size(); ++k) {
         const Panel& p = ps[k];
         const bool strip = p.y.empty();
-        const double ox = L + k * (P + G), oy = T;
+        const double ox = shift + L + k * (P + G), oy = T;
         auto px = [&](double v) { return ox + axis.frac(v) * P; };
         auto py = [&](double v) { return strip ? oy + PH / 2 : oy + PH - axis.frac(v) * PH; };
-        const std::string col = p.color.empty() ? kColors[k % 7] : p.color;
+        const std::string col = p.color.empty() ? kColors[k % 10] : p.color;
         s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" font-size="13">{}</text>)" "\n", ox + P / 2, oy - (p.subtitle.empty() ? 8 : 24), esc(p.title));
         if (!p.subtitle.empty())
             s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" fill="#444">{}</text>)" "\n", ox + P / 2, oy - 8, esc(p.subtitle));
@@ -174,14 +180,16 @@ std::string panels(const std::vector<Panel>& ps, const std::string& title, const
             const double x = px(p.x[i]), y = strip ? py(0) : py(p.y[i]);
             const double w = p.weight.empty() ? 1.0 : std::clamp(p.weight[i], 0.0, 1.0);
             const double opacity = p.weight.empty() ? 1.0 : 0.12 + 0.88 * w;
+            const std::string& c = i < p.colors.size() ? p.colors[i] : col;
             if (p.points || strip) {
-                s += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="3.5" fill="{}" fill-opacity="{:.2f}"/>)" "\n", x, y, col, opacity);
+                s += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="{}" fill="{}" fill-opacity="{:.2f}"/>)" "\n", x, y,
+                                 p.colors.empty() ? 3.5 : 6.0, c, opacity);
             } else {
                 const double dx = x - px(0), dy = y - py(0), len = std::hypot(dx, dy);
                 const double ux = len > 0 ? dx / len : 1, uy = len > 0 ? dy / len : 0, hl = std::min(9.0, len);
                 s += fmt::format(R"(<g stroke="{0}" fill="{0}" opacity="{1:.2f}"><line x1="{2:.1f}" y1="{3:.1f}" x2="{4:.1f}" y2="{5:.1f}" stroke-width="1.6"/>)"
                                  R"(<path d="M{6:.1f},{7:.1f} L{8:.1f},{9:.1f} L{10:.1f},{11:.1f} z" stroke="none"/></g>)" "\n",
-                                 col, opacity, px(0), py(0), x - ux * hl * 0.8, y - uy * hl * 0.8, x, y, x - ux * hl - uy * hl * 0.4,
+                                 c, opacity, px(0), py(0), x - ux * hl * 0.8, y - uy * hl * 0.8, x, y, x - ux * hl - uy * hl * 0.4,
                                  y - uy * hl + ux * hl * 0.4, x - ux * hl + uy * hl * 0.4, y - uy * hl - ux * hl * 0.4);
             }
             std::string text = token_label(p.labels[i]);

@@ -35,6 +35,7 @@ struct Panel {
     std::vector<std::string> labels;
     std::vector<double> x, y;     ///< y empty: a 1-D strip along x
     std::string color;
+    std::vector<std::string> colors;  ///< optional: one colour per vector (else `color`)
     bool points = false;          ///< dots instead of arrows
     std::vector<double> weight;   ///< optional, in [0, 1]: an arrow's opacity, shown after its label
     std::string mark_label;       ///< optional: one more vector drawn in black (e.g. "prev: the")
@@ -43,6 +44,9 @@ struct Panel {
 /// Side-by-side panels, all on one scale, with ticks on their axes ('\n' in the title starts a line).
 std::string panels(const std::vector<Panel>& ps, const std::string& title, const std::string& xlabel = "",
                    const std::string& ylabel = "");
+
+/// The i-th of matplotlib's default colours ("tab10").
+std::string default_color(std::size_t i);
 
 /// A token as a label: punctuation alone ("." "!") in quotes, so it reads as a token, not a speck.
 std::string token_label(const std::string& token);

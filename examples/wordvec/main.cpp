@@ -6,6 +6,7 @@
 //   wordvec --vectors vectors.txt --analogy king man woman
 //   wordvec --vectors vectors.txt --similarity cat dog
 //   wordvec --vectors vectors.txt --evaluate questions-words.txt --word-pairs wordsim353.tsv
+//   wordvec --vectors vectors.txt --plot words.svg --words cat,kitten,dog,puppy,car
 //   wordvec --vectors out/bigram.safetensors --export out/vectors.tsv --export-format tsv
 //   wordvec --train corpus.txt --output vectors.bin --binary 1 --size 100 --window 5 --iter 5
 //                                           (word2vec's own flags; then any query on the new vectors)
@@ -15,6 +16,8 @@
 #include <fmt/format.h>
 
 #include "nn/serialize.hpp"
+#include "pca.hpp"
+#include "plot.hpp"
 #include "tensor/error.hpp"
 #include "tensor/kernels/threads.hpp"
 #include "wordvec/wordvec.hpp"
@@ -25,7 +28,8 @@ namespace {
 
 struct Args {
     std::string vectors, format = "auto", evaluate, word_pairs, export_path, export_format = "text";
-    std::string train, output;
+    std::string train, output, plot;
+    std::vector<std::string> words = {"cat", "kitten", "dog", "puppy", "car"};  // the lecture's figure
     int binary = 0;
     wordvec::Word2VecOptions w2v;
     std::vector<std::string> most_similar, subtract, analogy, similarity, doesnt_match;
@@ -67,12 +71,55 @@ wordvec::KeyedVectors train(const Args& a) {
     return r.vectors;
 }
 
+// The lecture's figure: the words as labelled points in 2-D (their vectors when dim = 2, else the first
+// two principal components of these words' vectors, as the lecture's scatter), each with its row id.
+std::string words_figure(const wordvec::KeyedVectors& kv, const std::vector<std::string>& words, const std::string& source) {
+    const std::size_t d = kv.dim(), n = words.size();
+    std::vector<double> rows;
+    for (const auto& w : words)
+        for (float v : kv.vector(w)) rows.push_back(v);
+    plot::Panel p;
+    p.points = true;
+    std::string xlabel = "dimension 1", ylabel = "dimension 2", note;
+    if (d > 2) {
+        const plot::Pca pca = plot::fit_pca(rows, n, d);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto [x, y] = pca.project(&rows[i * d]);
+            p.x.push_back(x), p.y.push_back(y);
+        }
+        note = fmt::format("first two principal components of {} dims ({:.0f}% of these words' variance)", d, 100 * pca.explained);
+        xlabel = "PC 1", ylabel = "PC 2";
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            p.x.push_back(rows[i * d]);
+            if (d == 2) p.y.push_back(rows[i * d + 1]);
+        }
+        note = fmt::format("the vectors themselves (dim {})", d);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        p.labels.push_back(fmt::format("{} (ID {})", words[i], kv.index_of(words[i])));
+        p.colors.push_back(plot::default_color(i));
+    }
+    return plot::panels({p}, "Word embeddings: semantic proximity\n" + source + "\n" + note, xlabel, d == 1 ? "" : ylabel);
+}
+
 int run(const Args& a) {
     if (a.train.empty() == a.vectors.empty())
         throw ValueError(a.train.empty() ? "give --vectors FILE (vectors to load) or --train CORPUS (vectors to train)"
                                          : "give --vectors or --train, not both");
+    // What is written after loading or training is checked first.
+    if (!a.export_path.empty()) prepare_output(a.export_path, "--export");
+    if (!a.plot.empty()) prepare_output(a.plot, "--plot");
     const wordvec::KeyedVectors kv = a.train.empty() ? wordvec::load_vectors(a.vectors, a.format) : train(a);
     if (!a.vectors.empty()) fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
+    if (!a.plot.empty()) {
+        if (a.words.size() < 2) throw ValueError(fmt::format("--words: give at least 2 words to plot, got {}", a.words.size()));
+        std::string missing;
+        for (const auto& w : a.words)
+            if (!kv.contains(w)) missing += (missing.empty() ? "\"" : ", \"") + w + "\"";
+        if (!missing.empty())
+            throw ValueError(fmt::format("--words: {} not in the vocabulary ({} words)", missing, kv.size()));
+    }
     auto query = [&](const std::vector<std::string>& pos, const std::vector<std::string>& neg) {
         print_similar(a.cosmul ? kv.most_similar_cosmul(pos, neg, a.topn, a.restrict_vocab)
                                : kv.most_similar(pos, neg, a.topn, a.restrict_vocab));
@@ -97,7 +144,6 @@ int run(const Args& a) {
                    r.spearman, r.pearson, r.covered, r.pairs, r.oov_ratio);
     }
     if (!a.export_path.empty()) {
-        prepare_output(a.export_path, "--export");
         if (a.export_format == "text") wordvec::save_word2vec_text(kv, a.export_path);
         else if (a.export_format == "binary") wordvec::save_word2vec_binary(kv, a.export_path);
         else if (a.export_format == "glove") wordvec::save_glove(kv, a.export_path);
@@ -109,6 +155,10 @@ int run(const Args& a) {
             fmt::print(stderr, "words written to {}\n", meta);
         }
         fmt::print(stderr, "vectors written to {} ({})\n", a.export_path, a.export_format);
+    }
+    if (!a.plot.empty()) {
+        nn::write_file_atomic(a.plot, words_figure(kv, a.words, a.vectors.empty() ? "vectors trained on " + a.train : a.vectors));
+        fmt::print(stderr, "figure written to {}\n", a.plot);
     }
     return 0;
 }
@@ -135,6 +185,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--evaluate", a.evaluate, "analogy questions file (questions-words.txt): accuracy by section");
     app.add_option("--word-pairs", a.word_pairs, "word pairs with human scores (WordSim-353, SimLex-999): Spearman");
+    auto* plot = app.add_option("--plot", a.plot, "draw --words as labelled points in 2-D (the first two principal components "
+                                                  "when dim > 2), the lecture's figure, into this SVG file");
+    app.add_option("--words", a.words, "comma-separated words for --plot")->delimiter(',')->capture_default_str()->needs(plot);
     app.add_option("--export", a.export_path, "write the vectors to this file");
     app.add_option("--export-format", a.export_format, "text | binary | glove | tsv (TensorBoard projector)")
         ->capture_default_str()->check(CLI::IsMember({"text", "binary", "glove", "tsv"}));
