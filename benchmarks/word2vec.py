@@ -4,7 +4,10 @@ on the same corpus and settings: skip-gram, negative sampling, dim 100, window 5
 min-count 5, sample 1e-3; 5 and 20 epochs; 1 and 2 threads; three seeds.
 
     /usr/bin/python3 benchmarks/word2vec.py [--corpus ../shared/data/wikitext2/valid.txt] [--iters 5,20]
-                                            [--threads 1,2] [--seeds 1,2,3] [--install]
+                                            [--threads 1,2] [--seeds 1,2,3] [--cbow] [--install]
+
+--cbow trains CBOW instead (word2vec.c -cbow 1, gensim sg=0, wordvec --cbow 1), at word2vec.c's CBOW rate
+alpha 0.05 for all three.
 
 Reports per tool: words per second (per thread), analogy accuracy on questions-words with the questions
 covered, WordSim-353 and SimLex-999 Spearman (all scored by gensim's evaluate_word_analogies /
@@ -33,7 +36,7 @@ WORDVEC = os.path.join(ROOT, "build", "examples", "wordvec")
 W2V_DIR = os.path.join(ROOT, "out", "word2vec-c")
 W2V = os.path.join(W2V_DIR, "word2vec")
 OUT = os.path.join(ROOT, "out", "w2v-bench")
-SETTINGS = dict(size=100, window=5, negative=5, min_count=5, sample=1e-3)
+SETTINGS = dict(size=100, window=5, negative=5, min_count=5, sample=1e-3, cbow=0)
 
 
 def build_word2vec_c():
@@ -59,7 +62,7 @@ def run_word2vec_c(corpus, out, it, threads, seed):
     t = time.perf_counter()
     subprocess.run([W2V, "-train", corpus, "-output", out, "-size", str(SETTINGS["size"]), "-window",
                     str(SETTINGS["window"]), "-negative", str(SETTINGS["negative"]), "-hs", "0", "-sample",
-                    str(SETTINGS["sample"]), "-min-count", str(SETTINGS["min_count"]), "-iter", str(it), "-cbow", "0",
+                    str(SETTINGS["sample"]), "-min-count", str(SETTINGS["min_count"]), "-iter", str(it), "-cbow", str(SETTINGS["cbow"]),
                     "-threads", str(threads), "-binary", "1"], env=env, check=True, capture_output=True)
     return time.perf_counter() - t
 
@@ -69,7 +72,7 @@ def run_xgrad(corpus, out, it, threads, seed):
     subprocess.run([WORDVEC, "--train", corpus, "--output", out, "--binary", "1", "--size", str(SETTINGS["size"]),
                     "--window", str(SETTINGS["window"]), "--negative", str(SETTINGS["negative"]), "--sample",
                     str(SETTINGS["sample"]), "--min-count", str(SETTINGS["min_count"]), "--iter", str(it), "--threads",
-                    str(threads), "--seed", str(seed)], check=True, capture_output=True)
+                    str(threads), "--seed", str(seed), "--cbow", str(SETTINGS["cbow"])], check=True, capture_output=True)
     return time.perf_counter() - t
 
 
@@ -79,7 +82,8 @@ import logging
 from gensim.models import Word2Vec
 m = Word2Vec(corpus_file={corpus!r}, vector_size={SETTINGS['size']}, window={SETTINGS['window']},
              negative={SETTINGS['negative']}, hs=0, sample={SETTINGS['sample']}, min_count={SETTINGS['min_count']},
-             epochs={it}, sg=1, workers={threads}, seed={seed})
+             epochs={it}, sg={1 - SETTINGS['cbow']}, alpha={0.05 if SETTINGS['cbow'] else 0.025}, workers={threads},
+             seed={seed})
 m.wv.save_word2vec_format({out!r}, binary=True)
 """
     t = time.perf_counter()
@@ -129,8 +133,10 @@ def main():
     ap.add_argument("--iters", default="5,20")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--cbow", action="store_true")
     ap.add_argument("--install", action="store_true")
     args = ap.parse_args()
+    SETTINGS["cbow"] = int(args.cbow)
     if args.install:
         subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-gensim", "npm", "gcc"], check=True)
     build_word2vec_c()
@@ -144,7 +150,7 @@ def main():
             files, rates = {}, {}
             for seed in map(int, args.seeds.split(",")):  # interleaved: one run of each tool a seed
                 for name, fn in tools.items():
-                    out = os.path.join(OUT, f"{name}-i{it}-t{threads}-s{seed}.bin")
+                    out = os.path.join(OUT, f"{name}-{'cbow' if args.cbow else 'sg'}-i{it}-t{threads}-s{seed}.bin")
                     secs = fn(args.corpus, out, it, threads, seed)
                     files.setdefault(name, []).append(out)
                     rates.setdefault(name, []).append(words * it / secs / threads)

@@ -81,6 +81,33 @@ TEST(Word2Vec, TheSameVectorsAtAnyThreadCountAndForASeed) {
     fs::remove(path);
 }
 
+TEST(Word2Vec, CbowLearnsTheTopicsTooAndIsReproducible) {
+    const auto path = write_corpus("cbow", two_topics(1500, 5));
+    auto o = small();
+    o.cbow = true, o.alpha = 0.05, o.batch = 32;  // word2vec.c's CBOW rate; 256 windows of 20 words at once diverge
+    const auto r = wordvec::train_word2vec(path, o);
+    int same = 0, total = 0;
+    for (int i = 0; i < 10; ++i)
+        for (char topic : {'a', 'b'})
+            for (const auto& s : r.vectors.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
+                same += s.word[0] == topic;
+                ++total;
+            }
+    EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
+    EXPECT_EQ(r.pairs, 1500u * 12u * 3u);  // one example a center word (no subsampling; every word has a window)
+    EXPECT_LT(r.final_loss, 3.0);
+    const int old = num_threads();
+    set_num_threads(2);
+    const auto two = wordvec::train_word2vec(path, o);
+    set_num_threads(old);
+    EXPECT_EQ(r.vectors.vectors(), two.vectors.vectors());
+    o.batch = 256;  // updates too large: a named error, not NaN vectors
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"word2vec: the loss became", "--alpha", "--batch (256)"}));
+    o.cbow = false, o.batch = 32;  // and it is another model than skip-gram
+    EXPECT_NE(wordvec::train_word2vec(path, o).vectors.vectors(), r.vectors.vectors());
+    fs::remove(path);
+}
+
 TEST(Word2Vec, NamesBadOptionsAndCorpora) {
     const auto path = write_corpus("rare", "every word here is new\n");
     auto o = small();

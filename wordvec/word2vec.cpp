@@ -1,4 +1,4 @@
-// word2vec's skip-gram with negative sampling on xgrad (see word2vec.hpp).
+// word2vec's skip-gram and CBOW with negative sampling on xgrad (see word2vec.hpp).
 #include "wordvec/word2vec.hpp"
 
 #include <algorithm>
@@ -115,6 +115,15 @@ struct SkipGram : nn::Module {
         Tensor u = out(targets);                   // (B, K, D)
         return sum(u * v, {-1});                   // (B, K)
     }
+    /// CBOW: windows (B, C) of ids with mask (B, C) (1 for a word, 0 for padding) and their word counts
+    /// n (B, 1) → logits (B, K) = h·out[targets], h = Σ_c mask·in[window_c] / n.
+    Tensor forward_cbow(const IdArray& windows, const Tensor& mask, const Tensor& n, const IdArray& targets) const {
+        Tensor s = sum(in(windows) * unsqueeze(mask, -1), {1});  // (B, D): the window's sum
+        // h has the value s / n, but passes its gradient to s whole (word2vec.c's update): s − s·(1 − 1/n),
+        // the second term without a gradient.
+        Tensor h = s - s.detach() * (1.0f - 1.0f / n.detach());
+        return sum(out(targets) * unsqueeze(h, 1), {-1});  // (B, K)
+    }
 };
 
 }  // namespace
@@ -143,6 +152,9 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
 
     IdArray ctx = IdArray::from_shape({B}), tgt = IdArray::from_shape({B, K});
     Tensor labels(full_array({B, K}, 0.0f)), weights(full_array({B, K}, 0.0f));
+    const std::size_t C = 2 * o.window;  // CBOW: a window's words, padded to C
+    IdArray windows = IdArray::from_shape({o.cbow ? B : 0, C});
+    Tensor mask(full_array({o.cbow ? B : 0, C}, 0.0f)), counts(full_array({o.cbow ? B : 0, 1}, 1.0f));
     std::size_t fill = 0, words_done = 0, pairs = 0, steps = 0;
     const std::size_t words_total = o.iter * c.train_words;
     double loss_acc = 0, last_losses = 0;
@@ -151,21 +163,37 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     auto step = [&] {
         const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
         opt.set_lr(alpha, 0);
-        IdArray cb = ctx, tb = tgt;
-        Tensor lb = labels, wb = weights;
+        IdArray cb = ctx, tb = tgt, win = windows;
+        Tensor lb = labels, wb = weights, mb = mask, nb = counts;
         if (fill < B) {  // the last, partial batch
             cb = slice(ctx, 0, 0, long(fill)), tb = slice(tgt, 0, 0, long(fill));
             lb = slice(labels, 0, 0, long(fill)), wb = slice(weights, 0, 0, long(fill));
+            if (o.cbow) win = slice(windows, 0, 0, long(fill)), mb = slice(mask, 0, 0, long(fill)), nb = slice(counts, 0, 0, long(fill));
         }
-        Tensor loss = nn::binary_cross_entropy_with_logits(model.forward(cb, tb), lb, {.weight = wb, .reduction = nn::Reduction::Sum});
+        const Tensor logits = o.cbow ? model.forward_cbow(win, mb, nb, tb) : model.forward(cb, tb);
+        Tensor loss = nn::binary_cross_entropy_with_logits(logits, lb, {.weight = wb, .reduction = nn::Reduction::Sum});
         opt.zero_grad();
         loss.backward();
         opt.step();
         const double l = loss.item();
+        if (!std::isfinite(l))
+            throw ValueError(fmt::format("word2vec: the loss became {} at step {} (after {} of {} words); the updates are too "
+                                         "large: lower --alpha ({}) or --batch ({})", l, steps, words_done, words_total, o.alpha, B));
         loss_acc += l, loss_pairs += fill, pairs += fill, ++steps;
         if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += fill;
         fill = 0;
         return alpha;
+    };
+    // row `fill`'s targets: the center word (label 1), then noise words (label 0)
+    auto set_targets = [&](int32_t center) {
+        tgt(fill, 0) = center;
+        labels.mutable_data()(fill, 0) = 1.0f, weights.mutable_data()(fill, 0) = 1.0f;
+        for (std::size_t k = 1; k < K; ++k) {
+            const int32_t n = noise.sample(g);
+            tgt(fill, k) = n;
+            labels.mutable_data()(fill, k) = 0.0f;
+            weights.mutable_data()(fill, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
+        }
     };
     std::vector<int32_t> sen;
     double alpha = o.alpha;
@@ -186,17 +214,21 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             for (std::size_t i = 0; i < sen.size(); ++i) {
                 const std::size_t b = g.random() % o.window;  // this word's window: window - b on each side
                 const std::size_t lo = i + b >= o.window ? i + b - o.window : 0, hi = std::min(sen.size() - 1, i + o.window - b);
+                if (o.cbow) {  // one example: the window's words predict the center word
+                    std::size_t n = 0;
+                    for (std::size_t j = lo; j <= hi; ++j)
+                        if (j != i) windows(fill, n) = sen[j], mask.mutable_data()(fill, n++) = 1.0f;
+                    if (n == 0) continue;
+                    for (std::size_t m = n; m < C; ++m) windows(fill, m) = 0, mask.mutable_data()(fill, m) = 0.0f;
+                    counts.mutable_data()(fill, 0) = float(n);
+                    set_targets(sen[i]);
+                    if (++fill == B) alpha = step();
+                    continue;
+                }
                 for (std::size_t j = lo; j <= hi; ++j) {
                     if (j == i) continue;
                     ctx(fill) = sen[j];  // the context word's vector predicts the center word
-                    tgt(fill, 0) = sen[i];
-                    labels.mutable_data()(fill, 0) = 1.0f, weights.mutable_data()(fill, 0) = 1.0f;
-                    for (std::size_t k = 1; k < K; ++k) {
-                        const int32_t n = noise.sample(g);
-                        tgt(fill, k) = n;
-                        labels.mutable_data()(fill, k) = 0.0f;
-                        weights.mutable_data()(fill, k) = n == sen[i] ? 0.0f : 1.0f;  // the center is no noise
-                    }
+                    set_targets(sen[i]);
                     if (++fill == B) alpha = step();
                 }
             }

@@ -1,5 +1,5 @@
-// word2vec on xgrad: skip-gram with negative sampling, as the original tool (Mikolov et al. 2013)
-// trains it — the vocabulary of words seen min_count times (a line break is the token "</s>"), most
+// word2vec on xgrad: skip-gram (or CBOW) with negative sampling, as the original tool (Mikolov et al.
+// 2013) trains it — the vocabulary of words seen min_count times (a line break is the token "</s>"), most
 // frequent first; frequent words dropped at random (keep with probability (√(f/(s·T)) + 1)·(s·T)/f);
 // for each word, a window of b ∈ [1, window] words on each side (b drawn per word); noise words drawn
 // from the unigram distribution raised to 0.75; the learning rate falling linearly from alpha to
@@ -10,6 +10,8 @@
 // and for a context word c around a center word w with noise words n_1..n_k:
 //   loss = -log σ(in[c]·out[w]) - Σ_j log σ(-in[c]·out[n_j])
 //        = binary_cross_entropy_with_logits(in[c]·out[w, n_1..n_k], [1, 0..0]), summed,
+// (CBOW: one example per center word, h = the mean of in[c] over its window's words in place of in[c];
+// as in word2vec.c, each of those words then gets h's whole gradient, not 1/n of it),
 // minimised by SGD on batches of pairs with row-sparse gradients (a step touches only the rows it
 // used). word2vec.c updates after every pair, from several threads at once without locks; here a
 // batch's pairs all see the same tables, so a seed gives the same vectors at any thread count.
@@ -31,6 +33,7 @@ struct Word2VecOptions {
     std::size_t iter = 5;         ///< epochs
     double alpha = 0.025;         ///< starting learning rate
     std::size_t batch = 32;       ///< pairs a step (smaller is closer to word2vec.c's pair-by-pair updates)
+    bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
     uint64_t seed = 1;
 };
 
@@ -44,7 +47,7 @@ struct Word2VecProgress {
 struct Word2VecResult {
     KeyedVectors vectors;           ///< the input table, words most frequent first
     std::size_t train_words = 0;    ///< corpus words in the vocabulary (one epoch)
-    std::size_t pairs = 0;          ///< (context, center) pairs trained over all epochs
+    std::size_t pairs = 0;          ///< examples trained over all epochs: (context, center) pairs; CBOW: windows
     double seconds = 0;
     double final_loss = 0;          ///< the mean pair loss of the last 1% of steps
 };

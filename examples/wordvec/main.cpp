@@ -30,7 +30,7 @@ struct Args {
     std::string vectors, format = "auto", evaluate, word_pairs, export_path, export_format = "text";
     std::string train, output, plot;
     std::vector<std::string> words = {"cat", "kitten", "dog", "puppy", "car"};  // the lecture's figure
-    int binary = 0;
+    int binary = 0, cbow = 0;
     wordvec::Word2VecOptions w2v;
     std::vector<std::string> most_similar, subtract, analogy, similarity, doesnt_match;
     std::size_t topn = 10, restrict_vocab = 0;
@@ -202,7 +202,10 @@ int main(int argc, char** argv) {
     t->add_option("--sample", a.w2v.sample, "subsampling threshold of frequent words (0: off)")->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
     t->add_option("--iter", a.w2v.iter, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
-    t->add_option("--alpha", a.w2v.alpha, "starting learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--alpha", a.w2v.alpha, "starting learning rate (default 0.025; 0.05 with --cbow 1, as word2vec.c)")
+        ->check(CLI::PositiveNumber);
+    t->add_option("--cbow", a.cbow, "1: CBOW (the window's mean predicts the center word); 0: skip-gram (word2vec.c's "
+                                    "default is 1)")->capture_default_str()->check(CLI::Range(0, 1));
     t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
         ->check(CLI::PositiveNumber);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
@@ -213,6 +216,8 @@ int main(int argc, char** argv) {
         if (e.get_exit_code() != 0) fmt::print(stderr, "wordvec: error: ");
         return app.exit(e);
     }
+    a.w2v.cbow = a.cbow == 1;
+    if (a.w2v.cbow && app.count("--alpha") == 0) a.w2v.alpha = 0.05;  // word2vec.c's CBOW default
     try {
         set_num_threads(a.threads);
         return run(a);
