@@ -202,6 +202,7 @@ TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
         {bad_meta("lr", "0.1.5"), {"lr \"0.1.5\" is not a number"}},
         {bad_meta("batch", ""), {"batch \"\" is not a whole number"}},
         {bad_meta("t_max", "-4"), {"t_max -4 is negative"}},
+        {bad_meta("level", "byte"), {"meta_level.safetensors", "the level \"byte\"", "word or char"}},
     });
     expect_errors({
         {"--resume " + s.path("missing.safetensors"), {"missing.safetensors"}},

@@ -144,6 +144,9 @@ int run(const Args& a) {
         return a.given.count(flag) || it == saved.end() ? value : it->second;
     };
     const std::string level_name = from_checkpoint("--level", "level", a.level);
+    if (level_name != "word" && level_name != "char")  // only a checkpoint's metadata can name another
+        throw ValueError(fmt::format("{}: its metadata name the level \"{}\"; a bigram checkpoint's level is word or char",
+                                     a.resume, level_name));
     const Level level = level_name == "char" ? Level::Char : Level::Word;
     std::size_t n_tokens = 0;
     std::string corpus_id;  // "path, N bytes, fnv1a64 H": what the checkpoint records and a resume checks
