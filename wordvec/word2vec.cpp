@@ -3,6 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <cmath>
 #include <unordered_map>
 
@@ -13,6 +19,7 @@
 #include "nn/init.hpp"
 #include "nn/optim/sgd.hpp"
 #include "nn/serialize.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::wordvec {
 
@@ -126,6 +133,145 @@ struct SkipGram : nn::Module {
     }
 };
 
+/// One batch of examples, made ahead of the step that trains on it. Skip-gram: ctx (B) and tgt (B, K);
+/// CBOW: windows (B, C) with mask (B, C) and word counts (B, 1), and tgt. Rows past `rows` are unused.
+struct Batch {
+    std::size_t rows = 0, words_done = 0, epoch = 0;  ///< words_done: corpus words read when it filled (the lr)
+    IdArray ctx, tgt, windows;
+    Array labels, weights, mask, counts;
+};
+
+/// Reads the corpus as word2vec.c does — sentences, subsampling, a window per word, noise words — and
+/// hands the examples out in batches to `emit` (which returns false to stop). It draws only from the
+/// generator it is given and never reads the tables, so it can run ahead of training on another thread.
+struct BatchMaker {
+    const Corpus& c;
+    const Word2VecOptions& o;
+    const std::vector<double>& keep;  ///< each word's probability of being kept under subsampling
+    const NoiseTable& noise;
+    std::size_t K;                    ///< targets a row: the center word, then o.negative noise words
+
+    Batch fresh(std::size_t epoch) const {
+        const std::size_t B = o.batch, C = o.cbow ? 2 * o.window : 0;
+        Batch b;
+        b.epoch = epoch;
+        b.ctx = IdArray::from_shape({B}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
+        b.labels = full_array({B, K}, 0.0f), b.weights = full_array({B, K}, 0.0f);
+        b.mask = full_array({o.cbow ? B : 0, C}, 0.0f), b.counts = full_array({o.cbow ? B : 0, 1}, 1.0f);
+        return b;
+    }
+
+    template <class Emit>
+    void run(Generator& g, Emit emit) const {
+        const std::size_t C = 2 * o.window;
+        std::size_t words_done = 0;
+        Batch b = fresh(0);
+        bool more = true;
+        auto row_done = [&] {  // the row is written: hand the batch out when it is full
+            if (++b.rows < o.batch) return;
+            b.words_done = words_done;
+            const std::size_t epoch = b.epoch;
+            more = emit(std::move(b));
+            b = fresh(epoch);
+        };
+        auto set_targets = [&](int32_t center) {  // row b.rows: the center word (label 1), then noise (label 0)
+            const std::size_t r = b.rows;
+            b.tgt(r, 0) = center, b.labels(r, 0) = 1.0f, b.weights(r, 0) = 1.0f;
+            for (std::size_t k = 1; k < K; ++k) {
+                const int32_t n = noise.sample(g);
+                b.tgt(r, k) = n, b.labels(r, k) = 0.0f;
+                b.weights(r, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
+            }
+        };
+        std::vector<int32_t> sen;
+        for (std::size_t epoch = 0; epoch < o.iter && more; ++epoch) {
+            b.epoch = epoch;
+            std::size_t pos = 0;
+            while (pos < c.ids.size() && more) {
+                // a sentence: words up to "</s>" (which ends it and is not part of it) or 1000 words, the
+                // frequent ones dropped at random
+                sen.clear();
+                while (pos < c.ids.size()) {
+                    const int32_t w = c.ids[pos++];
+                    ++words_done;
+                    if (w == 0) break;
+                    if (keep[std::size_t(w)] < 1.0 && keep[std::size_t(w)] < g.uniform_double()) continue;
+                    sen.push_back(w);
+                    if (sen.size() >= kMaxSentence) break;
+                }
+                for (std::size_t i = 0; i < sen.size() && more; ++i) {
+                    const std::size_t d = g.random() % o.window;  // this word's window: window − d on each side
+                    const std::size_t lo = i + d >= o.window ? i + d - o.window : 0, hi = std::min(sen.size() - 1, i + o.window - d);
+                    if (o.cbow) {  // one example: the window's words predict the center word
+                        std::size_t n = 0;
+                        for (std::size_t j = lo; j <= hi; ++j)
+                            if (j != i) b.windows(b.rows, n) = sen[j], b.mask(b.rows, n++) = 1.0f;
+                        if (n == 0) continue;
+                        for (std::size_t m = n; m < C; ++m) b.windows(b.rows, m) = 0, b.mask(b.rows, m) = 0.0f;
+                        b.counts(b.rows, 0) = float(n);
+                        set_targets(sen[i]);
+                        row_done();
+                        continue;
+                    }
+                    for (std::size_t j = lo; j <= hi && more; ++j) {
+                        if (j == i) continue;
+                        b.ctx(b.rows) = sen[j];  // the context word's vector predicts the center word
+                        set_targets(sen[i]);
+                        row_done();
+                    }
+                }
+            }
+        }
+        if (more && b.rows > 0) {  // the last, partial batch
+            b.words_done = words_done;
+            emit(std::move(b));
+        }
+    }
+};
+
+/// Batches from the maker's thread to the training thread, at most kAhead waiting.
+class BatchQueue {
+public:
+    static constexpr std::size_t kAhead = 64;
+    bool push(Batch&& b) {  // false: training stopped
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return q_.size() < kAhead || stop_; });
+        if (stop_) return false;
+        q_.push_back(std::move(b));
+        cv_.notify_all();
+        return true;
+    }
+    void finish(std::exception_ptr error) {  // the maker is done (or failed)
+        std::lock_guard lk(mu_);
+        done_ = true, error_ = error;
+        cv_.notify_all();
+    }
+    bool pop(Batch& b) {  // false: no more batches; rethrows the maker's error
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return !q_.empty() || done_; });
+        if (q_.empty()) {
+            if (error_) std::rethrow_exception(error_);
+            return false;
+        }
+        b = std::move(q_.front());
+        q_.pop_front();
+        cv_.notify_all();
+        return true;
+    }
+    void cancel() {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+        cv_.notify_all();
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Batch> q_;
+    bool done_ = false, stop_ = false;
+    std::exception_ptr error_;
+};
+
 }  // namespace
 
 Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& o,
@@ -150,97 +296,72 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             if (f > 0) keep[w] = (std::sqrt(f / st) + 1) * st / f;
         }
 
-    IdArray ctx = IdArray::from_shape({B}), tgt = IdArray::from_shape({B, K});
-    Tensor labels(full_array({B, K}, 0.0f)), weights(full_array({B, K}, 0.0f));
-    const std::size_t C = 2 * o.window;  // CBOW: a window's words, padded to C
-    IdArray windows = IdArray::from_shape({o.cbow ? B : 0, C});
-    Tensor mask(full_array({o.cbow ? B : 0, C}, 0.0f)), counts(full_array({o.cbow ? B : 0, 1}, 1.0f));
-    std::size_t fill = 0, words_done = 0, pairs = 0, steps = 0;
     const std::size_t words_total = o.iter * c.train_words;
+    std::size_t pairs = 0, steps = 0, next_report = 0;
     double loss_acc = 0, last_losses = 0;
     std::size_t loss_pairs = 0, last_pairs = 0;
-    Word2VecResult res;
-    auto step = [&] {
-        const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
+    auto train = [&](Batch& b) {  // one SGD step on a batch
+        const double alpha = std::max(o.alpha * (1.0 - double(b.words_done) / double(words_total + 1)), o.alpha * 1e-4);
         opt.set_lr(alpha, 0);
-        IdArray cb = ctx, tb = tgt, win = windows;
-        Tensor lb = labels, wb = weights, mb = mask, nb = counts;
-        if (fill < B) {  // the last, partial batch
-            cb = slice(ctx, 0, 0, long(fill)), tb = slice(tgt, 0, 0, long(fill));
-            lb = slice(labels, 0, 0, long(fill)), wb = slice(weights, 0, 0, long(fill));
-            if (o.cbow) win = slice(windows, 0, 0, long(fill)), mb = slice(mask, 0, 0, long(fill)), nb = slice(counts, 0, 0, long(fill));
-        }
-        const Tensor logits = o.cbow ? model.forward_cbow(win, mb, nb, tb) : model.forward(cb, tb);
-        Tensor loss = nn::binary_cross_entropy_with_logits(logits, lb, {.weight = wb, .reduction = nn::Reduction::Sum});
+        const long n = long(b.rows);
+        const bool part = b.rows < B;  // the last batch: its first rows only
+        auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
+        auto values = [&](Array& a) {
+            Tensor t(std::move(a));
+            return part ? slice(t, 0, 0, n) : t;
+        };
+        const IdArray tgt = ids(b.tgt);
+        const Tensor labels = values(b.labels), weights = values(b.weights);
+        const Tensor logits = o.cbow ? model.forward_cbow(ids(b.windows), values(b.mask), values(b.counts), tgt)
+                                     : model.forward(ids(b.ctx), tgt);
+        Tensor loss = nn::binary_cross_entropy_with_logits(logits, labels, {.weight = weights, .reduction = nn::Reduction::Sum});
         opt.zero_grad();
         loss.backward();
         opt.step();
         const double l = loss.item();
         if (!std::isfinite(l))
             throw ValueError(fmt::format("word2vec: the loss became {} at step {} (after {} of {} words); the updates are too "
-                                         "large: lower --alpha ({}) or --batch ({})", l, steps, words_done, words_total, o.alpha, B));
-        loss_acc += l, loss_pairs += fill, pairs += fill, ++steps;
-        if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += fill;
-        fill = 0;
-        return alpha;
-    };
-    // row `fill`'s targets: the center word (label 1), then noise words (label 0)
-    auto set_targets = [&](int32_t center) {
-        tgt(fill, 0) = center;
-        labels.mutable_data()(fill, 0) = 1.0f, weights.mutable_data()(fill, 0) = 1.0f;
-        for (std::size_t k = 1; k < K; ++k) {
-            const int32_t n = noise.sample(g);
-            tgt(fill, k) = n;
-            labels.mutable_data()(fill, k) = 0.0f;
-            weights.mutable_data()(fill, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
+                                         "large: lower --alpha ({}) or --batch ({})", l, steps, b.words_done, words_total, o.alpha, B));
+        loss_acc += l, loss_pairs += b.rows, pairs += b.rows, ++steps;
+        if (b.words_done * 100 >= words_total * 99) last_losses += l, last_pairs += b.rows;
+        if (progress && (b.words_done >= next_report || b.words_done == words_total)) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            progress({b.epoch + 1, b.words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
+            loss_acc = 0, loss_pairs = 0;
+            next_report = b.words_done + 100000;
         }
     };
-    std::vector<int32_t> sen;
-    double alpha = o.alpha;
-    for (std::size_t epoch = 0; epoch < o.iter; ++epoch) {
-        std::size_t pos = 0, next_report = 0;
-        while (pos < c.ids.size()) {
-            // a sentence: words up to "</s>" (which ends it and is not part of it) or 1000 words, the
-            // frequent ones dropped at random
-            sen.clear();
-            while (pos < c.ids.size()) {
-                const int32_t w = c.ids[pos++];
-                ++words_done;
-                if (w == 0) break;
-                if (keep[std::size_t(w)] < 1.0 && keep[std::size_t(w)] < g.uniform_double()) continue;
-                sen.push_back(w);
-                if (sen.size() >= kMaxSentence) break;
-            }
-            for (std::size_t i = 0; i < sen.size(); ++i) {
-                const std::size_t b = g.random() % o.window;  // this word's window: window - b on each side
-                const std::size_t lo = i + b >= o.window ? i + b - o.window : 0, hi = std::min(sen.size() - 1, i + o.window - b);
-                if (o.cbow) {  // one example: the window's words predict the center word
-                    std::size_t n = 0;
-                    for (std::size_t j = lo; j <= hi; ++j)
-                        if (j != i) windows(fill, n) = sen[j], mask.mutable_data()(fill, n++) = 1.0f;
-                    if (n == 0) continue;
-                    for (std::size_t m = n; m < C; ++m) windows(fill, m) = 0, mask.mutable_data()(fill, m) = 0.0f;
-                    counts.mutable_data()(fill, 0) = float(n);
-                    set_targets(sen[i]);
-                    if (++fill == B) alpha = step();
-                    continue;
+    // With two threads or more, the batches are made on a second thread while this one trains: the
+    // maker uses its own generator and never the tables, so the vectors are the same at any count.
+    const BatchMaker maker{c, o, keep, noise, K};
+    bool inline_run = num_threads() < 2;
+    if (!inline_run) {
+        BatchQueue queue;
+        std::thread thread;
+        try {
+            thread = std::thread([&] {
+                std::exception_ptr error;
+                try {
+                    maker.run(g, [&](Batch&& b) { return queue.push(std::move(b)); });
+                } catch (...) {
+                    error = std::current_exception();
                 }
-                for (std::size_t j = lo; j <= hi; ++j) {
-                    if (j == i) continue;
-                    ctx(fill) = sen[j];  // the context word's vector predicts the center word
-                    set_targets(sen[i]);
-                    if (++fill == B) alpha = step();
-                }
-            }
-            if (progress && words_done >= next_report) {
-                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                progress({epoch + 1, words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
-                loss_acc = 0, loss_pairs = 0;
-                next_report = words_done + 100000;
-            }
+                queue.finish(error);
+            });
+        } catch (const std::system_error&) {
+            inline_run = true;  // no second thread to be had: make the batches here
+        }
+        if (!inline_run) {
+            struct Join {  // the maker stops and is joined however training ends
+                BatchQueue& q;
+                std::thread& t;
+                ~Join() { q.cancel(), t.join(); }
+            } join{queue, thread};
+            for (Batch b; queue.pop(b);) train(b);
         }
     }
-    if (fill > 0) step();
+    if (inline_run) maker.run(g, [&](Batch&& b) { return train(b), true; });
+    Word2VecResult res;
     res.vectors = KeyedVectors(c.words, std::vector<float>(model.in->weight.data().begin(), model.in->weight.data().end()), o.size);
     res.train_words = c.train_words;
     res.pairs = pairs;
