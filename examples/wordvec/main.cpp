@@ -209,7 +209,8 @@ int main(int argc, char** argv) {
     t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
         ->check(CLI::PositiveNumber);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
-    app.add_option("--threads", a.threads, "threads for the queries")->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_option("--threads", a.threads, "threads: the queries split their rows; training makes its batches on a second "
+                                           "thread (the same vectors at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

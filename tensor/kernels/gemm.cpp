@@ -208,11 +208,13 @@ void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_
                 }
             }
         } else {
-            if (w < NR) std::fill(panel, panel + kc * NR, 0.0f);
             for (std::size_t j = 0; j < w; ++j) {
                 const float* src = B + (j0 + q + j) * ldb + p0;  // row j0+q+j of B = column of op(B)
                 for (std::size_t k = 0; k < kc; ++k) panel[k * NR + j] = src[k];
             }
+            if (w < NR)  // zero the padding columns only, not the whole panel
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t j = w; j < NR; ++j) panel[k * NR + j] = 0.0f;
         }
     }
 }
@@ -250,10 +252,9 @@ void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_
 #endif
                 for (; k < kc; ++k)
                     for (std::size_t r = 0; r < MR; ++r) panel[k * MR + r] = src[r * lda + k];
-            } else {
-                std::fill(panel, panel + kc * MR, 0.0f);
+            } else {  // a last panel of h < MR rows, zero-padded
                 for (std::size_t k = 0; k < kc; ++k)
-                    for (std::size_t r = 0; r < h; ++r) panel[k * MR + r] = src[r * lda + k];
+                    for (std::size_t r = 0; r < MR; ++r) panel[k * MR + r] = r < h ? src[r * lda + k] : 0.0f;
             }
         }
         return;
@@ -307,8 +308,10 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     // packs A.
     auto run = [&](std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {
         thread_local std::vector<float> apack, bpack;
-        apack.resize(MC * KC + W);  // + W: the thin kernel's vector loads run past the last panel's end
-        bpack.resize(KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR));
+        // grown, never shrunk: a resize back up would zero the new part on every call
+        if (apack.size() < MC * KC + W) apack.resize(MC * KC + W);  // + W: the thin kernel's loads run past the end
+        const std::size_t bneed = KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR);
+        if (bpack.size() < bneed) bpack.resize(bneed);
         const bool direct_b = !trans_b && ldb <= 2 * NR;  // rows of at most two panels
         for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
             const std::size_t nc = std::min(NC, c1 - j0);
