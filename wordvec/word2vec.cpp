@@ -142,8 +142,9 @@ struct Batch {
 };
 
 /// Reads the corpus as word2vec.c does — sentences, subsampling, a window per word, noise words — and
-/// hands the examples out in batches to `emit` (which returns false to stop). It draws only from the
-/// generator it is given and never reads the tables, so it can run ahead of training on another thread.
+/// hands the examples out in batches to `emit(Batch&)`, which returns false to stop and may leave
+/// another batch's buffers in its argument (to be filled next). It draws only from the generator it is
+/// given and never reads the tables, so it can run ahead of training on another thread.
 struct BatchMaker {
     const Corpus& c;
     const Word2VecOptions& o;
@@ -151,28 +152,28 @@ struct BatchMaker {
     const NoiseTable& noise;
     std::size_t K;                    ///< targets a row: the center word, then o.negative noise words
 
-    Batch fresh(std::size_t epoch) const {
+    void allocate(Batch& b) const {
         const std::size_t B = o.batch, C = o.cbow ? 2 * o.window : 0;
-        Batch b;
-        b.epoch = epoch;
         b.ctx = IdArray::from_shape({B}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
         b.labels = full_array({B, K}, 0.0f), b.weights = full_array({B, K}, 0.0f);
         b.mask = full_array({o.cbow ? B : 0, C}, 0.0f), b.counts = full_array({o.cbow ? B : 0, 1}, 1.0f);
-        return b;
     }
 
+    /// Returns false when `emit` asked to stop.
     template <class Emit>
-    void run(Generator& g, Emit emit) const {
+    bool run(Generator& g, Emit emit) const {
         const std::size_t C = 2 * o.window;
         std::size_t words_done = 0;
-        Batch b = fresh(0);
+        Batch b;
+        allocate(b);
         bool more = true;
         auto row_done = [&] {  // the row is written: hand the batch out when it is full
             if (++b.rows < o.batch) return;
             b.words_done = words_done;
             const std::size_t epoch = b.epoch;
-            more = emit(std::move(b));
-            b = fresh(epoch);
+            more = emit(b);
+            if (b.tgt.size() != o.batch * K) allocate(b);  // not a used batch handed back: new buffers
+            b.rows = 0, b.epoch = epoch;
         };
         auto set_targets = [&](int32_t center) {  // row b.rows: the center word (label 1), then noise (label 0)
             const std::size_t r = b.rows;
@@ -224,20 +225,24 @@ struct BatchMaker {
         }
         if (more && b.rows > 0) {  // the last, partial batch
             b.words_done = words_done;
-            emit(std::move(b));
+            more = emit(b);
         }
+        return more;
     }
 };
 
-/// Batches from the maker's thread to the training thread, at most kAhead waiting.
+/// Batches from the maker's thread to the training thread, in chunks of kChunk (one hand-over, one
+/// wake-up, per chunk), at most kAhead chunks waiting; trained chunks go back to the maker for reuse.
 class BatchQueue {
 public:
-    static constexpr std::size_t kAhead = 64;
-    bool push(Batch&& b) {  // false: training stopped
+    static constexpr std::size_t kChunk = 16, kAhead = 4;
+    bool push(std::vector<Batch>& chunk) {  // hands `chunk` over, leaves a used one (or none) in it
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return q_.size() < kAhead || stop_; });
+        cv_.wait(lk, [&] { return full_.size() < kAhead || stop_; });
         if (stop_) return false;
-        q_.push_back(std::move(b));
+        full_.push_back(std::move(chunk));
+        chunk.clear();
+        if (!used_.empty()) chunk = std::move(used_.back()), used_.pop_back();
         cv_.notify_all();
         return true;
     }
@@ -246,15 +251,17 @@ public:
         done_ = true, error_ = error;
         cv_.notify_all();
     }
-    bool pop(Batch& b) {  // false: no more batches; rethrows the maker's error
+    bool pop(std::vector<Batch>& chunk) {  // gives back the trained `chunk`, takes the next; false: no more
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return !q_.empty() || done_; });
-        if (q_.empty()) {
+        if (!chunk.empty()) used_.push_back(std::move(chunk));
+        chunk.clear();
+        cv_.wait(lk, [&] { return !full_.empty() || done_; });
+        if (full_.empty()) {
             if (error_) std::rethrow_exception(error_);
             return false;
         }
-        b = std::move(q_.front());
-        q_.pop_front();
+        chunk = std::move(full_.front());
+        full_.pop_front();
         cv_.notify_all();
         return true;
     }
@@ -267,7 +274,7 @@ public:
 private:
     std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<Batch> q_;
+    std::deque<std::vector<Batch>> full_, used_;
     bool done_ = false, stop_ = false;
     std::exception_ptr error_;
 };
@@ -306,8 +313,8 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         const long n = long(b.rows);
         const bool part = b.rows < B;  // the last batch: its first rows only
         auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
-        auto values = [&](Array& a) {
-            Tensor t(std::move(a));
+        auto values = [&](const Array& a) {
+            Tensor t{Array(a)};  // a copy: the batch's buffers are filled again
             return part ? slice(t, 0, 0, n) : t;
         };
         const IdArray tgt = ids(b.tgt);
@@ -342,7 +349,17 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             thread = std::thread([&] {
                 std::exception_ptr error;
                 try {
-                    maker.run(g, [&](Batch&& b) { return queue.push(std::move(b)); });
+                    std::vector<Batch> chunk;  // filled batch by batch; a used chunk's batches are refilled
+                    std::size_t n = 0;
+                    bool more = maker.run(g, [&](Batch& b) {
+                        if (n == chunk.size()) chunk.emplace_back();
+                        std::swap(b, chunk[n++]);  // b takes the used batch's buffers (or none)
+                        if (n < BatchQueue::kChunk) return true;
+                        n = 0;
+                        return queue.push(chunk);
+                    });
+                    chunk.resize(n);  // the last chunk's batches
+                    if (more && n > 0) queue.push(chunk);
                 } catch (...) {
                     error = std::current_exception();
                 }
@@ -357,10 +374,11 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                 std::thread& t;
                 ~Join() { q.cancel(), t.join(); }
             } join{queue, thread};
-            for (Batch b; queue.pop(b);) train(b);
+            for (std::vector<Batch> chunk; queue.pop(chunk);)
+                for (Batch& b : chunk) train(b);
         }
     }
-    if (inline_run) maker.run(g, [&](Batch&& b) { return train(b), true; });
+    if (inline_run) maker.run(g, [&](Batch& b) { return train(b), true; });
     Word2VecResult res;
     res.vectors = KeyedVectors(c.words, std::vector<float>(model.in->weight.data().begin(), model.in->weight.data().end()), o.size);
     res.train_words = c.train_words;
