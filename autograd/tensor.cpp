@@ -110,19 +110,21 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
         for (std::size_t i = 0; i < im.sparse_grad->rows.size(); ++i)
             all.push_back(im.sparse_grad->rows[i]), src.push_back(im.sparse_grad->values.data() + i * D);
     for (std::size_t i = 0; i < rows.size(); ++i) all.push_back(rows[i]), src.push_back(values.data() + i * D);
-    std::vector<std::size_t> order(all.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all[a] < all[b]; });
+    // (row, position) pairs sorted: by row, and a row's copies in the order they came (a stable sort
+    // by row, without its buffer)
+    std::vector<std::pair<int64_t, std::size_t>> order(all.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = {all[i], i};
+    std::sort(order.begin(), order.end());
     RowSparseGrad out;
-    for (std::size_t k : order)
-        if (out.rows.empty() || out.rows.back() != all[k]) out.rows.push_back(all[k]);
+    for (const auto& [row, k] : order)
+        if (out.rows.empty() || out.rows.back() != row) out.rows.push_back(row);
     Shape vs = im.data.shape();
     vs[0] = out.rows.size();
     out.values = Array::from_shape(vs);
     std::size_t r = 0;  // the output row of order[i]: the first copy is stored, the rest added in order
     for (std::size_t i = 0; i < order.size(); ++i) {
-        const float* s = src[order[i]];
-        if (i > 0 && all[order[i]] == all[order[i - 1]]) {
+        const float* s = src[order[i].second];
+        if (i > 0 && order[i].first == order[i - 1].first) {
             float* dst = out.values.data() + (r - 1) * D;
             for (std::size_t j = 0; j < D; ++j) dst[j] += s[j];
         } else {
