@@ -1,5 +1,6 @@
 // word2vec on xgrad (wordvec/word2vec.hpp): the vocabulary as word2vec.c builds it, vectors that
 // learn a corpus's structure, the same bits at any thread count, and named errors.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -106,6 +107,26 @@ TEST(Word2Vec, CbowLearnsTheTopicsTooAndIsReproducible) {
     o.cbow = false, o.batch = 32;  // and it is another model than skip-gram
     EXPECT_NE(wordvec::train_word2vec(path, o).vectors.vectors(), r.vectors.vectors());
     fs::remove(path);
+}
+
+TEST(Word2Vec, NoiseWordsFollowTheUnigramToTheThreeQuarters) {
+    // counts: "</s>" 500, then 1, 16, 81, 0: weights 1, 8, 27, 0 (count^0.75) once "</s>" is given away
+    const std::vector<std::size_t> counts = {500, 1, 16, 81, 0};
+    const wordvec::NoiseTable noise(counts);
+    Generator g(11);
+    std::vector<double> seen(counts.size(), 0.0);
+    const int n = 400000;
+    for (int i = 0; i < n; ++i) seen[std::size_t(noise.sample(g))] += 1.0 / n;
+    // "</s>" (share 500^0.75 / Σ) is redrawn uniformly from the 4 other words
+    double total = 0;
+    for (auto c : counts) total += std::pow(double(c), 0.75);
+    const double eos = std::pow(500.0, 0.75) / total;
+    EXPECT_EQ(seen[0], 0.0);
+    for (std::size_t w = 1; w < counts.size(); ++w) {
+        const double want = std::pow(double(counts[w]), 0.75) / total + eos / 4;
+        EXPECT_NEAR(seen[w], want, 4 * std::sqrt(want / n) + 1e-9) << "word " << w;
+    }
+    EXPECT_TRUE(testing::throws_with<ValueError>([] { wordvec::NoiseTable({7}); }, {"2 words or more"}));
 }
 
 TEST(Word2Vec, NamesBadOptionsAndCorpora) {

@@ -19,6 +19,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "tensor/random.hpp"
 
 #include "wordvec/vectors.hpp"
 
@@ -50,6 +53,21 @@ struct Word2VecResult {
     std::size_t pairs = 0;          ///< examples trained over all epochs: (context, center) pairs; CBOW: windows
     double seconds = 0;
     double final_loss = 0;          ///< the mean pair loss of the last 1% of steps
+};
+
+/// word2vec's noise distribution over a vocabulary whose id 0 is "</s>": P(w) ∝ count(w)^0.75, drawn
+/// in O(1) by Walker's alias method (one uniform double: its integer part in units of 1/V picks a slot,
+/// its fraction the slot's word or the slot's alias). As in word2vec.c, a draw of "</s>" is replaced by
+/// a word drawn uniformly from the others.
+class NoiseTable {
+public:
+    /// counts: each word's count, id 0 first ("</s>"); 2 words or more (else ValueError).
+    explicit NoiseTable(const std::vector<std::size_t>& counts);
+    int32_t sample(Generator& g) const;
+
+private:
+    std::vector<double> prob_;    // the chance that slot i gives word i, else alias_[i]
+    std::vector<int32_t> alias_;
 };
 
 /// Trains on the text file `corpus` (words split on spaces, tabs and line breaks). FileError for a
