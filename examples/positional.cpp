@@ -2,11 +2,16 @@
 //   text → token ids (the bigram's word tokenizer) → sliding windows (max_length 4, stride 4, batch 8)
 //   → token Embedding(V, 256) of the ids + positional Embedding(4, 256) of arange(4) → (8, 4, 256).
 // Prints the shapes and first rows as the lecture does; with the same seed its numbers are PyTorch's
-// (tests/reference/make_positional_reference.py writes the same program in PyTorch).
+// (tests/reference/make_positional_reference.py writes the same program in PyTorch). --plot DIR draws
+// the first window's token, positional and input embeddings in 2-D (DIR/embeddings.svg).
+#include <filesystem>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "corpus.hpp"
+#include "pca.hpp"
+#include "plot.hpp"
 #include "xgrad.hpp"
 
 using namespace xgrad;
@@ -14,7 +19,7 @@ using namespace xgrad;
 namespace {
 
 struct Args {
-    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt";
+    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt", plot;
     long batch_size = 8, max_length = 4, stride = 4, output_dim = 256;
     uint64_t seed = 123;
     bool json = false;
@@ -39,7 +44,43 @@ std::pair<IdArray, IdArray> first_batch(const IdArray& ids, long batch_size, lon
 
 std::string shape_of(const Tensor& t) { return shape_str(t.shape()); }
 
+// The first window's vectors as arrows in 2-D: its tokens' embeddings, the positions', and their sums,
+// all on the first two principal components of those 3 × max_length vectors. The projection is taken
+// without removing their mean, so it stays linear: each input arrow is its token's plus its position's.
+std::string draw(const Tensor& tok, const Tensor& pos, const Tensor& input, const std::vector<std::string>& words) {
+    const std::size_t T = pos.shape()[0], D = pos.shape()[1];
+    std::vector<double> rows;
+    for (const Tensor* t : {&tok, &pos, &input})
+        for (std::size_t i = 0; i < T; ++i)
+            for (std::size_t j = 0; j < D; ++j) rows.push_back(t->data().data()[i * D + j]);
+    const plot::Pca pca = plot::fit_pca(rows, 3 * T, D);
+    auto arrows = [&](std::size_t which, const std::string& title, auto label) {
+        plot::Panel p;
+        p.title = title;
+        for (std::size_t i = 0; i < T; ++i) {
+            const double* r = &rows[(which * T + i) * D];
+            double x = 0, y = 0;
+            for (std::size_t j = 0; j < D; ++j) x += r[j] * pca.c1[j], y += r[j] * pca.c2[j];
+            p.x.push_back(x), p.y.push_back(y), p.labels.push_back(label(i));
+        }
+        return p;
+    };
+    auto word = [&](std::size_t i) { return words[i]; };
+    return plot::panels({arrows(0, "token embeddings", word),
+                         arrows(1, "positional embeddings", [](std::size_t i) { return fmt::format("pos {}", i); }),
+                         arrows(2, "input = token + positional", [&](std::size_t i) { return fmt::format("{} @{}", words[i], i); })},
+                        fmt::format("the first window: its {} tokens' embeddings, their positions', and the sums ({} dims)\n"
+                                    "on the first two principal components of the {} vectors ({:.0f}% of their variance)",
+                                    T, D, 3 * T, 100 * pca.explained),
+                        "PC 1", "PC 2");
+}
+
 int run(const Args& a) {
+    if (!a.plot.empty()) {  // checked before the work
+        std::error_code ec;
+        std::filesystem::create_directories(a.plot, ec);
+        nn::check_writable(a.plot + "/embeddings.svg", "--plot");
+    }
     const auto tokens = bigram::tokenize(nn::read_file(a.text), bigram::Level::Word);
     const auto vocab = bigram::Vocabulary::build(tokens, 2);
     const std::vector<int64_t> encoded = vocab.encode(tokens);
@@ -58,6 +99,13 @@ int run(const Args& a) {
     Tensor pos_embeddings = pos_embedding_layer(arange_ids(a.max_length));
     Tensor input_embeddings = token_embeddings + pos_embeddings;
 
+    if (!a.plot.empty()) {
+        std::vector<std::string> words;
+        for (long j = 0; j < a.max_length; ++j) words.push_back(vocab.show(inputs(0, j)));
+        nn::write_file_atomic(a.plot + "/embeddings.svg",
+                              draw(index(token_embeddings, {0}), pos_embeddings, index(input_embeddings, {0}), words));
+        if (!a.json) fmt::print("plotted to {}/embeddings.svg\n\n", a.plot);
+    }
     if (a.json) {
         auto rows = [](const Tensor& t, long n) {  // the first n values of each of the first 2 rows of the last dim
             std::vector<float> v;
@@ -100,6 +148,8 @@ int main(int argc, char** argv) {
     app.add_option("--stride", a.stride, "tokens between window starts")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--output-dim", a.output_dim, "embedding dimensions")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "seed (torch.manual_seed's)")->capture_default_str();
+    app.add_option("--plot", a.plot, "write embeddings.svg (the first window's token, positional and input embeddings in "
+                                     "2-D) into this directory");
     app.add_flag("--json", a.json, "print the numbers as one JSON line (for tests)");
     CLI11_PARSE(app, argc, argv);
     try {

@@ -1,6 +1,10 @@
 // The positional example: its token ids, windows and embeddings equal the same program in PyTorch
 // (tests/reference/positional.json, written by make_positional_reference.py) from the same seed.
+#include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include <unistd.h>
 
 #include "helpers.hpp"
 #include "program.hpp"
@@ -38,6 +42,24 @@ TEST(Positional, PrintsTheLecturesShapesAndNamesBadInput) {
     auto [st2, o2] = testing::run_program(XGRAD_POSITIONAL, "--text " XGRAD_SOURCE_DIR "/data/lecture.txt");
     EXPECT_EQ(st2, 1) << o2;
     EXPECT_NE(o2.find("too few for 8 windows of 4"), std::string::npos) << o2;
+}
+
+TEST(Positional, PlotsTheFirstWindowsVectors) {
+    const std::string dir = ::testing::TempDir() + "/positional_plot_" + std::to_string(::getpid());
+    auto [status, out] = testing::run_program(XGRAD_POSITIONAL, "--json --plot " + dir);
+    ASSERT_EQ(status, 0) << out;
+    auto [st0, plain] = testing::run_program(XGRAD_POSITIONAL, "--json");
+    EXPECT_EQ(testing::last_json(out), testing::last_json(plain));  // drawing draws no random numbers
+    std::ifstream f(dir + "/embeddings.svg");
+    std::stringstream svg;
+    svg << f.rdbuf();
+    for (const char* part : {"token embeddings", "positional embeddings", "input = token + positional", "pos 0", "pos 3",
+                             "citizen @2", "principal components"})
+        EXPECT_NE(svg.str().find(part), std::string::npos) << part;
+    auto [st, o] = testing::run_program(XGRAD_POSITIONAL, "--plot /proc/x");
+    EXPECT_EQ(st, 1) << o;
+    EXPECT_NE(o.find("--plot /proc/x/embeddings.svg"), std::string::npos) << o;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
