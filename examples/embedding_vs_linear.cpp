@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() != 0) fmt::print(stderr, "embedding_vs_linear: error: ");
-        return app.exit(e);
+        const int status = app.exit(e);  // prints help or the error
+        return status == 0 ? 0 : 2;
     }
     try {
     set_num_threads(threads);

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <unistd.h>
 
@@ -60,6 +62,22 @@ TEST(Positional, PlotsTheFirstWindowsVectors) {
     EXPECT_EQ(st, 1) << o;
     EXPECT_NE(o.find("--plot /proc/x/embeddings.svg"), std::string::npos) << o;
     std::filesystem::remove_all(dir);
+}
+
+// Every program: a bad command line gets the README's "<program>: error:" and exit status 2; --help 0.
+TEST(Programs, ABadCommandLineIsNamedWithTheProgramsPrefix) {
+    const std::vector<std::pair<const char*, const char*>> programs = {
+        {XGRAD_BIGRAM, "bigram"}, {XGRAD_MLP, "mlp"}, {XGRAD_GPT, "gpt"}, {XGRAD_POSITIONAL, "positional"},
+        {XGRAD_WORDVEC, "wordvec"}, {XGRAD_EMBEDDING_VS_LINEAR, "embedding_vs_linear"}};
+    for (const auto& [path, name] : programs) {
+        auto [status, out] = testing::run_program(path, "--no-such-flag 3");
+        EXPECT_EQ(status, 2) << name << ":\n" << out;
+        EXPECT_NE(out.find(std::string(name) + ": error: "), std::string::npos) << name << ":\n" << out;
+        EXPECT_NE(out.find("--no-such-flag"), std::string::npos) << name << ":\n" << out;
+        std::tie(status, out) = testing::run_program(path, "--help");
+        EXPECT_EQ(status, 0) << name << ":\n" << out;
+        EXPECT_EQ(out.find(": error: "), std::string::npos) << name << ":\n" << out;
+    }
 }
 
 }  // namespace

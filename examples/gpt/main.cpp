@@ -204,7 +204,13 @@ int main(int argc, char** argv) {
     app.add_option("--preset", preset, "small: the defaults above; lecture: gpt.py's sizes (batch 64, block 256, "
                                        "n_embd 384, 6 heads, 6 layers, dropout 0.2, lr 3e-4); flags given win")
         ->capture_default_str()->check(CLI::IsMember({"small", "lecture"}));
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() != 0) fmt::print(stderr, "gpt: error: ");  // the README's prefix, then CLI11's message
+        const int status = app.exit(e);  // prints help or the error
+        return status == 0 ? 0 : 2;
+    }
     if (preset == "lecture") {  // gpt.py's hyperparameters, where no flag set them
         auto unset = [&](const char* flag) { return app.count(flag) == 0; };
         if (unset("--batch-size")) a.batch_size = 64;

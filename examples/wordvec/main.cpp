@@ -215,7 +215,8 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() != 0) fmt::print(stderr, "wordvec: error: ");
-        return app.exit(e);
+        const int status = app.exit(e);  // prints help or the error
+        return status == 0 ? 0 : 2;
     }
     a.w2v.cbow = a.cbow == 1;
     if (a.w2v.cbow && app.count("--alpha") == 0) a.w2v.alpha = 0.05;  // word2vec.c's CBOW default
