@@ -3,6 +3,7 @@
 // the loss against the best any bigram model can do, the similarity/probability table for "the",
 // and samples before and after training. Point it at real text with --corpus (see --help).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -315,13 +316,18 @@ int run(const Args& a) {
     show_samples("untrained");
 
     std::vector<std::pair<long, double>> valid_curve;  // (steps done, validation loss) for loss.svg
+    double eval_seconds = 0;                           // their passes, not counted as training time
     if (!a.plot.empty() && !valid_pairs.items.empty()) {
         o.eval_every = std::max<long>(1, (o.steps - s.step) / 20);
-        o.on_eval = [&](long done) { valid_curve.emplace_back(done, mean_loss(*s.model, valid_pairs)); };
+        o.on_eval = [&](long done) {
+            const auto t0 = std::chrono::steady_clock::now();
+            valid_curve.emplace_back(done, mean_loss(*s.model, valid_pairs));
+            eval_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        };
     }
     const double rss_start = rss_mb();
     const long first_step = s.step;
-    const double seconds = s.train(o);
+    const double seconds = s.train(o) - eval_seconds;
     const double rss_end = rss_mb();
     const double train_loss = a.no_eval ? NAN : mean_loss(*s.model, s.train_pairs);
     if (s.nonfinite_steps > 0)
