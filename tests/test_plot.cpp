@@ -46,8 +46,11 @@ TEST(Plot, TicksFallOnRoundNumbers) {
             EXPECT_TRUE(std::abs(mant - 1) < 1e-6 || std::abs(mant - 2) < 1e-6 || std::abs(mant - 5) < 1e-6) << step;
             for (double t : a.ticks) EXPECT_NEAR(std::remainder(t, step), 0.0, step * 1e-6);
         }
-    // one value: an axis around it, not a division by zero
+    // one value: an axis around it, not a division by zero; a span below the values' precision or
+    // beyond any range: a few ticks or none, never a hang
     EXPECT_GE(plot::linear_axis(3, 3).ticks.size(), 2u);
+    EXPECT_LE(plot::linear_axis(1e18, 1e18 + 1024).ticks.size(), 50u);
+    EXPECT_LE(plot::linear_axis(-1e308, 1e308).ticks.size(), 50u);
 }
 
 TEST(Plot, LogAxesTickAtPowersOfTenAndSaySo) {

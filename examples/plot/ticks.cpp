@@ -37,7 +37,9 @@ std::string tick_label(double v, double step) {
 namespace {
 
 void add_ticks(Axis& a, double step) {
-    for (double k = std::ceil(a.lo / step - 1e-9); k * step <= a.hi + step * 1e-9; k += 1) {
+    // at most a few dozen (a span below the values' precision could otherwise never step past hi)
+    double k = std::ceil(a.lo / step - 1e-9);
+    for (int n = 0; n < 50 && k * step <= a.hi + step * 1e-9; ++n, k += 1) {
         a.ticks.push_back(k * step);
         a.labels.push_back(tick_label(k * step, step));
     }
