@@ -138,6 +138,17 @@ TEST(Plot, PcaFindsThePlaneTheRowsLieIn) {
     }
     EXPECT_GT(vx, vy);
     EXPECT_GT(p.c1[1], 0);  // signed: the largest entry positive
+    // rows without variance (one row; the same row twice): unit components all the same, no NaN
+    for (std::size_t n : {1, 2}) {
+        const std::vector<double> same = {1, 2, 3, 1, 2, 3};
+        const plot::Pca q = plot::fit_pca(std::vector<double>(same.begin(), same.begin() + 3 * n), n, 3);
+        double n1 = 0, n2 = 0, dot = 0;
+        for (int j = 0; j < 3; ++j) n1 += q.c1[j] * q.c1[j], n2 += q.c2[j] * q.c2[j], dot += q.c1[j] * q.c2[j];
+        EXPECT_NEAR(n1, 1, 1e-12);
+        EXPECT_NEAR(n2, 1, 1e-12);
+        EXPECT_NEAR(dot, 0, 1e-12);
+        EXPECT_EQ(q.project(same.data()), std::make_pair(0.0, 0.0));
+    }
 }
 
 // The bigram program's figures: the lecture's view from "the", PCA for K > 2, a strip for K = 1, the

@@ -1,6 +1,7 @@
 // plot::fit_pca (see pca.hpp).
 #include "pca.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace plot {
@@ -38,6 +39,16 @@ Pca fit_pca(const std::vector<double>& rows, std::size_t n, std::size_t d) {
             lambda = norm;
             for (std::size_t a = 0; a < d; ++a) change += std::abs(w[a] / norm - v[a]), v[a] = w[a] / norm;
             if (change < 1e-13 * double(d)) break;
+        }
+        if (lambda == 0) {  // no variance left: any unit vector orthogonal to the first will do
+            std::fill(v.begin(), v.end(), 0.0);
+            if (d) v[comp == &p.c1 || d == 1 ? 0 : (std::abs(p.c1[0]) < std::abs(p.c1[1]) ? 0 : 1)] = 1.0;
+            if (comp == &p.c2 && d > 1) {  // Gram-Schmidt against c1
+                double dot = 0, norm = 0;
+                for (std::size_t a = 0; a < d; ++a) dot += v[a] * p.c1[a];
+                for (std::size_t a = 0; a < d; ++a) v[a] -= dot * p.c1[a], norm += v[a] * v[a];
+                for (double& x : v) x /= std::sqrt(norm);
+            }
         }
         std::size_t big = 0;  // sign: the largest entry positive
         for (std::size_t a = 0; a < d; ++a)
