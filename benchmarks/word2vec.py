@@ -9,7 +9,8 @@ min-count 5, sample 1e-3; 5 and 20 epochs; 1 and 2 threads; three seeds.
 --cbow trains CBOW instead (word2vec.c -cbow 1, gensim sg=0, wordvec --cbow 1), at word2vec.c's CBOW rate
 alpha 0.05 for all three.
 
-Reports per tool: words per second (per thread), analogy accuracy on questions-words with the questions
+"xgrad lock-free" is wordvec --lock-free (threads update the tables at once, not reproducible), run
+with 2 threads or more. Reports per tool: words per second (per thread), analogy accuracy on questions-words with the questions
 covered, WordSim-353 and SimLex-999 Spearman (all scored by gensim's evaluate_word_analogies /
 evaluate_word_pairs on each tool's vectors, restrict_vocab 300000), and agreement: for the 1,000 most
 frequent words, the mean overlap of their 10 nearest neighbours between two sets of vectors (xgrad
@@ -67,12 +68,16 @@ def run_word2vec_c(corpus, out, it, threads, seed):
     return time.perf_counter() - t
 
 
-def run_xgrad(corpus, out, it, threads, seed):
+def run_xgrad_lock_free(corpus, out, it, threads, seed):
+    return run_xgrad(corpus, out, it, threads, seed, ["--lock-free"])
+
+
+def run_xgrad(corpus, out, it, threads, seed, extra=()):
     t = time.perf_counter()
     subprocess.run([WORDVEC, "--train", corpus, "--output", out, "--binary", "1", "--size", str(SETTINGS["size"]),
                     "--window", str(SETTINGS["window"]), "--negative", str(SETTINGS["negative"]), "--sample",
                     str(SETTINGS["sample"]), "--min-count", str(SETTINGS["min_count"]), "--iter", str(it), "--threads",
-                    str(threads), "--seed", str(seed), "--cbow", str(SETTINGS["cbow"])], check=True, capture_output=True)
+                    str(threads), "--seed", str(seed), "--cbow", str(SETTINGS["cbow"]), *extra], check=True, capture_output=True)
     return time.perf_counter() - t
 
 
@@ -143,13 +148,15 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     import json
     words = train_words(args.corpus)
-    tools = {"word2vec.c": run_word2vec_c, "gensim": run_gensim, "xgrad": run_xgrad}
+    tools = {"word2vec.c": run_word2vec_c, "gensim": run_gensim, "xgrad": run_xgrad, "xgrad lock-free": run_xgrad_lock_free}
     print(f"corpus {args.corpus}: {words} training words an epoch; settings {SETTINGS}", flush=True)
     for it in map(int, args.iters.split(",")):
         for threads in map(int, args.threads.split(",")):
             files, rates = {}, {}
             for seed in map(int, args.seeds.split(",")):  # interleaved: one run of each tool a seed
                 for name, fn in tools.items():
+                    if name == "xgrad lock-free" and threads == 1:
+                        continue  # the same as xgrad's reproducible mode on one thread
                     out = os.path.join(OUT, f"{name}-{'cbow' if args.cbow else 'sg'}-i{it}-t{threads}-s{seed}.bin")
                     secs = fn(args.corpus, out, it, threads, seed)
                     files.setdefault(name, []).append(out)
@@ -158,7 +165,7 @@ def main():
             scores = json.loads(subprocess.run(["/usr/bin/python3", "-c", SCORE, ",".join(every), EVAL], check=True,
                                                capture_output=True, text=True).stdout)
             print(f"\n{it} epochs, {threads} thread(s), seeds {args.seeds}: medians (min–max)")
-            print(f"{'tool':11} {'k words/thread/s':>17} {'analogy %':>16} {'covered':>8} {'WordSim-353':>18} "
+            print(f"{'tool':15} {'k words/thread/s':>17} {'analogy %':>16} {'covered':>8} {'WordSim-353':>18} "
                   f"{'SimLex-999':>18} {'agree w/ word2vec.c':>20}")
             ref = [scores[p]["near"] for p in files["word2vec.c"]]
             for name, ps in files.items():
@@ -169,7 +176,7 @@ def main():
                 # agreement: each run against each word2vec.c run of another seed (for word2vec.c: the others)
                 agree = [overlap(x["near"], r) for i, x in enumerate(s) for j, r in enumerate(ref)
                          if name != "word2vec.c" or i != j]
-                print(f"{name:11} {col(rates[name], 1e-3, '{:.0f}'):>17} {col([x['analogy'] for x in s], 100):>16} "
+                print(f"{name:15} {col(rates[name], 1e-3, '{:.0f}'):>17} {col([x['analogy'] for x in s], 100):>16} "
                       f"{s[0]['covered']:>8} {col([x['wordsim'] for x in s], 1, '{:.3f}'):>18} "
                       f"{col([x['simlex'] for x in s], 1, '{:.3f}'):>18} {col(agree, 1, '{:.3f}'):>20}", flush=True)
 

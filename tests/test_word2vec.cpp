@@ -129,6 +129,35 @@ TEST(Word2Vec, NoiseWordsFollowTheUnigramToTheThreeQuarters) {
     EXPECT_TRUE(testing::throws_with<ValueError>([] { wordvec::NoiseTable({7}); }, {"2 words or more"}));
 }
 
+TEST(Word2Vec, LockFreeThreadsLearnTooAndNameTheirErrors) {
+    const auto path = write_corpus("lockfree", two_topics(1500, 6));
+    auto o = small();
+    o.lock_free = true;
+    const int old = num_threads();
+    set_num_threads(1);  // one thread: lock_free changes nothing, the vectors are the reproducible ones
+    const auto one = wordvec::train_word2vec(path, o);
+    o.lock_free = false;
+    EXPECT_EQ(one.vectors.vectors(), wordvec::train_word2vec(path, o).vectors.vectors());
+    set_num_threads(2);
+    o.lock_free = true;
+    const auto r = wordvec::train_word2vec(path, o);
+    int same = 0, total = 0;
+    for (int i = 0; i < 10; ++i)
+        for (char topic : {'a', 'b'})
+            for (const auto& s : r.vectors.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
+                same += s.word[0] == topic;
+                ++total;
+            }
+    EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
+    // both shares trained: as many pairs as one thread's, up to the windows' random sizes
+    EXPECT_NEAR(double(r.pairs) / double(one.pairs), 1.0, 0.03);
+    EXPECT_LT(r.final_loss, 3.0);
+    o.cbow = true, o.alpha = 0.05, o.batch = 256;  // too large an update: the workers' error, named
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"word2vec: the loss became", "--batch (256)"}));
+    set_num_threads(old);
+    fs::remove(path);
+}
+
 TEST(Word2Vec, NamesBadOptionsAndCorpora) {
     const auto path = write_corpus("rare", "every word here is new\n");
     auto o = small();

@@ -1,14 +1,18 @@
 // The examples word2vec trains on, made as word2vec.c makes them, and their hand-over from the thread
 // that makes them to the one that trains (wordvec/word2vec.cpp's internals).
 #pragma once
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "autograd/tensor.hpp"
 #include "tensor/array.hpp"
 #include "wordvec/word2vec.hpp"
 
@@ -41,6 +45,7 @@ struct BatchMaker {
     const std::vector<double>& keep;  ///< each word's probability of being kept under subsampling
     const NoiseTable& noise;
     std::size_t K;                    ///< targets a row: the center word, then o.negative noise words
+    std::size_t begin = 0, end = SIZE_MAX;  ///< the share of the corpus read (positions in c.ids)
 
     void allocate(Batch& b) const {
         const std::size_t B = o.batch, C = o.cbow ? 2 * o.window : 0;
@@ -77,12 +82,13 @@ struct BatchMaker {
         std::vector<int32_t> sen;
         for (std::size_t epoch = 0; epoch < o.iter && more; ++epoch) {
             b.epoch = epoch;
-            std::size_t pos = 0;
-            while (pos < c.ids.size() && more) {
+            const std::size_t stop = std::min(end, c.ids.size());
+            std::size_t pos = begin;
+            while (pos < stop && more) {
                 // a sentence: words up to "</s>" (which ends it and is not part of it) or 1000 words, the
                 // frequent ones dropped at random
                 sen.clear();
-                while (pos < c.ids.size()) {
+                while (pos < stop) {
                     const int32_t w = c.ids[pos++];
                     ++words_done;
                     if (w == 0) break;
@@ -168,5 +174,23 @@ private:
     bool done_ = false, stop_ = false;
     std::exception_ptr error_;
 };
+
+/// The score of each row of v (B, D) against its K rows of u (B, K, D): (B, K).
+Tensor scores(const Tensor& v, const Tensor& u);
+/// CBOW's hidden vector: a window's vectors w (B, C, D), mask (B, C), counts n (B, 1) → (B, D), their
+/// mean, passing its gradient to each window word whole (word2vec.c's update).
+Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n);
+
+/// What a lock-free run reports: examples trained, and the loss of the last 1% of the words.
+struct LockFreeStats {
+    std::size_t pairs = 0, last_pairs = 0;
+    double last_losses = 0;
+};
+/// Word2VecOptions::lock_free: `threads` threads each read an equal share of the corpus (with
+/// generators seeded from g) and update the tables `in` and `out` (V × D, row-major) at once, without
+/// locks. Runs thread 0's share on the calling thread; reports progress from it.
+LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads, float* in, float* out,
+                              const std::function<void(const Word2VecProgress&)>& progress,
+                              std::chrono::steady_clock::time_point t0);
 
 }  // namespace xgrad::wordvec::detail

@@ -96,23 +96,29 @@ struct SkipGram : nn::Module {
         nn::init::zeros_(out->weight);
     }
     /// context (B), targets (B, K) → logits (B, K) = in[context]·out[targets]
-    Tensor forward(const IdArray& context, const IdArray& targets) const {
-        Tensor v = unsqueeze(in(context), 1);      // (B, 1, D)
-        Tensor u = out(targets);                   // (B, K, D)
-        return sum(u * v, {-1});                   // (B, K)
-    }
+    Tensor forward(const IdArray& context, const IdArray& targets) const { return detail::scores(in(context), out(targets)); }
     /// CBOW: windows (B, C) of ids with mask (B, C) (1 for a word, 0 for padding) and their word counts
     /// n (B, 1) → logits (B, K) = h·out[targets], h = Σ_c mask·in[window_c] / n.
     Tensor forward_cbow(const IdArray& windows, const Tensor& mask, const Tensor& n, const IdArray& targets) const {
-        Tensor s = sum(in(windows) * unsqueeze(mask, -1), {1});  // (B, D): the window's sum
-        // h has the value s / n, but passes its gradient to s whole (word2vec.c's update): s − s·(1 − 1/n),
-        // the second term without a gradient.
-        Tensor h = s - s.detach() * (1.0f - 1.0f / n.detach());
-        return sum(out(targets) * unsqueeze(h, 1), {-1});  // (B, K)
+        return detail::scores(detail::window_mean(in(windows), mask, n), out(targets));
     }
+
 };
 
 }  // namespace
+
+namespace detail {
+
+Tensor scores(const Tensor& v, const Tensor& u) { return sum(u * unsqueeze(v, 1), {-1}); }
+
+Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n) {
+    Tensor s = sum(w * unsqueeze(mask, -1), {1});  // (B, D): the window's sum
+    // h has the value s / n, but passes its gradient to s whole (word2vec.c's update): s − s·(1 − 1/n),
+    // the second term without a gradient.
+    return s - s.detach() * (1.0f - 1.0f / n.detach());
+}
+
+}  // namespace detail
 
 NoiseTable::NoiseTable(const std::vector<std::size_t>& counts) : prob_(counts.size()), alias_(counts.size()) {
     const std::size_t V = counts.size();
@@ -203,9 +209,15 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     };
     // With two threads or more, the batches are made on a second thread while this one trains: the
     // maker uses its own generator and never the tables, so the vectors are the same at any count.
+    // (With lock_free, every thread trains on its share of the corpus instead; see lock_free.cpp.)
     const BatchMaker maker{c, o, keep, noise, K};
+    const bool lock_free = o.lock_free && num_threads() > 1;
     bool inline_run = num_threads() < 2;
-    if (!inline_run) {
+    if (lock_free) {
+        const auto r = detail::train_lock_free(maker, g, num_threads(), model.in->weight.mutable_data().data(),
+                                               model.out->weight.mutable_data().data(), progress, t0);
+        pairs = r.pairs, last_losses = r.last_losses, last_pairs = r.last_pairs;
+    } else if (!inline_run) {
         BatchQueue queue;
         std::thread thread;
         try {

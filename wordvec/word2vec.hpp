@@ -37,6 +37,10 @@ struct Word2VecOptions {
     double alpha = 0.025;         ///< starting learning rate
     std::size_t batch = 32;       ///< pairs a step (smaller is closer to word2vec.c's pair-by-pair updates)
     bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
+    /// With 2 threads or more: each thread trains on its share of the corpus and updates the tables at
+    /// once without locks, as word2vec.c does — faster, but the vectors differ from run to run (not
+    /// reproducible). Off: the same vectors at any thread count.
+    bool lock_free = false;
     uint64_t seed = 1;
 };
 

@@ -206,11 +206,14 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     t->add_option("--cbow", a.cbow, "1: CBOW (the window's mean predicts the center word); 0: skip-gram (word2vec.c's "
                                     "default is 1)")->capture_default_str()->check(CLI::Range(0, 1));
+    t->add_flag("--lock-free", a.w2v.lock_free, "with --threads 2 or more: every thread trains on its share of the corpus "
+                                                "and updates the tables at once without locks, as word2vec.c does (faster; "
+                                                "NOT reproducible: the vectors differ run to run)");
     t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
         ->check(CLI::PositiveNumber);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training makes its batches on a second "
-                                           "thread (the same vectors at any count)")->capture_default_str()->check(CLI::Range(1, 256));
+                                           "thread (the same vectors at any count), or with --lock-free trains on all")->capture_default_str()->check(CLI::Range(1, 256));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
