@@ -70,21 +70,37 @@ case "$what" in
     export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
     cd build-san && ctest --output-on-failure -j "$jobs" -E 'AMillionStepsInSteadyMemory|TheFullRunEndsWithinAHundredth' ;;
   fuzz)
+    # The targets run side by side, as many at once as there are cores; each one's last line is shown
+    # when it ends, and a finding ends the run with its log.
     seconds="${XGRAD_FUZZ_SECONDS:-20}"
     mkdir -p build-san/fuzz/found
-    for t in safetensors npy corpus checkpoint wordvec; do
-      echo "run.sh: fuzz_$t for ${seconds} s (seeds: fuzz/corpus/$t; what it finds: build-san/fuzz/found/)"
+    targets=(safetensors npy corpus checkpoint wordvec)
+    fuzz_one() {
+      local t="$1"
       mkdir -p "build-san/fuzz/scratch/$t"
       # new inputs go to the scratch directory (first); the committed seeds are only read
-      rc=0
       ./build-san/fuzz/fuzz_$t -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 \
         -artifact_prefix="build-san/fuzz/found/$t-" "build-san/fuzz/scratch/$t" "fuzz/corpus/$t" \
-        >"build-san/fuzz/$t.log" 2>&1 || rc=$?
-      if [ "$rc" -ne 0 ]; then
-        tail -40 "build-san/fuzz/$t.log"
-        echo "run.sh: fuzz_$t failed (status $rc); the input is in build-san/fuzz/found/" >&2
-        exit 1
-      fi
-      tail -1 "build-san/fuzz/$t.log"
-    done ;;
+        >"build-san/fuzz/$t.log" 2>&1
+    }
+    failed=""
+    for ((i = 0; i < ${#targets[@]}; i += jobs)); do
+      pids=()
+      for t in "${targets[@]:i:jobs}"; do
+        echo "run.sh: fuzz_$t for ${seconds} s (seeds: fuzz/corpus/$t; what it finds: build-san/fuzz/found/)"
+        fuzz_one "$t" & pids+=("$!")
+      done
+      k=0
+      for t in "${targets[@]:i:jobs}"; do
+        if wait "${pids[$k]}"; then
+          echo "run.sh: fuzz_$t: $(tail -1 "build-san/fuzz/$t.log")"
+        else
+          tail -40 "build-san/fuzz/$t.log"
+          echo "run.sh: fuzz_$t failed; the input is in build-san/fuzz/found/" >&2
+          failed="$failed $t"
+        fi
+        k=$((k + 1))
+      done
+    done
+    if [ -n "$failed" ]; then exit 1; fi ;;
 esac
