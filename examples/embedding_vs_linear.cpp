@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_parse.hpp"
 #include "plot.hpp"
 #include "xgrad.hpp"
 
@@ -74,13 +75,7 @@ int main(int argc, char** argv) {
     app.add_option("--threads", threads, "kernel threads")->check(CLI::Range(1, 256));
     app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(CLI::PositiveNumber);
     app.add_flag("--json", json, "also print the timings as one JSON object on the last line");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "embedding_vs_linear: error: ");
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
+    if (const auto status = examples::parse(app, argc, argv, "embedding_vs_linear")) return *status;
     try {
     set_num_threads(threads);
     if (!plot_dir.empty()) {  // checked before the timings, not after them

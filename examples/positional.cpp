@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_parse.hpp"
 #include "corpus.hpp"
 #include "pca.hpp"
 #include "plot.hpp"
@@ -151,13 +152,7 @@ int main(int argc, char** argv) {
     app.add_option("--plot", a.plot, "write embeddings.svg (the first window's token, positional and input embeddings in "
                                      "2-D) into this directory");
     app.add_flag("--json", a.json, "print the numbers as one JSON line (for tests)");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "positional: error: ");  // the README's prefix, then CLI11's message
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
+    if (const auto status = examples::parse(app, argc, argv, "positional")) return *status;
     try {
         return run(a);
     } catch (const std::exception& e) {

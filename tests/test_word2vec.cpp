@@ -30,6 +30,18 @@ std::string two_topics(std::size_t lines, uint64_t seed) {
     return text;
 }
 
+// Of the 5 nearest words of each of the 20 words, how many share its topic ("a…" or "b…"), and of how many.
+std::pair<int, int> same_topic_neighbours(const wordvec::KeyedVectors& kv) {
+    int same = 0, total = 0;
+    for (int i = 0; i < 10; ++i)
+        for (char topic : {'a', 'b'})
+            for (const auto& s : kv.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
+                same += s.word[0] == topic;
+                ++total;
+            }
+    return {same, total};
+}
+
 wordvec::Word2VecOptions small() {
     wordvec::Word2VecOptions o;
     o.size = 16, o.window = 3, o.min_count = 1, o.sample = 0, o.iter = 3, o.batch = 256, o.seed = 7;
@@ -51,14 +63,7 @@ TEST(Word2Vec, BuildsWord2vecsVocabulary) {
 TEST(Word2Vec, LearnsWhichWordsShareContexts) {
     const auto path = write_corpus("topics", two_topics(1500, 3));
     const auto r = wordvec::train_word2vec(path, small());
-    int same = 0, total = 0;
-    for (int i = 0; i < 10; ++i)
-        for (char topic : {'a', 'b'}) {
-            for (const auto& s : r.vectors.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
-                same += s.word[0] == topic;
-                ++total;
-            }
-        }
+    const auto [same, total] = same_topic_neighbours(r.vectors);
     EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
     EXPECT_GT(r.vectors.similarity("a1", "a2"), r.vectors.similarity("a1", "b2") + 0.3);
     // the loss of a pair (1 true, 5 noise words) started at 6·ln 2 = 4.16
@@ -87,13 +92,7 @@ TEST(Word2Vec, CbowLearnsTheTopicsTooAndIsReproducible) {
     auto o = small();
     o.cbow = true, o.alpha = 0.05, o.batch = 32;  // word2vec.c's CBOW rate; 256 windows of 20 words at once diverge
     const auto r = wordvec::train_word2vec(path, o);
-    int same = 0, total = 0;
-    for (int i = 0; i < 10; ++i)
-        for (char topic : {'a', 'b'})
-            for (const auto& s : r.vectors.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
-                same += s.word[0] == topic;
-                ++total;
-            }
+    const auto [same, total] = same_topic_neighbours(r.vectors);
     EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
     EXPECT_EQ(r.pairs, 1500u * 12u * 3u);  // one example a center word (no subsampling; every word has a window)
     EXPECT_LT(r.final_loss, 3.0);
@@ -141,13 +140,7 @@ TEST(Word2Vec, LockFreeThreadsLearnTooAndNameTheirErrors) {
     set_num_threads(2);
     o.lock_free = true;
     const auto r = wordvec::train_word2vec(path, o);
-    int same = 0, total = 0;
-    for (int i = 0; i < 10; ++i)
-        for (char topic : {'a', 'b'})
-            for (const auto& s : r.vectors.most_similar({fmt::format("{}{}", topic, i)}, {}, 5)) {
-                same += s.word[0] == topic;
-                ++total;
-            }
+    const auto [same, total] = same_topic_neighbours(r.vectors);
     EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
     // both shares trained: as many pairs as one thread's, up to the windows' random sizes
     EXPECT_NEAR(double(r.pairs) / double(one.pairs), 1.0, 0.03);

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_parse.hpp"
 #include "args.hpp"
 
 using namespace bigram;
@@ -84,13 +85,7 @@ int main(int argc, char** argv) {
     app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
         ->capture_default_str()->check(CLI::IsMember({"stop", "warn"}));
     app.add_flag("--no-eval", a.no_eval, "skip the mean loss over all training pairs before and after (timing runs)");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "bigram: error: ");  // the README's prefix, then CLI11's message
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
+    if (const auto status = examples::parse(app, argc, argv, "bigram")) return *status;
     for (const CLI::Option* opt : app.get_options())
         if (opt->count() > 0) a.given.insert(opt->get_name());
     try {

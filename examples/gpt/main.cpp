@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_parse.hpp"
 #include "model.hpp"
 #include "plot.hpp"
 
@@ -204,13 +205,7 @@ int main(int argc, char** argv) {
     app.add_option("--preset", preset, "small: the defaults above; lecture: gpt.py's sizes (batch 64, block 256, "
                                        "n_embd 384, 6 heads, 6 layers, dropout 0.2, lr 3e-4); flags given win")
         ->capture_default_str()->check(CLI::IsMember({"small", "lecture"}));
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "gpt: error: ");  // the README's prefix, then CLI11's message
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
+    if (const auto status = examples::parse(app, argc, argv, "gpt")) return *status;
     if (preset == "lecture") {  // gpt.py's hyperparameters, where no flag set them
         auto unset = [&](const char* flag) { return app.count(flag) == 0; };
         if (unset("--batch-size")) a.batch_size = 64;

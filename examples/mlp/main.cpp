@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_parse.hpp"
 #include "plot.hpp"
 #include "train.hpp"
 
@@ -114,13 +115,7 @@ int main(int argc, char** argv) {
     app.add_option("--plot", a.plot, "directory for embeddings.svg (the embeddings in 2-D) and loss.svg");
     app.add_option("--threads", a.threads, "threads (same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_flag("--json", a.json, "print the losses as one JSON line (for tests)");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "mlp: error: ");  // the README's prefix, then CLI11's message
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
+    if (const auto status = examples::parse(app, argc, argv, "mlp")) return *status;
     try {
         set_num_threads(a.threads);
         return run(a);

@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_parse.hpp"
 #include "nn/serialize.hpp"
 #include "pca.hpp"
 #include "plot.hpp"
@@ -214,13 +215,7 @@ int main(int argc, char** argv) {
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training makes its batches on a second "
                                            "thread (the same vectors at any count), or with --lock-free trains on all")->capture_default_str()->check(CLI::Range(1, 256));
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() != 0) fmt::print(stderr, "wordvec: error: ");
-        const int status = app.exit(e);  // prints help or the error
-        return status == 0 ? 0 : 2;
-    }
+    if (const auto status = examples::parse(app, argc, argv, "wordvec")) return *status;
     a.w2v.cbow = a.cbow == 1;
     if (a.w2v.cbow && app.count("--alpha") == 0) a.w2v.alpha = 0.05;  // word2vec.c's CBOW default
     try {
