@@ -68,12 +68,12 @@ int main(int argc, char** argv) {
     bool json = false;
     std::vector<std::size_t> vocabs = {1000, 2000, 5000, 10000, 20000, 50257};
     app.add_option("--plot", plot_dir, "write timing.svg into this directory");
-    app.add_option("--batch", batch, "ids per step")->check(CLI::PositiveNumber);
-    app.add_option("--dim", dim, "embedding size")->check(CLI::PositiveNumber);
-    app.add_option("--max-vocab", max_vocab, "largest vocabulary timed")->check(CLI::PositiveNumber);
-    app.add_option("--reps", reps, "timed repetitions (the median is shown)")->check(CLI::PositiveNumber);
+    app.add_option("--batch", batch, "ids per step")->check(examples::positive);
+    app.add_option("--dim", dim, "embedding size")->check(examples::positive);
+    app.add_option("--max-vocab", max_vocab, "largest vocabulary timed")->check(examples::positive);
+    app.add_option("--reps", reps, "timed repetitions (the median is shown)")->check(examples::positive);
     app.add_option("--threads", threads, "kernel threads")->check(CLI::Range(1, 256));
-    app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(CLI::PositiveNumber);
+    app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(examples::positive);
     app.add_flag("--json", json, "also print the timings as one JSON object on the last line");
     if (const auto status = examples::parse(app, argc, argv, "embedding_vs_linear")) return *status;
     try {

@@ -144,10 +144,10 @@ int main(int argc, char** argv) {
     Args a;
     CLI::App app{"the GPT lectures' input pipeline: token and positional embeddings"};
     app.add_option("--text", a.text, "the text to tokenize")->capture_default_str();
-    app.add_option("--batch-size", a.batch_size, "windows in the batch")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--max-length", a.max_length, "tokens a window (the context length)")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--stride", a.stride, "tokens between window starts")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--output-dim", a.output_dim, "embedding dimensions")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--batch-size", a.batch_size, "windows in the batch")->capture_default_str()->check(examples::positive);
+    app.add_option("--max-length", a.max_length, "tokens a window (the context length)")->capture_default_str()->check(examples::positive);
+    app.add_option("--stride", a.stride, "tokens between window starts")->capture_default_str()->check(examples::positive);
+    app.add_option("--output-dim", a.output_dim, "embedding dimensions")->capture_default_str()->check(examples::positive);
     app.add_option("--seed", a.seed, "seed (torch.manual_seed's)")->capture_default_str();
     app.add_option("--plot", a.plot, "write embeddings.svg (the first window's token, positional and input embeddings in "
                                      "2-D) into this directory");

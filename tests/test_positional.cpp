@@ -78,6 +78,18 @@ TEST(Programs, ABadCommandLineIsNamedWithTheProgramsPrefix) {
         EXPECT_EQ(status, 0) << name << ":\n" << out;
         EXPECT_EQ(out.find(": error: "), std::string::npos) << name << ":\n" << out;
     }
+    // a number out of range is named with the flag and the value, not CLI11's "0 to 1.797…e308"
+    const std::vector<std::tuple<const char*, const char*, const char*>> numbers = {
+        {XGRAD_MLP, "--lr abc", "mlp: error: --lr: must be a number, 0 or more, got abc"},
+        {XGRAD_GPT, "--n-embd 0", "gpt: error: --n-embd: must be a positive number, got 0"},
+        {XGRAD_WORDVEC, "--train x --size -2", "wordvec: error: --size: must be a positive number, got -2"},
+        {XGRAD_POSITIONAL, "--stride 1e999", "positional: error: --stride: must be a positive number, got 1e999"}};
+    for (const auto& [path, args, message] : numbers) {
+        auto [status, out] = testing::run_program(path, args);
+        EXPECT_EQ(status, 2) << args << ":\n" << out;
+        EXPECT_NE(out.find(message), std::string::npos) << args << ":\n" << out;
+        EXPECT_EQ(out.find("179769313"), std::string::npos) << args << ":\n" << out;
+    }
 }
 
 }  // namespace

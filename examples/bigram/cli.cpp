@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
                                                          "afresh instead of loading it");
     app.add_flag("--quiet", a.quiet, "no progress line");
     app.add_option("--progress", a.progress, "seconds between progress lines (default: 0.2 on a terminal, in place; "
-                                             "10 in a pipe or log, a line each)")->check(CLI::NonNegativeNumber);
+                                             "10 in a pipe or log, a line each)")->check(examples::non_negative);
     app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
     app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
         ->capture_default_str()->check(CLI::IsMember({"stop", "warn"}));

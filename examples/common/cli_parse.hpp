@@ -1,12 +1,36 @@
 // The programs' command-line parsing, with the README's error convention: a bad command line prints
 // "<program>: error: " and CLI11's message and exits with 2; --help prints the help and exits with 0.
 #pragma once
+#include <cmath>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace examples {
+
+/// Checks a number: finite, and above 0 (or at least 0 when zero_ok). CLI11's PositiveNumber and
+/// NonNegativeNumber name the largest double in their messages instead: "--size: must be a positive
+/// number, got 0".
+inline CLI::Validator number_check(bool zero_ok) {
+    return CLI::Validator(
+        [zero_ok](std::string& s) -> std::string {
+            std::size_t used = 0;
+            double v = 0;
+            try {
+                v = std::stod(s, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != s.size() || !std::isfinite(v) || v < 0 || (v == 0 && !zero_ok))
+                return std::string(zero_ok ? "must be a number, 0 or more" : "must be a positive number") + ", got " + s;
+            return {};
+        },
+        zero_ok ? "NONNEGATIVE" : "POSITIVE");
+}
+inline const CLI::Validator positive = number_check(false);
+inline const CLI::Validator non_negative = number_check(true);
 
 /// Parses argv into `app`'s options. Returns the exit status when the program should stop (help shown,
 /// or an error printed), nothing when it should run.

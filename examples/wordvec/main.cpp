@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     app.add_option("--similarity", a.similarity, "A B: the cosine of two words")->expected(2);
     app.add_option("--doesnt-match", a.doesnt_match, "the word of these farthest from the others' mean")->expected(-2);
     app.add_flag("--cosmul", a.cosmul, "rank by 3CosMul instead of 3CosAdd in --most-similar and --analogy");
-    app.add_option("--topn", a.topn, "words a query lists")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--topn", a.topn, "words a query lists")->capture_default_str()->check(examples::positive);
     app.add_option("--restrict", a.restrict_vocab, "search the most frequent N words only (0: all; evaluations: 300000)")
         ->capture_default_str();
     app.add_option("--evaluate", a.evaluate, "analogy questions file (questions-words.txt): accuracy by section");
@@ -196,22 +196,22 @@ int main(int argc, char** argv) {
     t->add_option("--train", a.train, "train skip-gram vectors on this text file");
     t->add_option("--output", a.output, "write the trained vectors here (word2vec text, or binary with --binary 1)");
     t->add_option("--binary", a.binary, "1: --output in word2vec's binary format")->capture_default_str()->check(CLI::Range(0, 1));
-    t->add_option("--size", a.w2v.size, "vector dimension")->capture_default_str()->check(CLI::PositiveNumber);
-    t->add_option("--window", a.w2v.window, "max words on each side")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--size", a.w2v.size, "vector dimension")->capture_default_str()->check(examples::positive);
+    t->add_option("--window", a.w2v.window, "max words on each side")->capture_default_str()->check(examples::positive);
     t->add_option("--negative", a.w2v.negative, "noise words a pair")->capture_default_str();
-    t->add_option("--min-count", a.w2v.min_count, "drop words rarer than this")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--min-count", a.w2v.min_count, "drop words rarer than this")->capture_default_str()->check(examples::positive);
     t->add_option("--sample", a.w2v.sample, "subsampling threshold of frequent words (0: off)")->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
-    t->add_option("--iter", a.w2v.iter, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
+    t->add_option("--iter", a.w2v.iter, "epochs")->capture_default_str()->check(examples::positive);
     t->add_option("--alpha", a.w2v.alpha, "starting learning rate (default 0.025; 0.05 with --cbow 1, as word2vec.c)")
-        ->check(CLI::PositiveNumber);
+        ->check(examples::positive);
     t->add_option("--cbow", a.cbow, "1: CBOW (the window's mean predicts the center word); 0: skip-gram (word2vec.c's "
                                     "default is 1)")->capture_default_str()->check(CLI::Range(0, 1));
     t->add_flag("--lock-free", a.w2v.lock_free, "with --threads 2 or more: every thread trains on its share of the corpus "
                                                 "and updates the tables at once without locks, as word2vec.c does (faster; "
                                                 "NOT reproducible: the vectors differ run to run)");
     t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(examples::positive);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training makes its batches on a second "
                                            "thread (the same vectors at any count), or with --lock-free trains on all")->capture_default_str()->check(CLI::Range(1, 256));
