@@ -79,9 +79,20 @@ TEST(Word2Vec, TheSameVectorsAtAnyThreadCountAndForASeed) {
     const auto one = wordvec::train_word2vec(path, small());
     set_num_threads(2);
     const auto two = wordvec::train_word2vec(path, small());
-    set_num_threads(old);
     EXPECT_EQ(one.vectors.vectors(), two.vectors.vectors());
+    // 3 readers (batches of 86, 85 and 85 rows) on 1, 2 (readers 0 and 2 on one thread) and 4 threads
     auto o = small();
+    o.readers = 3;
+    std::vector<std::vector<float>> three;
+    for (int t : {1, 2, 4}) {
+        set_num_threads(t);
+        three.push_back(wordvec::train_word2vec(path, o).vectors.vectors());
+    }
+    set_num_threads(old);
+    EXPECT_EQ(three[0], three[1]);
+    EXPECT_EQ(three[0], three[2]);
+    EXPECT_NE(three[0], one.vectors.vectors());  // the readers, not the threads, shape the run
+    o = small();
     o.seed = 8;
     EXPECT_NE(wordvec::train_word2vec(path, o).vectors.vectors(), one.vectors.vectors());
     fs::remove(path);
@@ -160,6 +171,12 @@ TEST(Word2Vec, NamesBadOptionsAndCorpora) {
     o = small();
     o.size = 0;
     EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"size 0"}));
+    for (std::size_t readers : {0, 257}) {
+        o = small();
+        o.readers = readers;
+        EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); },
+                                                     {fmt::format("readers {}", readers), "batch (256)"}));
+    }
     o = small();
     o.alpha = -1;
     EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"alpha -1"}));

@@ -1,14 +1,10 @@
-// The examples word2vec trains on, made as word2vec.c makes them, and their hand-over from the thread
-// that makes them to the one that trains (wordvec/word2vec.cpp's internals).
+// The examples word2vec trains on, made as word2vec.c makes them (wordvec/word2vec.cpp's internals).
 #pragma once
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,9 +32,8 @@ struct Batch {
 };
 
 /// Reads the corpus as word2vec.c does — sentences, subsampling, a window per word, noise words — and
-/// hands the examples out in batches to `emit(Batch&)`, which returns false to stop and may leave
-/// another batch's buffers in its argument (to be filled next). It draws only from the generator it is
-/// given and never reads the tables, so it can run ahead of training on another thread.
+/// fills batches of examples from it, one call of fill() at a time, remembering where it stands. It
+/// draws only from the generator it is given and never reads the tables.
 struct BatchMaker {
     const Corpus& c;
     const Word2VecOptions& o;
@@ -46,133 +41,100 @@ struct BatchMaker {
     const NoiseTable& noise;
     std::size_t K;                    ///< targets a row: the center word, then o.negative noise words
     std::size_t begin = 0, end = SIZE_MAX;  ///< the share of the corpus read (positions in c.ids)
+    std::size_t rows = 0;             ///< rows a batch (0: o.batch)
+
+    BatchMaker(const Corpus& c_, const Word2VecOptions& o_, const std::vector<double>& keep_, const NoiseTable& noise_,
+               std::size_t K_)
+        : c(c_), o(o_), keep(keep_), noise(noise_), K(K_) {}
+
+    std::size_t batch_rows() const { return rows ? rows : o.batch; }
 
     void allocate(Batch& b) const {
-        const std::size_t B = o.batch, C = o.cbow ? 2 * o.window : 0;
+        const std::size_t B = batch_rows(), C = o.cbow ? 2 * o.window : 0;
         b.ctx = IdArray::from_shape({B}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
         b.labels = full_array({B, K}, 0.0f), b.weights = full_array({B, K}, 0.0f);
         b.mask = full_array({o.cbow ? B : 0, C}, 0.0f), b.counts = full_array({o.cbow ? B : 0, 1}, 1.0f);
     }
 
-    /// Returns false when `emit` asked to stop.
-    template <class Emit>
-    bool run(Generator& g, Emit emit) const {
-        const std::size_t C = 2 * o.window;
-        std::size_t words_done = 0;
-        Batch b;
-        allocate(b);
-        bool more = true;
-        auto row_done = [&] {  // the row is written: hand the batch out when it is full
-            if (++b.rows < o.batch) return;
-            b.words_done = words_done;
-            const std::size_t epoch = b.epoch;
-            more = emit(b);
-            if (b.tgt.size() != o.batch * K) allocate(b);  // not a used batch handed back: new buffers
-            b.rows = 0, b.epoch = epoch;
-        };
-        auto set_targets = [&](int32_t center) {  // row b.rows: the center word (label 1), then noise (label 0)
-            const std::size_t r = b.rows;
-            b.tgt(r, 0) = center, b.labels(r, 0) = 1.0f, b.weights(r, 0) = 1.0f;
-            for (std::size_t k = 1; k < K; ++k) {
-                const int32_t n = noise.sample(g);
-                b.tgt(r, k) = n, b.labels(r, k) = 0.0f;
-                b.weights(r, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
+    /// Fills b with the next batch_rows() examples (fewer at the end of the last epoch) and returns
+    /// true, or returns false (b.rows 0) when all epochs are read. b.words_done: the share's words read
+    /// so far over all epochs (the learning rate's clock).
+    bool fill(Generator& g, Batch& b) {
+        const std::size_t B = batch_rows(), C = 2 * o.window;
+        if (b.tgt.size() != B * K) allocate(b);
+        b.rows = 0;
+        while (b.rows < B) {
+            if (!o.cbow && in_word_ && j_ <= hi_) {  // skip-gram: the next context word around word i_
+                if (j_ != i_) {
+                    b.ctx(b.rows) = sen_[j_];  // the context word's vector predicts the center word
+                    set_targets(g, b, sen_[i_]);
+                    ++b.rows;
+                }
+                ++j_;
+                continue;
             }
-        };
-        std::vector<int32_t> sen;
-        for (std::size_t epoch = 0; epoch < o.iter && more; ++epoch) {
-            b.epoch = epoch;
-            const std::size_t stop = std::min(end, c.ids.size());
-            std::size_t pos = begin;
-            while (pos < stop && more) {
-                // a sentence: words up to "</s>" (which ends it and is not part of it) or 1000 words, the
-                // frequent ones dropped at random
-                sen.clear();
-                while (pos < stop) {
-                    const int32_t w = c.ids[pos++];
-                    ++words_done;
-                    if (w == 0) break;
-                    if (keep[std::size_t(w)] < 1.0 && keep[std::size_t(w)] < g.uniform_double()) continue;
-                    sen.push_back(w);
-                    if (sen.size() >= kMaxSentence) break;
-                }
-                for (std::size_t i = 0; i < sen.size() && more; ++i) {
-                    const std::size_t d = g.random() % o.window;  // this word's window: window − d on each side
-                    const std::size_t lo = i + d >= o.window ? i + d - o.window : 0, hi = std::min(sen.size() - 1, i + o.window - d);
-                    if (o.cbow) {  // one example: the window's words predict the center word
-                        std::size_t n = 0;
-                        for (std::size_t j = lo; j <= hi; ++j)
-                            if (j != i) b.windows(b.rows, n) = sen[j], b.mask(b.rows, n++) = 1.0f;
-                        if (n == 0) continue;
-                        for (std::size_t m = n; m < C; ++m) b.windows(b.rows, m) = 0, b.mask(b.rows, m) = 0.0f;
-                        b.counts(b.rows, 0) = float(n);
-                        set_targets(sen[i]);
-                        row_done();
-                        continue;
-                    }
-                    for (std::size_t j = lo; j <= hi && more; ++j) {
-                        if (j == i) continue;
-                        b.ctx(b.rows) = sen[j];  // the context word's vector predicts the center word
-                        set_targets(sen[i]);
-                        row_done();
-                    }
-                }
+            if (in_word_) ++i_;  // the next word of the sentence
+            in_word_ = false;
+            if (i_ >= sen_.size()) {
+                if (!next_sentence(g)) break;
+                continue;
+            }
+            const std::size_t d = g.random() % o.window;  // this word's window: window − d on each side
+            const std::size_t lo = i_ + d >= o.window ? i_ + d - o.window : 0;
+            hi_ = std::min(sen_.size() - 1, i_ + o.window - d), j_ = lo, in_word_ = true;
+            if (o.cbow) {  // one example: the window's words predict the center word
+                std::size_t n = 0;
+                for (std::size_t j = lo; j <= hi_; ++j)
+                    if (j != i_) b.windows(b.rows, n) = sen_[j], b.mask(b.rows, n++) = 1.0f;
+                if (n == 0) continue;
+                for (std::size_t m = n; m < C; ++m) b.windows(b.rows, m) = 0, b.mask(b.rows, m) = 0.0f;
+                b.counts(b.rows, 0) = float(n);
+                set_targets(g, b, sen_[i_]);
+                ++b.rows;
             }
         }
-        if (more && b.rows > 0) {  // the last, partial batch
-            b.words_done = words_done;
-            more = emit(b);
-        }
-        return more;
-    }
-};
-
-/// Batches from the maker's thread to the training thread, in chunks of kChunk (one hand-over, one
-/// wake-up, per chunk), at most kAhead chunks waiting; trained chunks go back to the maker for reuse.
-class BatchQueue {
-public:
-    static constexpr std::size_t kChunk = 16, kAhead = 4;
-    bool push(std::vector<Batch>& chunk) {  // hands `chunk` over, leaves a used one (or none) in it
-        std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return full_.size() < kAhead || stop_; });
-        if (stop_) return false;
-        full_.push_back(std::move(chunk));
-        chunk.clear();
-        if (!used_.empty()) chunk = std::move(used_.back()), used_.pop_back();
-        cv_.notify_all();
-        return true;
-    }
-    void finish(std::exception_ptr error) {  // the maker is done (or failed)
-        std::lock_guard lk(mu_);
-        done_ = true, error_ = error;
-        cv_.notify_all();
-    }
-    bool pop(std::vector<Batch>& chunk) {  // gives back the trained `chunk`, takes the next; false: no more
-        std::unique_lock lk(mu_);
-        if (!chunk.empty()) used_.push_back(std::move(chunk));
-        chunk.clear();
-        cv_.wait(lk, [&] { return !full_.empty() || done_; });
-        if (full_.empty()) {
-            if (error_) std::rethrow_exception(error_);
-            return false;
-        }
-        chunk = std::move(full_.front());
-        full_.pop_front();
-        cv_.notify_all();
-        return true;
-    }
-    void cancel() {
-        std::lock_guard lk(mu_);
-        stop_ = true;
-        cv_.notify_all();
+        b.words_done = words_done_, b.epoch = epoch_;
+        return b.rows > 0;
     }
 
 private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<std::vector<Batch>> full_, used_;
-    bool done_ = false, stop_ = false;
-    std::exception_ptr error_;
+    std::size_t epoch_ = 0, pos_ = 0, words_done_ = 0;
+    bool started_ = false, in_word_ = false;
+    std::vector<int32_t> sen_;     // the sentence being read
+    std::size_t i_ = 0, j_ = 0, hi_ = 0;  // its center word, the next context word, the window's end
+
+    /// Reads the next sentence (the next epoch's first when the share is read): words up to "</s>"
+    /// (which ends it and is not part of it) or 1000 words, the frequent ones dropped at random. False
+    /// when the last epoch is read.
+    bool next_sentence(Generator& g) {
+        const std::size_t stop = std::min(end, c.ids.size());
+        if (!started_) started_ = true, pos_ = begin;
+        if (pos_ >= stop) {
+            if (epoch_ + 1 >= o.iter || begin >= stop) return false;
+            ++epoch_, pos_ = begin;
+        }
+        sen_.clear(), i_ = 0, in_word_ = false;
+        while (pos_ < stop) {
+            const int32_t w = c.ids[pos_++];
+            ++words_done_;
+            if (w == 0) break;
+            if (keep[std::size_t(w)] < 1.0 && keep[std::size_t(w)] < g.uniform_double()) continue;
+            sen_.push_back(w);
+            if (sen_.size() >= kMaxSentence) break;
+        }
+        return true;
+    }
+
+    /// Row b.rows's targets: the center word (label 1), then noise words (label 0).
+    void set_targets(Generator& g, Batch& b, int32_t center) const {
+        const std::size_t r = b.rows;
+        b.tgt(r, 0) = center, b.labels(r, 0) = 1.0f, b.weights(r, 0) = 1.0f;
+        for (std::size_t k = 1; k < K; ++k) {
+            const int32_t n = noise.sample(g);
+            b.tgt(r, k) = n, b.labels(r, k) = 0.0f;
+            b.weights(r, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
+        }
+    }
 };
 
 /// The score of each row of v (B, D) against its K rows of u (B, K, D): (B, K).

@@ -67,7 +67,7 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
             std::size_t seen = 0, next_report = 0;  // this thread's words, counted into words_done
             double loss_acc = 0;
             std::size_t loss_pairs = 0;
-            mine.run(gen, [&](Batch& b) {
+            auto step = [&](Batch& b) {
                 const std::size_t all = words_done.fetch_add(b.words_done - seen) + (b.words_done - seen);
                 seen = b.words_done;
                 const float lr = float(std::max(o.alpha * (1.0 - double(all) / double(words_total + 1)), o.alpha * 1e-4));
@@ -106,7 +106,9 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
                     loss_acc = 0, loss_pairs = 0, next_report = all + 100000;
                 }
                 return !stop.load(std::memory_order_relaxed);
-            });
+            };
+            for (Batch b; mine.fill(gen, b) && step(b);) {
+            }
         } catch (...) {
             errors[std::size_t(t)] = std::current_exception();
             stop = true;

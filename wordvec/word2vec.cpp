@@ -4,6 +4,7 @@
 #include "wordvec/batches.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -16,7 +17,7 @@
 #include "nn/embedding.hpp"
 #include "nn/functional.hpp"
 #include "nn/init.hpp"
-#include "nn/optim/sgd.hpp"
+#include "tensor/kernels/optim.hpp"
 #include "nn/serialize.hpp"
 #include "tensor/kernels/threads.hpp"
 
@@ -24,7 +25,6 @@ namespace xgrad::wordvec {
 
 using detail::Batch;
 using detail::BatchMaker;
-using detail::BatchQueue;
 using detail::Corpus;
 
 namespace {
@@ -83,26 +83,95 @@ Corpus read_corpus(const std::string& path, std::size_t min_count) {
     return c;
 }
 
-/// The two tables as a module: in (the word vectors) and out (the context side), both row-sparse.
+/// One reader of the corpus: its share, its generator, its batch of this step, and what the step
+/// computed on it.
+struct Part {
+    BatchMaker maker;
+    Generator g;
+    Batch b;
+    Tensor u, v, loss;
+    std::exception_ptr error;
+};
+
+/// Where the threads of a step meet: the last to arrive releases the others, who spin a little, then
+/// sleep on the atomic.
+class StepBarrier {
+public:
+    void set_count(int n) { n_ = n; }
+    void arrive_and_wait() {
+        const uint32_t gen = gen_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+            arrived_.store(0, std::memory_order_relaxed);
+            gen_.store(gen + 1, std::memory_order_release);
+            gen_.notify_all();
+            return;
+        }
+        for (int i = 0; i < 20000 && gen_.load(std::memory_order_acquire) == gen; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        while (gen_.load(std::memory_order_acquire) == gen) gen_.wait(gen, std::memory_order_acquire);
+    }
+
+private:
+    int n_ = 1;
+    std::atomic<int> arrived_{0};
+    std::atomic<uint32_t> gen_{0};
+};
+
+/// The two tables as a module: in (the word vectors) and out (the context side).
 struct SkipGram : nn::Module {
     nn::Ptr<nn::Embedding> in, out;
     SkipGram(std::size_t V, std::size_t D, Generator& g) : nn::Module("SkipGram") {
-        nn::EmbeddingOptions sparse;
-        sparse.sparse = true;
-        in = register_module("in", nn::make<nn::Embedding>(V, D, sparse, g));
-        out = register_module("out", nn::make<nn::Embedding>(V, D, sparse, g));
+        in = register_module("in", nn::make<nn::Embedding>(V, D, nn::EmbeddingOptions{}, g));
+        out = register_module("out", nn::make<nn::Embedding>(V, D, nn::EmbeddingOptions{}, g));
         const double r = 0.5 / double(D);  // word2vec.c: in uniform in ±0.5/D, out zero
         nn::init::uniform_(in->weight, -r, r, g);
         nn::init::zeros_(out->weight);
     }
-    /// context (B), targets (B, K) → logits (B, K) = in[context]·out[targets]
-    Tensor forward(const IdArray& context, const IdArray& targets) const { return detail::scores(in(context), out(targets)); }
-    /// CBOW: windows (B, C) of ids with mask (B, C) (1 for a word, 0 for padding) and their word counts
-    /// n (B, 1) → logits (B, K) = h·out[targets], h = Σ_c mask·in[window_c] / n.
-    Tensor forward_cbow(const IdArray& windows, const Tensor& mask, const Tensor& n, const IdArray& targets) const {
-        return detail::scores(detail::window_mean(in(windows), mask, n), out(targets));
+    /// One reader's part of a step (see train_word2vec): looks up the rows of p's batch in the tables,
+    /// as leaves — u = out[targets] (n, K, D), v = in[context] (n, D) (CBOW: in[window] (n, C, D)) — and
+    /// runs the loss and its backward on them, leaving each row's gradient in u.grad() and v.grad():
+    ///   logits (n, K) = h·u,  h = v (CBOW: the window's mean),  loss = Σ BCE(logits, labels)·weights
+    void forward_backward(const Word2VecOptions& o, Part& p) const {
+        const Batch& b = p.b;
+        const long n = long(b.rows);
+        const bool part = b.rows < p.maker.batch_rows();  // the share's last batch: its first rows only
+        auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
+        auto values = [&](const Array& a) {
+            Tensor t{Array(a)};  // a copy: the batch's buffers are filled again
+            return part ? slice(t, 0, 0, n) : t;
+        };
+        {
+            NoGradGuard lookup;  // the looked-up rows are the leaves; their gradients go to the tables after
+            p.u = out(ids(b.tgt));
+            p.v = in(ids(o.cbow ? b.windows : b.ctx));
+        }
+        p.u.requires_grad_(), p.v.requires_grad_();
+        const Tensor h = o.cbow ? detail::window_mean(p.v, values(b.mask), values(b.counts)) : p.v;
+        p.loss = nn::binary_cross_entropy_with_logits(detail::scores(h, p.u), values(b.labels),
+                                                      {.weight = values(b.weights), .reduction = nn::Reduction::Sum});
+        p.loss.backward();
     }
-
+    /// The SGD step of a part's rows that thread t of T owns (id mod T = t): table[id] −= lr · grad, with
+    /// SGD's row kernel, in the part's order. Each row has one owner whatever T is, and its updates come
+    /// in the same order, so the tables are the same at any thread count.
+    /// (w_in, w_out: the tables' data, taken once before the threads start.)
+    void update(const Part& p, float lr, std::size_t t, std::size_t T, float* w_in, float* w_out) const {
+        const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
+        const std::size_t D = in->weight.shape()[1], n = p.b.rows;
+        auto rows = [&](float* w, const IdArray& ids, std::size_t count, const Tensor& rows, const float* keep) {
+            const float* g = rows.grad().data();
+            for (std::size_t i = 0; i < count; ++i) {
+                const auto id = std::size_t(ids.data()[i]);
+                if (id % T == t && (!keep || keep[i] != 0.0f)) kernels::sgd_update(w + id * D, g + i * D, nullptr, D, c);
+            }
+        };
+        if (p.maker.o.cbow) rows(w_in, p.b.windows, n * p.b.windows.shape()[1], p.v, p.b.mask.data());  // not the padding
+        else rows(w_in, p.b.ctx, n, p.v, nullptr);
+        rows(w_out, p.b.tgt, n * p.maker.K, p.u, nullptr);
+    }
 };
 
 }  // namespace
@@ -155,6 +224,9 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     if (o.size == 0 || o.window == 0 || o.iter == 0 || o.batch == 0 || o.min_count == 0)
         throw ValueError(fmt::format("word2vec: size {}, window {}, iter {}, batch {} and min_count {} must all be at least 1",
                                      o.size, o.window, o.iter, o.batch, o.min_count));
+    if (o.readers == 0 || o.readers > o.batch)
+        throw ValueError(fmt::format("word2vec: readers {} must be at least 1 and at most batch ({}): a step takes batch/readers "
+                                     "examples from each reader", o.readers, o.batch));
     if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw ValueError(fmt::format("word2vec: alpha {} must be a positive number", o.alpha));
     if (!(o.sample >= 0) || !std::isfinite(o.sample)) throw ValueError(fmt::format("word2vec: sample {} must be 0 or more", o.sample));
     const auto t0 = std::chrono::steady_clock::now();
@@ -162,7 +234,6 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     const std::size_t V = c.words.size(), K = 1 + o.negative, B = o.batch;
     Generator g(o.seed);
     SkipGram model(V, o.size, g);
-    nn::SGD opt(model.parameters(), {.lr = o.alpha});
     const NoiseTable noise(c.counts);
     // keep probability of each word under subsampling (word2vec.c's formula; ≥ 1 keeps it always)
     std::vector<double> keep(V, 1.0);
@@ -176,84 +247,102 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     std::size_t pairs = 0, steps = 0, next_report = 0;
     double loss_acc = 0, last_losses = 0;
     std::size_t loss_pairs = 0, last_pairs = 0;
-    auto train = [&](Batch& b) {  // one SGD step on a batch
-        const double alpha = std::max(o.alpha * (1.0 - double(b.words_done) / double(words_total + 1)), o.alpha * 1e-4);
-        opt.set_lr(alpha, 0);
-        const long n = long(b.rows);
-        const bool part = b.rows < B;  // the last batch: its first rows only
-        auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
-        auto values = [&](const Array& a) {
-            Tensor t{Array(a)};  // a copy: the batch's buffers are filled again
-            return part ? slice(t, 0, 0, n) : t;
-        };
-        const IdArray tgt = ids(b.tgt);
-        const Tensor labels = values(b.labels), weights = values(b.weights);
-        const Tensor logits = o.cbow ? model.forward_cbow(ids(b.windows), values(b.mask), values(b.counts), tgt)
-                                     : model.forward(ids(b.ctx), tgt);
-        Tensor loss = nn::binary_cross_entropy_with_logits(logits, labels, {.weight = weights, .reduction = nn::Reduction::Sum});
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        const double l = loss.item();
-        if (!std::isfinite(l))
-            throw ValueError(fmt::format("word2vec: the loss became {} at step {} (after {} of {} words); the updates are too "
-                                         "large: lower --alpha ({}) or --batch ({})", l, steps, b.words_done, words_total, o.alpha, B));
-        loss_acc += l, loss_pairs += b.rows, pairs += b.rows, ++steps;
-        if (b.words_done * 100 >= words_total * 99) last_losses += l, last_pairs += b.rows;
-        if (progress && (b.words_done >= next_report || b.words_done == words_total)) {
-            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            progress({b.epoch + 1, b.words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
-            loss_acc = 0, loss_pairs = 0;
-            next_report = b.words_done + 100000;
-        }
-    };
-    // With two threads or more, the batches are made on a second thread while this one trains: the
-    // maker uses its own generator and never the tables, so the vectors are the same at any count.
-    // (With lock_free, every thread trains on its share of the corpus instead; see lock_free.cpp.)
     const BatchMaker maker{c, o, keep, noise, K};
-    const bool lock_free = o.lock_free && num_threads() > 1;
-    bool inline_run = num_threads() < 2;
-    if (lock_free) {
+    if (o.lock_free && num_threads() > 1) {  // every thread on its share, no locks (lock_free.cpp)
         const auto r = detail::train_lock_free(maker, g, num_threads(), model.in->weight.mutable_data().data(),
                                                model.out->weight.mutable_data().data(), progress, t0);
         pairs = r.pairs, last_losses = r.last_losses, last_pairs = r.last_pairs;
-    } else if (!inline_run) {
-        BatchQueue queue;
-        std::thread thread;
-        try {
-            thread = std::thread([&] {
-                std::exception_ptr error;
-                try {
-                    std::vector<Batch> chunk;  // filled batch by batch; a used chunk's batches are refilled
-                    std::size_t n = 0;
-                    bool more = maker.run(g, [&](Batch& b) {
-                        if (n == chunk.size()) chunk.emplace_back();
-                        std::swap(b, chunk[n++]);  // b takes the used batch's buffers (or none)
-                        if (n < BatchQueue::kChunk) return true;
-                        n = 0;
-                        return queue.push(chunk);
-                    });
-                    chunk.resize(n);  // the last chunk's batches
-                    if (more && n > 0) queue.push(chunk);
-                } catch (...) {
-                    error = std::current_exception();
+    } else {
+        // o.readers readers, each on its equal share of the corpus with its own generator (as
+        // word2vec.c's threads read theirs); a step takes batch/readers examples from each, all looked
+        // up in the same tables, then updates every row they used. The threads share the readers (reader
+        // r on thread r mod T) and the rows (row id on thread id mod T) and meet twice a step: after the
+        // readers' backward and after the update. Nothing depends on T, so neither do the vectors.
+        const std::size_t R = o.readers, n_ids = c.ids.size();
+        std::vector<Part> parts;
+        parts.reserve(R);
+        for (std::size_t r = 0; r < R; ++r) {
+            BatchMaker m = maker;
+            m.begin = n_ids * r / R, m.end = n_ids * (r + 1) / R, m.rows = B / R + (r < B % R ? 1 : 0);
+            parts.push_back(Part{m, Generator(g.random64()), {}, {}, {}, {}, nullptr});
+        }
+        auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, after a step
+            loss_acc += l, loss_pairs += rows, pairs += rows, ++steps;
+            if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += rows;
+            if (progress && (words_done >= next_report || words_done == words_total)) {
+                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                progress({parts[0].b.epoch + 1, words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
+                loss_acc = 0, loss_pairs = 0;
+                next_report = words_done + 100000;
+            }
+        };
+        float* w_in = model.in->weight.mutable_data().data();
+        float* w_out = model.out->weight.mutable_data().data();
+        StepBarrier barrier;
+        std::atomic<bool> go{false};
+        bool done = false;
+        std::exception_ptr error;
+        std::size_t T = 1;
+        auto work = [&](std::size_t t) {
+            while (!go.load()) go.wait(false);
+            for (;;) {
+                for (std::size_t r = t; r < R; r += T) {
+                    Part& p = parts[r];
+                    try {
+                        if (p.maker.fill(p.g, p.b)) model.forward_backward(o, p);
+                    } catch (...) {
+                        p.error = std::current_exception();
+                    }
                 }
-                queue.finish(error);
-            });
-        } catch (const std::system_error&) {
-            inline_run = true;  // no second thread to be had: make the batches here
+                barrier.arrive_and_wait();
+                // every thread reads the parts alike, so all agree whether to step, and with which lr
+                std::size_t rows = 0, words_done = 0;
+                double l = 0;
+                bool failed = false;
+                for (const Part& p : parts) {
+                    failed = failed || p.error;
+                    rows += p.b.rows, words_done += p.b.words_done;
+                    if (p.b.rows > 0 && !p.error) l += p.loss.item();
+                }
+                const bool stop = failed || rows == 0 || !std::isfinite(l);
+                const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
+                if (!stop)
+                    for (const Part& p : parts)
+                        if (p.b.rows > 0) model.update(p, float(alpha), t, T, w_in, w_out);
+                if (t == 0) {
+                    try {
+                        done = stop;
+                        for (const Part& p : parts)
+                            if (p.error && !error) error = p.error;
+                        if (!failed && rows > 0 && !std::isfinite(l))
+                            throw ValueError(fmt::format("word2vec: the loss became {} at step {} (after {} of {} words); the updates "
+                                                         "are too large: lower --alpha ({}) or --batch ({})", l, steps, words_done,
+                                                         words_total, o.alpha, B));
+                        if (!stop) report(rows, words_done, l, alpha);
+                    } catch (...) {
+                        error = std::current_exception(), done = true;
+                    }
+                }
+                barrier.arrive_and_wait();
+                if (done) return;
+            }
+        };
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < std::min(std::size_t(num_threads()), R); ++t) {
+            try {
+                pool.emplace_back(work, t);
+            } catch (const std::system_error&) {
+                break;  // fewer threads than asked: the readers are shared among those there are
+            }
         }
-        if (!inline_run) {
-            struct Join {  // the maker stops and is joined however training ends
-                BatchQueue& q;
-                std::thread& t;
-                ~Join() { q.cancel(), t.join(); }
-            } join{queue, thread};
-            for (std::vector<Batch> chunk; queue.pop(chunk);)
-                for (Batch& b : chunk) train(b);
-        }
+        T = 1 + pool.size();
+        barrier.set_count(int(T));
+        go = true;
+        go.notify_all();
+        work(0);
+        for (auto& th : pool) th.join();
+        if (error) std::rethrow_exception(error);
     }
-    if (inline_run) maker.run(g, [&](Batch& b) { return train(b), true; });
     Word2VecResult res;
     res.vectors = KeyedVectors(c.words, std::vector<float>(model.in->weight.data().begin(), model.in->weight.data().end()), o.size);
     res.train_words = c.train_words;

@@ -12,9 +12,11 @@
 //        = binary_cross_entropy_with_logits(in[c]·out[w, n_1..n_k], [1, 0..0]), summed,
 // (CBOW: one example per center word, h = the mean of in[c] over its window's words in place of in[c];
 // as in word2vec.c, each of those words then gets h's whole gradient, not 1/n of it),
-// minimised by SGD on batches of pairs with row-sparse gradients (a step touches only the rows it
-// used). word2vec.c updates after every pair, from several threads at once without locks; here a
-// batch's pairs all see the same tables, so a seed gives the same vectors at any thread count.
+// minimised by SGD on batches of pairs: a step looks up the rows its pairs use, runs the loss and its
+// backward on them, and moves only those rows (table[id] −= lr · gradient). word2vec.c updates after
+// every pair, from several threads at once without locks; here a batch's pairs (taken from `readers`
+// places in the corpus, as word2vec.c's threads read it) all see the same tables, and each row's
+// updates come in a fixed order, so a seed gives the same vectors at any thread count.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -37,6 +39,10 @@ struct Word2VecOptions {
     double alpha = 0.025;         ///< starting learning rate
     std::size_t batch = 32;       ///< pairs a step (smaller is closer to word2vec.c's pair-by-pair updates)
     bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
+    /// The corpus is read at this many places at once — its equal shares, as word2vec.c's threads read
+    /// theirs — and a step takes batch/readers examples from each. Up to this many threads train side
+    /// by side; the vectors depend on readers, never on the thread count.
+    std::size_t readers = 2;
     /// With 2 threads or more: each thread trains on its share of the corpus and updates the tables at
     /// once without locks, as word2vec.c does — faster, but the vectors differ from run to run (not
     /// reproducible). Off: the same vectors at any thread count.

@@ -212,9 +212,13 @@ int main(int argc, char** argv) {
                                                 "NOT reproducible: the vectors differ run to run)");
     t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
         ->check(examples::positive);
+    t->add_option("--readers", a.w2v.readers, "the corpus is read at this many places at once (equal shares, as "
+                                              "word2vec.c's threads read it), batch/readers pairs a step from each; up to "
+                                              "this many threads train (the vectors depend on it, not on --threads)")
+        ->capture_default_str()->check(examples::positive);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
-    app.add_option("--threads", a.threads, "threads: the queries split their rows; training makes its batches on a second "
-                                           "thread (the same vectors at any count), or with --lock-free trains on all")->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_option("--threads", a.threads, "threads: the queries split their rows; training shares the --readers among "
+                                           "them (the same vectors at any count), or with --lock-free gives each its share")->capture_default_str()->check(CLI::Range(1, 256));
     if (const auto status = examples::parse(app, argc, argv, "wordvec")) return *status;
     a.w2v.cbow = a.cbow == 1;
     if (a.w2v.cbow && app.count("--alpha") == 0) a.w2v.alpha = 0.05;  // word2vec.c's CBOW default
