@@ -23,6 +23,18 @@ struct Corpus {
     std::size_t train_words = 0;          // Σ counts
 };
 
+/// The corpus cut into chunks of whole sentences: each ends at the first "</s>" at least `words` words
+/// from its start (or after 2·words words when no line break comes). [begin, end) positions in c.ids.
+inline std::vector<std::pair<std::size_t, std::size_t>> sentence_chunks(const Corpus& c, std::size_t words) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < c.ids.size(); ++i) {
+        const std::size_t n = i + 1 - begin;
+        if ((n >= words && c.ids[i] == 0) || n >= 2 * words || i + 1 == c.ids.size()) out.emplace_back(begin, i + 1), begin = i + 1;
+    }
+    return out;
+}
+
 /// One batch of examples, made ahead of the step that trains on it. Skip-gram: ctx (B) and tgt (B, K);
 /// CBOW: windows (B, C) with mask (B, C) and word counts (B, 1), and tgt. Rows past `rows` are unused.
 struct Batch {
@@ -40,7 +52,8 @@ struct BatchMaker {
     const std::vector<double>& keep;  ///< each word's probability of being kept under subsampling
     const NoiseTable& noise;
     std::size_t K;                    ///< targets a row: the center word, then o.negative noise words
-    std::size_t begin = 0, end = SIZE_MAX;  ///< the share of the corpus read (positions in c.ids)
+    /// The share of the corpus read, in order: spans [begin, end) of positions in c.ids (empty: all).
+    std::vector<std::pair<std::size_t, std::size_t>> spans;
     std::size_t rows = 0;             ///< rows a batch (0: o.batch)
 
     BatchMaker(const Corpus& c_, const Word2VecOptions& o_, const std::vector<double>& keep_, const NoiseTable& noise_,
@@ -98,8 +111,8 @@ struct BatchMaker {
     }
 
 private:
-    std::size_t epoch_ = 0, pos_ = 0, words_done_ = 0;
-    bool started_ = false, in_word_ = false;
+    std::size_t epoch_ = 0, span_ = 0, pos_ = 0, words_done_ = 0;
+    bool started_ = false, done_ = false, in_word_ = false;
     std::vector<int32_t> sen_;     // the sentence being read
     std::size_t i_ = 0, j_ = 0, hi_ = 0;  // its center word, the next context word, the window's end
 
@@ -107,12 +120,24 @@ private:
     /// (which ends it and is not part of it) or 1000 words, the frequent ones dropped at random. False
     /// when the last epoch is read.
     bool next_sentence(Generator& g) {
-        const std::size_t stop = std::min(end, c.ids.size());
-        if (!started_) started_ = true, pos_ = begin;
-        if (pos_ >= stop) {
-            if (epoch_ + 1 >= o.iter || begin >= stop) return false;
-            ++epoch_, pos_ = begin;
+        if (!started_) {
+            started_ = true;
+            if (spans.empty()) spans.emplace_back(0, c.ids.size());
+            span_ = 0, pos_ = spans[0].first;
         }
+        if (done_) return false;
+        while (pos_ >= spans[span_].second) {  // the span is read: the next, or the next epoch's first
+            if (span_ + 1 < spans.size()) {
+                ++span_;
+            } else if (epoch_ + 1 < o.iter) {
+                ++epoch_, span_ = 0;
+            } else {
+                done_ = true;
+                return false;
+            }
+            pos_ = spans[span_].first;
+        }
+        const std::size_t stop = spans[span_].second;
         sen_.clear(), i_ = 0, in_word_ = false;
         while (pos_ < stop) {
             const int32_t w = c.ids[pos_++];

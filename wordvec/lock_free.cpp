@@ -61,7 +61,7 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
         try {
             BatchMaker mine = maker;  // thread t's share of the corpus
             const std::size_t n_ids = maker.c.ids.size();
-            mine.begin = n_ids * std::size_t(t) / std::size_t(threads), mine.end = n_ids * std::size_t(t + 1) / std::size_t(threads);
+            mine.spans = {{n_ids * std::size_t(t) / std::size_t(threads), n_ids * std::size_t(t + 1) / std::size_t(threads)}};
             Generator gen(seeds[std::size_t(t)]);
             LockFreeStats& st = stats[std::size_t(t)];
             std::size_t seen = 0, next_report = 0;  // this thread's words, counted into words_done

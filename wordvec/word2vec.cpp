@@ -253,17 +253,22 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                                                model.out->weight.mutable_data().data(), progress, t0);
         pairs = r.pairs, last_losses = r.last_losses, last_pairs = r.last_pairs;
     } else {
-        // o.readers readers, each on its equal share of the corpus with its own generator (as
-        // word2vec.c's threads read theirs); a step takes batch/readers examples from each, all looked
-        // up in the same tables, then updates every row they used. The threads share the readers (reader
-        // r on thread r mod T) and the rows (row id on thread id mod T) and meet twice a step: after the
-        // readers' backward and after the update. Nothing depends on T, so neither do the vectors.
-        const std::size_t R = o.readers, n_ids = c.ids.size();
+        // o.readers readers, each with its own generator, read the corpus side by side: it is cut into
+        // chunks of whole sentences (~1000 words) and reader r reads chunks r, r + R, r + 2R, …, so
+        // together they go through it in order, as one word2vec.c thread does. A step takes
+        // batch/readers examples from each, all looked up in the same tables, then updates every row
+        // they used. The threads share the readers (reader r on thread r mod T) and the rows (row id on
+        // thread id mod T) and meet twice a step: after the readers' backward and after the update.
+        // Nothing depends on T, so neither do the vectors.
+        const std::size_t R = o.readers;
+        const auto chunks = detail::sentence_chunks(c, detail::kMaxSentence);
         std::vector<Part> parts;
         parts.reserve(R);
         for (std::size_t r = 0; r < R; ++r) {
             BatchMaker m = maker;
-            m.begin = n_ids * r / R, m.end = n_ids * (r + 1) / R, m.rows = B / R + (r < B % R ? 1 : 0);
+            for (std::size_t k = r; k < chunks.size(); k += R) m.spans.push_back(chunks[k]);  // every R-th chunk
+            if (m.spans.empty()) m.spans.emplace_back(0, 0);  // a corpus shorter than R chunks: nothing for this reader
+            m.rows = B / R + (r < B % R ? 1 : 0);
             parts.push_back(Part{m, Generator(g.random64()), {}, {}, {}, {}, nullptr});
         }
         auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, after a step

@@ -14,8 +14,8 @@
 // as in word2vec.c, each of those words then gets h's whole gradient, not 1/n of it),
 // minimised by SGD on batches of pairs: a step looks up the rows its pairs use, runs the loss and its
 // backward on them, and moves only those rows (table[id] −= lr · gradient). word2vec.c updates after
-// every pair, from several threads at once without locks; here a batch's pairs (taken from `readers`
-// places in the corpus, as word2vec.c's threads read it) all see the same tables, and each row's
+// every pair, from several threads at once without locks; here a batch's pairs (taken by `readers`
+// readers from neighbouring chunks of the corpus) all see the same tables, and each row's
 // updates come in a fixed order, so a seed gives the same vectors at any thread count.
 #pragma once
 #include <cstdint>
@@ -39,9 +39,10 @@ struct Word2VecOptions {
     double alpha = 0.025;         ///< starting learning rate
     std::size_t batch = 32;       ///< pairs a step (smaller is closer to word2vec.c's pair-by-pair updates)
     bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
-    /// The corpus is read at this many places at once — its equal shares, as word2vec.c's threads read
-    /// theirs — and a step takes batch/readers examples from each. Up to this many threads train side
-    /// by side; the vectors depend on readers, never on the thread count.
+    /// The corpus is read by this many readers side by side — cut into chunks of whole sentences (~1000
+    /// words), reader r reads chunks r, r + readers, … — and a step takes batch/readers examples from
+    /// each. Up to this many threads train side by side; the vectors depend on readers, never on the
+    /// thread count.
     std::size_t readers = 2;
     /// With 2 threads or more: each thread trains on its share of the corpus and updates the tables at
     /// once without locks, as word2vec.c does — faster, but the vectors differ from run to run (not

@@ -212,9 +212,9 @@ int main(int argc, char** argv) {
                                                 "NOT reproducible: the vectors differ run to run)");
     t->add_option("--batch", a.w2v.batch, "pairs a step (same vectors at any thread count)")->capture_default_str()
         ->check(examples::positive);
-    t->add_option("--readers", a.w2v.readers, "the corpus is read at this many places at once (equal shares, as "
-                                              "word2vec.c's threads read it), batch/readers pairs a step from each; up to "
-                                              "this many threads train (the vectors depend on it, not on --threads)")
+    t->add_option("--readers", a.w2v.readers, "readers of the corpus side by side (reader r reads its chunks r, r + "
+                                              "readers, … of ~1000 words), batch/readers pairs a step from each; up to this "
+                                              "many threads train (the vectors depend on it, not on --threads)")
         ->capture_default_str()->check(examples::positive);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training shares the --readers among "
