@@ -5,6 +5,8 @@
 //   loss.backward()
 //   for p in parameters: p.data += -lr * p.grad
 #pragma once
+#include <xtensor/xnoalias.hpp>
+
 #include "data.hpp"
 
 namespace mlp {
@@ -16,7 +18,8 @@ inline float sgd_step(Mlp& model, const Dataset& train, long batch, float lr) {
     Tensor loss = nn::cross_entropy(model.forward(index_select(train.X, 0, ix)), index_select(train.Y, 0, ix));
     model.zero_grad();
     loss.backward();
-    for (auto& p : model.parameters()) p.mutable_data() += -lr * p.grad();
+    // p.data += -lr * p.grad, in place (xt::noalias: without it xtensor computes into a temporary first)
+    for (auto& p : model.parameters()) xt::noalias(p.mutable_data()) += -lr * p.grad();
     return loss.item();
 }
 

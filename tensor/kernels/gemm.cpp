@@ -208,8 +208,28 @@ void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_
                 }
             }
         } else {
-            for (std::size_t j = 0; j < w; ++j) {
-                const float* src = B + (j0 + q + j) * ldb + p0;  // row j0+q+j of B = column of op(B)
+            // row j0+q+j of B is column j of the panel: 4×4 blocks (4 rows of B, 4 k's) transposed in
+            // registers, so each write is 4 contiguous floats of a panel row
+            std::size_t j = 0;
+#if defined(__SSE__)
+            for (; j + 4 <= w; j += 4) {
+                const float* src = B + (j0 + q + j) * ldb + p0;
+                std::size_t k = 0;
+                for (; k + 4 <= kc; k += 4) {
+                    __m128 r0 = _mm_loadu_ps(src + k), r1 = _mm_loadu_ps(src + ldb + k);
+                    __m128 r2 = _mm_loadu_ps(src + 2 * ldb + k), r3 = _mm_loadu_ps(src + 3 * ldb + k);
+                    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                    _mm_storeu_ps(panel + k * NR + j, r0);
+                    _mm_storeu_ps(panel + (k + 1) * NR + j, r1);
+                    _mm_storeu_ps(panel + (k + 2) * NR + j, r2);
+                    _mm_storeu_ps(panel + (k + 3) * NR + j, r3);
+                }
+                for (; k < kc; ++k)
+                    for (std::size_t jj = j; jj < j + 4; ++jj) panel[k * NR + jj] = src[(jj - j) * ldb + k];
+            }
+#endif
+            for (; j < w; ++j) {
+                const float* src = B + (j0 + q + j) * ldb + p0;
                 for (std::size_t k = 0; k < kc; ++k) panel[k * NR + j] = src[k];
             }
             if (w < NR)  // zero the padding columns only, not the whole panel
