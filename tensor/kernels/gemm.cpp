@@ -54,8 +54,8 @@ void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size
 void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                          std::size_t cols);
 
-// The full-width kernel for R rows of the panel (R = MR, or MR/2 for a last panel of few rows: a product
-// with 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
+// The full-width kernel for R rows of the panel (R = MR, or MR/2 or 2·MR/3 for a last panel of few rows:
+// a product with 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
 template <std::size_t R>
 void micro_kernel_rows(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                        std::size_t cols) {
@@ -98,6 +98,7 @@ void micro_kernel(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, b
                   std::size_t cols) {
     if (cols <= W) return micro_kernel_narrow(kc, A, B, C, ldc, add, rows, cols);
     if (rows <= MR / 2) return micro_kernel_rows<MR / 2>(kc, A, B, C, ldc, add, rows, cols);
+    if (rows <= 2 * MR / 3) return micro_kernel_rows<2 * MR / 3>(kc, A, B, C, ldc, add, rows, cols);  // 32 = 12 + 12 + 8
     micro_kernel_rows<MR>(kc, A, B, C, ldc, add, rows, cols);
 }
 
