@@ -333,7 +333,8 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
         if (apack.size() < MC * KC + W) apack.resize(MC * KC + W);  // + W: the thin kernel's loads run past the end
         const std::size_t bneed = KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR);
         if (bpack.size() < bneed) bpack.resize(bneed);
-        const bool direct_b = !trans_b && ldb <= 2 * NR;  // rows of at most two panels
+        // rows of at most two panels, or few row panels to read them (32 rows: 3)
+        const bool direct_b = !trans_b && (ldb <= 2 * NR || r1 - r0 <= 4 * MR);
         for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
             const std::size_t nc = std::min(NC, c1 - j0);
             const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
