@@ -30,12 +30,14 @@ constexpr std::size_t MC = MR * 10;          // rows of A per packed block (L2)
 constexpr std::size_t NC = NR * 32;          // columns of B per packed block (KC×NC floats in L2)
 constexpr std::size_t kThin = 4;             // a last panel this narrow goes to micro_kernel_thin
 
-// Where a micro-kernel reads a panel: element (i, k) of an A panel (i < MR) is p[k·ks + i], element
-// (k, j) of a B panel (j < NR) is p[k·ks + j]. Packed panels have ks = MR or NR; a panel read in
-// place from the operand (a transposed A, a row-major B) has its leading dimension.
+// Where a micro-kernel reads a panel: element (i, k) of an A panel (i < MR) is p[k·ks + i·is], element
+// (k, j) of a B panel (j < NR) is p[k·ks + j]. Packed panels have ks = MR or NR and is = 1; a panel read
+// in place from the operand has its leading dimension: ks for a transposed A or a row-major B, is for
+// a row-major A (the kernels' kRowA variants, which read exactly their R rows).
 struct Panel {
     const float* p;
     std::size_t ks;
+    std::size_t is = 1;
 };
 
 // C[r, j] = (C[r, j] +) tile[r·rs + j·cs] for r < rows, j < cols: an edge micro-tile, computed in a
@@ -51,12 +53,13 @@ void write_tile(float* C, std::size_t ldc, bool add, std::size_t rows, std::size
 
 // C[0:MR, 0:NR] = (C +) A · B over kc (A: an MR-row panel, B: an NR-column panel, both k-major).
 // Writes the rows < rows and columns < cols only (edges go through a scratch tile).
+template <std::size_t R, bool kRowA>
 void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                          std::size_t cols);
 
 // The full-width kernel for R rows of the panel (R = MR, or MR/2 or 2·MR/3 for a last panel of few rows:
 // a product with 65 = 5·12 + 5 rows, and a 12-row kernel on its last 5 rows would do 12 rows of work).
-template <std::size_t R>
+template <std::size_t R, bool kRowA>
 void micro_kernel_rows(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                        std::size_t cols) {
     Vec acc0[R], acc1[R];
@@ -65,7 +68,7 @@ void micro_kernel_rows(std::size_t kc, Panel A, Panel B, float* C, std::size_t l
         const Vec b0 = simd::load(B.p + k * B.ks), b1 = simd::load(B.p + k * B.ks + W);
         const float* a = A.p + k * A.ks;
         for (std::size_t r = 0; r < R; ++r) {
-            const Vec av(a[r]);
+            const Vec av(a[kRowA ? r * A.is : r]);
             acc0[r] = simd::fma(av, b0, acc0[r]);
             acc1[r] = simd::fma(av, b1, acc1[r]);
         }
@@ -94,26 +97,46 @@ void micro_kernel_rows(std::size_t kc, Panel A, Panel B, float* C, std::size_t l
     write_tile(C, ldc, add, rows, cols, tile, NR, 1);
 }
 
+// The R of the kernel that takes a last panel of `rows` rows: MR/2, 2·MR/3 (32 = 12 + 12 + 8) or MR.
+constexpr std::size_t kernel_rows(std::size_t rows) {
+    return rows <= MR / 2 ? MR / 2 : rows <= 2 * MR / 3 ? 2 * MR / 3 : MR;
+}
+
+template <bool kRowA>
+void micro_kernel_of(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
+                     std::size_t cols) {
+    switch (kernel_rows(rows)) {
+        case MR / 2:
+            if (cols <= W) return micro_kernel_narrow<MR / 2, kRowA>(kc, A, B, C, ldc, add, rows, cols);
+            return micro_kernel_rows<MR / 2, kRowA>(kc, A, B, C, ldc, add, rows, cols);
+        case 2 * MR / 3:
+            if (cols <= W) return micro_kernel_narrow<2 * MR / 3, kRowA>(kc, A, B, C, ldc, add, rows, cols);
+            return micro_kernel_rows<2 * MR / 3, kRowA>(kc, A, B, C, ldc, add, rows, cols);
+        default:
+            if (cols <= W) return micro_kernel_narrow<MR, kRowA>(kc, A, B, C, ldc, add, rows, cols);
+            return micro_kernel_rows<MR, kRowA>(kc, A, B, C, ldc, add, rows, cols);
+    }
+}
+
 void micro_kernel(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                   std::size_t cols) {
-    if (cols <= W) return micro_kernel_narrow(kc, A, B, C, ldc, add, rows, cols);
-    if (rows <= MR / 2) return micro_kernel_rows<MR / 2>(kc, A, B, C, ldc, add, rows, cols);
-    if (rows <= 2 * MR / 3) return micro_kernel_rows<2 * MR / 3>(kc, A, B, C, ldc, add, rows, cols);  // 32 = 12 + 12 + 8
-    micro_kernel_rows<MR>(kc, A, B, C, ldc, add, rows, cols);
+    if (A.is != 1) return micro_kernel_of<true>(kc, A, B, C, ldc, add, rows, cols);
+    micro_kernel_of<false>(kc, A, B, C, ldc, add, rows, cols);
 }
 
 // The same for a last panel of at most W columns: one vector per row, half the work.
+template <std::size_t R, bool kRowA>
 void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                          std::size_t cols) {
-    Vec acc[MR];
-    for (std::size_t r = 0; r < MR; ++r) acc[r] = Vec(0.0f);
+    Vec acc[R];
+    for (std::size_t r = 0; r < R; ++r) acc[r] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
         const Vec b0 = simd::load(B.p + k * B.ks);
         const float* a = A.p + k * A.ks;
-        for (std::size_t r = 0; r < MR; ++r) acc[r] = simd::fma(Vec(a[r]), b0, acc[r]);
+        for (std::size_t r = 0; r < R; ++r) acc[r] = simd::fma(Vec(a[kRowA ? r * A.is : r]), b0, acc[r]);
     }
-    alignas(64) float tile[MR * W];
-    for (std::size_t r = 0; r < MR; ++r) simd::store(tile + r * W, acc[r]);
+    alignas(64) float tile[R * W];
+    for (std::size_t r = 0; r < R; ++r) simd::store(tile + r * W, acc[r]);
     write_tile(C, ldc, add, rows, cols, tile, W, 1);
 }
 
@@ -339,13 +362,17 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             const std::size_t nc = std::min(NC, c1 - j0);
             const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
             const bool direct_a = trans_a && !thin && lda <= 256;  // a k block within 256 KB
+            // A row-major A with few row panels (the MLP's 32 = 12 + 12 + 8 rows) is read in place when
+            // every panel has exactly its kernel's rows; else packed.
+            bool row_a = !trans_a && !thin && r1 - r0 <= 4 * MR;
+            for (std::size_t i = r0; row_a && i < r1; i += MR) row_a = kernel_rows(std::min(MR, r1 - i)) == std::min(MR, r1 - i);
             for (std::size_t p0 = 0; p0 < K; p0 += KC) {
                 const std::size_t kc = std::min(KC, K - p0);
                 const bool add = accumulate || p0 > 0;
                 pack_b(trans_b, B, ldb, p0, kc, j0, nc, bpack.data(), direct_b);
                 for (std::size_t i0 = r0; i0 < r1; i0 += MC) {
                     const std::size_t mc = std::min(MC, r1 - i0);
-                    pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data(), direct_a);
+                    if (!row_a) pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data(), direct_a);
                     for (std::size_t jq = 0; jq < nc; jq += NR) {
                         const std::size_t cols = std::min(NR, nc - jq);
                         if (cols <= kThin && MR <= W) {
@@ -359,8 +386,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
                                                                : Panel{bpack.data() + jq * kc, NR};
                         for (std::size_t iq = 0; iq < mc; iq += MR) {
                             const std::size_t rows = std::min(MR, mc - iq);
-                            const Panel a = direct_a && rows == MR ? Panel{A + p0 * lda + i0 + iq, lda}
-                                                                   : Panel{apack.data() + iq * kc, MR};
+                            const Panel a = row_a ? Panel{A + (i0 + iq) * lda + p0, 1, lda}
+                                            : direct_a && rows == MR ? Panel{A + p0 * lda + i0 + iq, lda}
+                                                                     : Panel{apack.data() + iq * kc, MR};
                             // The tile of C is asked for (for writing) before its k loop runs: a big C
                             // (logits of tens of MB) is not in cache, and its store misses would otherwise
                             // all come at the end.
