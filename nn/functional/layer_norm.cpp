@@ -52,11 +52,13 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         const double mean = lane_sum(N, [&](std::size_t j) { return double(xr[j]); }) / double(N);
         const double var = lane_sum(N, [&](std::size_t j) { return (xr[j] - mean) * (xr[j] - mean); }) / double(N);
         rstd[r] = static_cast<float>(1.0 / std::sqrt(var + eps));
-        float* h = xhat.data() + r * N;
-        float* yr = y.data() + r * N;
+        const double rs = rstd[r];  // locals and restrict: the loop vectorises (no store can change them)
+        float* __restrict h = xhat.data() + r * N;
+        float* __restrict yr = y.data() + r * N;
         for (std::size_t j = 0; j < N; ++j) {
-            h[j] = static_cast<float>((xr[j] - mean) * rstd[r]);
-            yr[j] = h[j] * w[j] + b[j];
+            const float hj = static_cast<float>((xr[j] - mean) * rs);
+            h[j] = hj;
+            yr[j] = hj * w[j] + b[j];
         }
     }
     std::vector<Tensor> inputs{x};
@@ -74,18 +76,19 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
                 const float* h = xhat.data() + r * N;
                 const double mg = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]); }) / double(N);
                 const double mgx = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]) * h[j]; }) / double(N);
-                float* dxr = dx.data() + r * N;
-                for (std::size_t j = 0; j < N; ++j)
-                    dxr[j] = static_cast<float>(rstd[r] * (double(d[j] * w[j]) - mg - h[j] * mgx));
+                float* __restrict dxr = dx.data() + r * N;
+                const double rs = rstd[r];
+                for (std::size_t j = 0; j < N; ++j) dxr[j] = static_cast<float>(rs * (double(d[j] * w[j]) - mg - h[j] * mgx));
             }
             in[0].accumulate_grad(std::move(dx));
         }
         if (has_w && in[1].requires_grad()) {  // dw = Σ_rows dy·x̂
             std::vector<double> dw(N, 0.0);
+            double* __restrict acc = dw.data();
             for (std::size_t r = 0; r < rows; ++r) {
                 const float* d = dy.data() + r * N;
                 const float* h = xhat.data() + r * N;
-                for (std::size_t j = 0; j < N; ++j) dw[j] += double(d[j]) * h[j];
+                for (std::size_t j = 0; j < N; ++j) acc[j] += double(d[j]) * h[j];
             }
             Array g = Array::from_shape(in[1].shape());
             for (std::size_t j = 0; j < N; ++j) g.data()[j] = static_cast<float>(dw[j]);
