@@ -128,14 +128,19 @@ void micro_kernel(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, b
 template <std::size_t R, bool kRowA>
 void micro_kernel_narrow(std::size_t kc, Panel A, Panel B, float* C, std::size_t ldc, bool add, std::size_t rows,
                          std::size_t cols) {
+    // (loops unrolled so the accumulators stay in registers: rolled, GCC keeps them in memory and
+    // copies them to the tile with memcpy)
     Vec acc[R];
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) acc[r] = Vec(0.0f);
     for (std::size_t k = 0; k < kc; ++k) {
         const Vec b0 = simd::load(B.p + k * B.ks);
         const float* a = A.p + k * A.ks;
+#pragma GCC unroll 16
         for (std::size_t r = 0; r < R; ++r) acc[r] = simd::fma(Vec(a[kRowA ? r * A.is : r]), b0, acc[r]);
     }
     alignas(64) float tile[R * W];
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) simd::store(tile + r * W, acc[r]);
     write_tile(C, ldc, add, rows, cols, tile, W, 1);
 }
