@@ -161,8 +161,8 @@ struct SkipGram : nn::Module {
     void update(const Part& p, float lr, std::size_t t, std::size_t T, float* w_in, float* w_out) const {
         const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
         const std::size_t D = in->weight.shape()[1], n = p.b.rows;
-        auto rows = [&](float* w, const IdArray& ids, std::size_t count, const Tensor& rows, const float* keep) {
-            const float* g = rows.grad().data();
+        auto rows = [&](float* w, const IdArray& ids, std::size_t count, const Tensor& looked_up, const float* keep) {
+            const float* g = looked_up.grad().data();
             for (std::size_t i = 0; i < count; ++i) {
                 const auto id = std::size_t(ids.data()[i]);
                 if (id % T == t && (!keep || keep[i] != 0.0f)) kernels::sgd_update(w + id * D, g + i * D, nullptr, D, c);
