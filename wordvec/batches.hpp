@@ -164,6 +164,10 @@ private:
 
 /// The score of each row of v (B, D) against its K rows of u (B, K, D): (B, K).
 Tensor scores(const Tensor& v, const Tensor& u);
+/// The summed loss of b's rows from the rows looked up for them, u = out[targets] (n, K, D) and
+/// v = in[context] (n, D) (CBOW: in[window] (n, C, D)), n = b.rows:
+///   logits (n, K) = h·u, h = v (CBOW: the window's mean), loss = Σ BCE(logits, labels)·weights
+Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u);
 /// CBOW's hidden vector: a window's vectors w (B, C, D), mask (B, C), counts n (B, 1) → (B, D), their
 /// mean, passing its gradient to each window word whole (word2vec.c's update).
 Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n);

@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
-#include "nn/functional.hpp"
 #include "wordvec/batches.hpp"
 
 namespace xgrad::wordvec::detail {
@@ -72,24 +71,11 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
                 seen = b.words_done;
                 const float lr = float(std::max(o.alpha * (1.0 - double(all) / double(words_total + 1)), o.alpha * 1e-4));
                 const std::size_t n = b.rows;
-                const bool part = n < o.batch;
-                const Tensor labels(part ? Array(slice(Tensor(b.labels), 0, 0, long(n)).data()) : b.labels);
-                const Tensor weights(part ? Array(slice(Tensor(b.weights), 0, 0, long(n)).data()) : b.weights);
-                Tensor u(gather(out, D, b.tgt.data(), n * K, {n, K, D}), true);  // (n, K, D)
-                Tensor v;                                                    // (n, D), or the window (n, C, D)
-                Tensor h;
                 const std::size_t C = o.cbow ? b.windows.shape()[1] : 0;
-                if (o.cbow) {
-                    v = Tensor(gather(in, D, b.windows.data(), n * C, {n, C, D}), true);
-                    const Tensor mask(Array(slice(Tensor(b.mask), 0, 0, long(n)).data()));
-                    const Tensor counts(Array(slice(Tensor(b.counts), 0, 0, long(n)).data()));
-                    h = window_mean(v, mask, counts);
-                } else {
-                    v = Tensor(gather(in, D, b.ctx.data(), n, {n, D}), true);
-                    h = v;
-                }
-                Tensor loss = nn::binary_cross_entropy_with_logits(scores(h, u), labels,
-                                                                   {.weight = weights, .reduction = nn::Reduction::Sum});
+                Tensor u(gather(out, D, b.tgt.data(), n * K, {n, K, D}), true);  // (n, K, D)
+                Tensor v = o.cbow ? Tensor(gather(in, D, b.windows.data(), n * C, {n, C, D}), true)  // (n, C, D)
+                                  : Tensor(gather(in, D, b.ctx.data(), n, {n, D}), true);             // (n, D)
+                Tensor loss = batch_loss(b, o.cbow, v, u);
                 loss.backward();
                 const double l = loss.item();
                 if (!std::isfinite(l))

@@ -17,8 +17,8 @@
 #include "nn/embedding.hpp"
 #include "nn/functional.hpp"
 #include "nn/init.hpp"
-#include "tensor/kernels/optim.hpp"
 #include "nn/serialize.hpp"
+#include "tensor/kernels/optim.hpp"
 #include "tensor/kernels/threads.hpp"
 
 namespace xgrad::wordvec {
@@ -131,27 +131,20 @@ struct SkipGram : nn::Module {
         nn::init::zeros_(out->weight);
     }
     /// One reader's part of a step (see train_word2vec): looks up the rows of p's batch in the tables,
-    /// as leaves — u = out[targets] (n, K, D), v = in[context] (n, D) (CBOW: in[window] (n, C, D)) — and
-    /// runs the loss and its backward on them, leaving each row's gradient in u.grad() and v.grad():
-    ///   logits (n, K) = h·u,  h = v (CBOW: the window's mean),  loss = Σ BCE(logits, labels)·weights
+    /// as leaves — u = out[targets], v = in[context] (CBOW: in[window]) — and runs the batch's loss and
+    /// its backward on them, leaving each row's gradient in u.grad() and v.grad().
     void forward_backward(const Word2VecOptions& o, Part& p) const {
         const Batch& b = p.b;
         const long n = long(b.rows);
         const bool part = b.rows < p.maker.batch_rows();  // the share's last batch: its first rows only
         auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
-        auto values = [&](const Array& a) {
-            Tensor t{Array(a)};  // a copy: the batch's buffers are filled again
-            return part ? slice(t, 0, 0, n) : t;
-        };
         {
             NoGradGuard lookup;  // the looked-up rows are the leaves; their gradients go to the tables after
             p.u = out(ids(b.tgt));
             p.v = in(ids(o.cbow ? b.windows : b.ctx));
         }
         p.u.requires_grad_(), p.v.requires_grad_();
-        const Tensor h = o.cbow ? detail::window_mean(p.v, values(b.mask), values(b.counts)) : p.v;
-        p.loss = nn::binary_cross_entropy_with_logits(detail::scores(h, p.u), values(b.labels),
-                                                      {.weight = values(b.weights), .reduction = nn::Reduction::Sum});
+        p.loss = detail::batch_loss(b, o.cbow, p.v, p.u);
         p.loss.backward();
     }
     /// The SGD step of a part's rows that thread t of T owns (id mod T = t): table[id] −= lr · grad, with
@@ -177,6 +170,17 @@ struct SkipGram : nn::Module {
 }  // namespace
 
 namespace detail {
+
+Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u) {
+    const long n = long(b.rows);
+    auto values = [&](const Array& a) {  // the batch's first n rows (a copy: its buffers are filled again)
+        Tensor t{Array(a)};
+        return b.rows < a.shape()[0] ? slice(t, 0, 0, n) : t;
+    };
+    const Tensor h = cbow ? window_mean(v, values(b.mask), values(b.counts)) : v;
+    return nn::binary_cross_entropy_with_logits(scores(h, u), values(b.labels),
+                                                {.weight = values(b.weights), .reduction = nn::Reduction::Sum});
+}
 
 Tensor scores(const Tensor& v, const Tensor& u) { return sum(u * unsqueeze(v, 1), {-1}); }
 
