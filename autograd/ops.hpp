@@ -101,6 +101,9 @@ ValuesIndices topk(const Tensor& x, long k, int dim = -1, bool largest = true, b
 /// torch.matmul (a vector is a row on the left, a column on the right, and its dim is dropped).
 /// dA = dY·Bᵀ, dB = Aᵀ·dY (summed over broadcast batch dims).
 Tensor matmul(const Tensor& a, const Tensor& b);
+/// Σ_d x[..., d]·y[..., d] over `dim`, x and y broadcast together (torch.linalg.vecdot): (B, K, D)
+/// and (B, 1, D) → (B, K), a score for each of K rows against its batch's vector. dx = dy·y, dy = dy·x.
+Tensor vecdot(const Tensor& x, const Tensor& y, int dim = -1);
 
 // --- shapes (ops/shape.cpp) ----------------------------------------------------------------------
 // NOTE: PyTorch's reshape/view/transpose/unsqueeze/squeeze return views that alias their input; xgrad's

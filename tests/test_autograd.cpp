@@ -118,6 +118,25 @@ TEST(Autograd, RequiresGradOnlyOnLeaves) {
     EXPECT_THROW(y.requires_grad_(false), ValueError);
 }
 
+// vecdot's fused path gives what sum(x * y) gives, values and both gradients, for broadcasts either way.
+TEST(Autograd, VecdotAgreesWithTheSumOfAProduct) {
+    const std::vector<std::pair<Shape, Shape>> shapes = {{{16, 6, 100}, {16, 1, 100}}, {{2, 1, 3, 33}, {5, 1, 33}}, {{9}, {4, 9}}};
+    for (const auto& [sa, sb] : shapes) {
+        SCOPED_TRACE(shape_str(sa) + " . " + shape_str(sb));
+        Generator g(21);
+        Tensor a = uniform(sa, -1.0f, 1.0f, g).requires_grad_(), b = uniform(sb, -1.0f, 1.0f, g).requires_grad_();
+        Tensor a2 = a.detach().requires_grad_(), b2 = b.detach().requires_grad_();
+        Tensor y = vecdot(a, b), y2 = sum(a2 * b2, {-1});
+        ASSERT_EQ(y.shape(), y2.shape());
+        EXPECT_TRUE(testing::all_close(y, y2.data(), 1e-5, 1e-5));
+        Tensor w = uniform(y.shape(), -1.0f, 1.0f, g);
+        sum(y * w).backward();
+        sum(y2 * w).backward();
+        EXPECT_TRUE(testing::all_close(a.grad(), a2.grad(), 1e-5, 1e-5));
+        EXPECT_TRUE(testing::all_close(b.grad(), b2.grad(), 1e-5, 1e-5));
+    }
+}
+
 TEST(Autograd, DeepChainDoesNotOverflowTheStack) {
     Tensor x = tensor({1.0f}).requires_grad_();
     Tensor y = x;

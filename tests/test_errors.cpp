@@ -17,6 +17,12 @@ TEST(Errors, MatmulNamesBothShapes) {
     EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(zeros({3}), zeros({4})); }, {"matmul", "(3)", "(4)"}));
 }
 
+TEST(Errors, VecdotNamesBothShapes) {
+    EXPECT_TRUE(throws_with<ShapeError>([] { vecdot(zeros({2, 3}), zeros({4, 5})); }, {"vecdot", "(2, 3)", "(4, 5)"}));
+    EXPECT_TRUE(throws_with<ShapeError>([] { vecdot(zeros({}), zeros({3})); }, {"vecdot", "at least one dim"}));
+    EXPECT_TRUE(throws_with<IndexError>([] { vecdot(zeros({2, 3}), zeros({2, 3}), 2); }, {"vecdot", "dim 2"}));
+}
+
 TEST(Errors, BroadcastNamesTheOp) {
     EXPECT_TRUE(throws_with<ShapeError>([] { zeros({2, 3}) + zeros({4}); }, {"add", "(2, 3)", "(4)", "broadcast"}));
     EXPECT_TRUE(throws_with<ShapeError>([] { zeros({2, 3}) * zeros({3, 3}); }, {"mul"}));

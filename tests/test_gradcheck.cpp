@@ -60,6 +60,18 @@ TEST(Gradcheck, Matmul) {
     }
 }
 
+TEST(Gradcheck, Vecdot) {
+    // the fused path (last dim, leading dims broadcast either way) and sum(x * y) (a middle dim, a broadcast D)
+    const std::vector<std::tuple<Shape, Shape, int>> cases = {
+        {{3, 4, 5}, {3, 1, 5}, -1}, {{2, 1, 3}, {4, 3}, -1}, {{7}, {7}, 0}, {{2, 3, 4}, {2, 3, 1}, 1}, {{2, 3}, {1}, -1}};
+    for (const auto& [sa, sb, dim] : cases) {
+        SCOPED_TRACE(shape_str(sa) + " . " + shape_str(sb));
+        expect_gradcheck([dim = dim](auto& x) { return vecdot(x[0], x[1], dim); }, {leaf(sa, 11), leaf(sb, 12)}, "vecdot");
+    }
+    Tensor x = leaf({4, 6}, 13);  // the same tensor on both sides: both gradients add up
+    expect_gradcheck([](auto& v) { return vecdot(v[0], v[0]); }, {x}, "vecdot(x, x)");
+}
+
 TEST(Gradcheck, Reductions) {
     Tensor x = leaf({2, 3, 4}, 8);
     expect_gradcheck([](auto& v) { return sum(v[0]); }, {x}, "sum all");

@@ -220,6 +220,25 @@ TEST(Kernels, GatherAndScatterAddMatchReference) {
     }
 }
 
+TEST(Kernels, RowDotsAndScaledRowAddsMatchReference) {
+    for (std::size_t D : kSizes) {
+        SCOPED_TRACE(::testing::Message() << "D=" << D);
+        const std::size_t V = 9, n = 30;
+        const auto x = random_vec(V * D, 11), y = random_vec(V * D, 12), s = random_vec(n, 13);
+        std::vector<int64_t> xi(n), yi(n);
+        Generator g(14);
+        for (std::size_t i = 0; i < n; ++i) xi[i] = int64_t(g.randint(V)), yi[i] = int64_t(g.randint(3));  // repeats
+        std::vector<float> out(n), out_ref(n);
+        kernels::row_dots(x.data(), xi.data(), y.data(), yi.data(), n, D, out.data());
+        kernels::row_dots_ref(x.data(), xi.data(), y.data(), yi.data(), n, D, out_ref.data());
+        EXPECT_TRUE(close(out, out_ref, 1e-5));
+        std::vector<float> d(V * D, 0.25f), d_ref(V * D, 0.25f);
+        kernels::scaled_row_adds(d.data(), yi.data(), x.data(), xi.data(), s.data(), n, D);
+        kernels::scaled_row_adds_ref(d_ref.data(), yi.data(), x.data(), xi.data(), s.data(), n, D);
+        EXPECT_TRUE(close(d, d_ref, 1e-6));
+    }
+}
+
 // The vectorised optimizer updates do the reference's float operations in its order: bit-identical,
 // over three steps, for every option that changes the arithmetic.
 TEST(Kernels, OptimizerUpdatesAreBitIdenticalToTheReference) {

@@ -64,6 +64,13 @@ TEST(PyTorchReference, Matmul) {
         check_case(name, [](Inputs& x, const Ids&) { return matmul(x["a"], x["b"]); });
 }
 
+TEST(PyTorchReference, Vecdot) {
+    check_case("vecdot_scores", [](Inputs& x, const Ids&) { return vecdot(x["u"], x["v"]); });
+    check_case("vecdot_broadcast", [](Inputs& x, const Ids&) { return vecdot(x["a"], x["b"]); });
+    check_case("vecdot_dim1", [](Inputs& x, const Ids&) { return vecdot(x["a"], x["b"], 1); });
+    check_case("vecdot_1d", [](Inputs& x, const Ids&) { return vecdot(x["a"], x["b"]); });
+}
+
 TEST(PyTorchReference, Shapes) {
     check_case("transpose", [](Inputs& x, const Ids&) { return transpose(x["x"], 0, 2); });
     check_case("t", [](Inputs& x, const Ids&) { return x["x"].t(); });

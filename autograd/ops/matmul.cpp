@@ -1,9 +1,10 @@
-// matmul: 2-D, batched with broadcast batch dims, and 1-D operands as in torch.matmul.
+// matmul: 2-D, batched with broadcast batch dims, and 1-D operands as in torch.matmul; vecdot.
 // The products run on the xsimd GEMM kernel (tensor/kernels/gemm.hpp).
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
 #include "tensor/kernels/broadcast.hpp"
+#include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
 #include "tensor/xt.hpp"
 
@@ -115,6 +116,58 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         out.push_back(static_cast<long>(ys[i]));
     }
     return reshape(y, out);
+}
+
+// vecdot: y[i] = Σ_d x[i, d]·y[i, d] over `dim`, x and y broadcast (torch.linalg.vecdot, real).
+//   dx[i, :] = dy[i]·y[i, :]    dy[i, :] = dy[i]·x[i, :]    (summed over the rows each was broadcast to)
+// Over the last dim when both have it whole: one pass over the row pairs (leading dims broadcast by
+// row index), no (…, D) product in memory. Otherwise sum(x * y, {dim}).
+Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
+    if (x.dim() == 0 || y.dim() == 0)
+        throw ShapeError(fmt::format("vecdot: shapes {} and {}: both need at least one dim", shape_str(x.shape()),
+                                     shape_str(y.shape())));
+    const Shape s = broadcast_shapes(x.shape(), y.shape(), "vecdot");
+    const std::size_t d = normalize_dim(dim, s.size(), "vecdot");
+    const std::size_t D = s.back();
+    if (d + 1 != s.size() || x.shape().back() != D || y.shape().back() != D) return sum(x * y, {int(d)});
+    // Row index of x and of y for each output element (row-major over the leading dims L = s[:-1]).
+    const std::size_t r = s.size() - 1, n = shape_numel(Shape(s.begin(), s.end() - 1));
+    auto strides = [&](const Shape& in) {  // rows to step per unit of each leading dim (0: broadcast)
+        std::vector<int64_t> st(r, 0);
+        int64_t rows = 1;
+        for (std::size_t k = in.size() - 1; k-- > 0;) {  // the input's leading dims, last first
+            const std::size_t at = r - (in.size() - 1 - k);  // where dim k sits among L's
+            st[at] = in[k] == 1 ? 0 : rows;
+            rows *= int64_t(in[k]);
+        }
+        return st;
+    };
+    const std::vector<int64_t> sx = strides(x.shape()), sy = strides(y.shape());
+    std::vector<int64_t> xi(n), yi(n), idx(r, 0);
+    int64_t ax = 0, ay = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        xi[i] = ax, yi[i] = ay;
+        for (std::size_t k = r; k-- > 0;) {  // the odometer: next index over L
+            ax += sx[k], ay += sy[k];
+            if (++idx[k] < s[k]) break;
+            ax -= sx[k] * int64_t(s[k]), ay -= sy[k] * int64_t(s[k]), idx[k] = 0;
+        }
+    }
+    Array out = Array::from_shape(Shape(s.begin(), s.end() - 1));
+    kernels::row_dots(x.data().data(), xi.data(), y.data().data(), yi.data(), n, D, out.data());
+    return record("vecdot", std::move(out), {x, y},
+                  [xi = std::move(xi), yi = std::move(yi), n, D](const Array& dy, const Array&, Inputs in) {
+        if (in[0].requires_grad()) {
+            Array g = full_array(in[0].shape(), 0.0f);
+            kernels::scaled_row_adds(g.data(), xi.data(), in[1].data().data(), yi.data(), dy.data(), n, D);
+            in[0].accumulate_grad(std::move(g));
+        }
+        if (in[1].requires_grad()) {
+            Array g = full_array(in[1].shape(), 0.0f);
+            kernels::scaled_row_adds(g.data(), yi.data(), in[0].data().data(), xi.data(), dy.data(), n, D);
+            in[1].accumulate_grad(std::move(g));
+        }
+    });
 }
 
 }  // namespace xgrad

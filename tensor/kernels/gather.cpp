@@ -1,4 +1,5 @@
-// Row gather and duplicate-safe, deterministic scatter-add (the embedding forward and backward).
+// Row gather and duplicate-safe, deterministic scatter-add (the embedding forward and backward), and
+// dot products and scaled adds of rows picked by index (vecdot's forward and backward).
 #include "tensor/kernels/gather.hpp"
 
 #include <algorithm>
@@ -55,6 +56,42 @@ void scatter_add_rows_ref(float* dtable, std::size_t, std::size_t D, const int64
                           const float* dout, const float* scales) {
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < D; ++j) dtable[ids[i] * D + j] += (scales ? scales[i] : 1.0f) * dout[i * D + j];
+}
+
+void row_dots(const float* x, const int64_t* xi, const float* y, const int64_t* yi, std::size_t n, std::size_t D,
+              float* out) {
+    parallel_for(n, 1, double(n) * double(D), 1e6, [&](std::size_t i0, std::size_t i1) {
+        for (std::size_t i = i0; i < i1; ++i) {
+            const float* a = x + xi[i] * D;
+            const float* b = y + yi[i] * D;
+            Vec acc(0.0f);
+            std::size_t j = 0;
+            for (; j + W <= D; j += W) acc = simd::fma(simd::load(a + j), simd::load(b + j), acc);
+            float s = simd::sum(acc);
+            for (; j < D; ++j) s = simd::fma(a[j], b[j], s);
+            out[i] = s;
+        }
+    });
+}
+
+void row_dots_ref(const float* x, const int64_t* xi, const float* y, const int64_t* yi, std::size_t n, std::size_t D,
+                  float* out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (std::size_t j = 0; j < D; ++j) s += double(x[xi[i] * D + j]) * double(y[yi[i] * D + j]);
+        out[i] = float(s);
+    }
+}
+
+void scaled_row_adds(float* dst, const int64_t* di, const float* src, const int64_t* si, const float* s, std::size_t n,
+                     std::size_t D) {
+    for (std::size_t i = 0; i < n; ++i) axpy(dst + di[i] * D, src + si[i] * D, s[i], D);
+}
+
+void scaled_row_adds_ref(float* dst, const int64_t* di, const float* src, const int64_t* si, const float* s,
+                         std::size_t n, std::size_t D) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < D; ++j) dst[di[i] * D + j] += s[i] * src[si[i] * D + j];
 }
 
 }  // namespace xgrad::kernels

@@ -18,4 +18,19 @@ void scatter_add_rows(float* dtable, std::size_t V, std::size_t D, const int64_t
 void scatter_add_rows_ref(float* dtable, std::size_t V, std::size_t D, const int64_t* ids, std::size_t n,
                           const float* dout, const float* scales = nullptr);
 
+/// out[i] = Σ_d x[xi[i]·D + d] · y[yi[i]·D + d] for i = 0..n-1: dot products of rows picked by index
+/// (vecdot's forward). Each sum runs in float over SIMD lanes, then across them: the same bits at any
+/// thread count.
+void row_dots(const float* x, const int64_t* xi, const float* y, const int64_t* yi, std::size_t n, std::size_t D,
+              float* out);
+void row_dots_ref(const float* x, const int64_t* xi, const float* y, const int64_t* yi, std::size_t n, std::size_t D,
+                  float* out);
+
+/// dst[di[i]·D + :] += s[i] · src[si[i]·D + :] for i = 0..n-1 in order (vecdot's backward); repeated
+/// destination rows add up in i order.
+void scaled_row_adds(float* dst, const int64_t* di, const float* src, const int64_t* si, const float* s, std::size_t n,
+                     std::size_t D);
+void scaled_row_adds_ref(float* dst, const int64_t* di, const float* src, const int64_t* si, const float* s,
+                         std::size_t n, std::size_t D);
+
 }  // namespace xgrad::kernels

@@ -112,6 +112,11 @@ def main():
          lambda v, u, ids: -(torch.log_softmax(torch.index_select(v, 0, ids) @ u.t(), dim=1)).mean(),
          {"v": randn(5, 2), "u": randn(5, 2)}, {"ids": ids})
 
+    # vecdot (torch.linalg.vecdot): word2vec's scores (B, K, D)·(B, 1, D), broadcasting both ways, a middle dim
+    case(out, "vecdot_scores", lambda u, v: torch.linalg.vecdot(u, v), {"u": randn(3, 4, 5), "v": randn(3, 1, 5)})
+    case(out, "vecdot_broadcast", lambda a, b: torch.linalg.vecdot(a, b), {"a": randn(2, 1, 3), "b": randn(4, 3)})
+    case(out, "vecdot_dim1", lambda a, b: torch.linalg.vecdot(a, b, dim=1), {"a": randn(2, 3, 4), "b": randn(2, 3, 1)})
+    case(out, "vecdot_1d", lambda a, b: torch.linalg.vecdot(a, b), {"a": randn(7), "b": randn(7)})
 
     # How PyTorch prints tensors: each record is the values (flat), the shape, then the repr lines.
     prints = []
