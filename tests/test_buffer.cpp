@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -62,6 +64,28 @@ TEST(Buffer, AFreedLargeBufferIsReusedForTheNextArrayOfItsSize) {
         EXPECT_EQ(freed.cached_bytes, 0u);
         EXPECT_EQ(after.reuses, 0u);
         EXPECT_EQ(after.maps, before.maps + 2);
+    }
+}
+
+// Blocks up to 4 KiB come back from the thread's lists: the next block of the same 64-byte class is the
+// one just freed, whatever its size within the class.
+TEST(Buffer, AFreedSmallBlockIsReusedForTheNextOfItsClass) {
+    for (const auto& [bytes, again] : std::vector<std::pair<std::size_t, std::size_t>>{{100, 120}, {4000, 3970}}) {
+        SCOPED_TRACE(::testing::Message() << bytes << " then " << again << " bytes");
+        std::vector<void*> held;  // empty the class's list first (a full list sends frees to the heap)
+        for (int i = 0; i < 20; ++i) held.push_back(allocate_small_buffer(bytes));
+        void* p = allocate_small_buffer(bytes);
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % kAlignment, 0u);
+        std::memset(p, 1, bytes);  // the whole request is usable
+        free_small_buffer(p, bytes);
+        void* q = allocate_small_buffer(again);
+        if (buffer_cache_enabled()) EXPECT_EQ(q, p);  // sanitizer builds: exact-size blocks, never listed
+        std::memset(q, 2, again);
+        free_small_buffer(q, again);
+        void* other = allocate_small_buffer(bytes + 64);  // the next class: not p
+        if (buffer_cache_enabled()) EXPECT_NE(other, p);
+        free_small_buffer(other, bytes + 64);
+        for (void* h : held) free_small_buffer(h, bytes);
     }
 }
 
