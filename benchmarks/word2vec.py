@@ -13,8 +13,13 @@ alpha 0.05 for all three.
 with 2 threads or more. Reports per tool: words per second (per thread), analogy accuracy on questions-words with the questions
 covered, WordSim-353 and SimLex-999 Spearman (all scored by gensim's evaluate_word_analogies /
 evaluate_word_pairs on each tool's vectors, restrict_vocab 300000), and agreement: for the 1,000 most
-frequent words, the mean overlap of their 10 nearest neighbours between two sets of vectors (xgrad
-against word2vec.c, and word2vec.c against itself with another seed).
+frequent words, the mean overlap of their 10 nearest neighbours between two sets of vectors: each
+run against each word2vec.c run (for word2vec.c: of another seed), and against the same tool's runs of
+other seeds.
+
+--batches 2,8 adds rows "xgrad batch N": xgrad's reproducible mode with --batch N --readers 1 (one
+thread; run with --threads 1): the closer a step is to word2vec.c's pair-by-pair updates, the closer the
+vectors.
 
 word2vec.c comes from the npm package word2vec 1.1.5 (its src/, Apache 2.0), unpacked into
 out/word2vec-c/ and built with gcc -O3 -march=native. It has no seed flag (the initial vectors' generator
@@ -139,6 +144,8 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--cbow", action="store_true")
+    ap.add_argument("--batches", default="",
+                    help="also run xgrad with these --batch values (one reader), e.g. 2,8: rows 'xgrad batch N'")
     ap.add_argument("--install", action="store_true")
     args = ap.parse_args()
     SETTINGS["cbow"] = int(args.cbow)
@@ -149,6 +156,8 @@ def main():
     import json
     words = train_words(args.corpus)
     tools = {"word2vec.c": run_word2vec_c, "gensim": run_gensim, "xgrad": run_xgrad, "xgrad lock-free": run_xgrad_lock_free}
+    for b in filter(None, args.batches.split(",")):
+        tools[f"xgrad batch {b}"] = lambda *a, b=b: run_xgrad(*a, extra=["--batch", b, "--readers", "1"])
     print(f"corpus {args.corpus}: {words} training words an epoch; settings {SETTINGS}", flush=True)
     for it in map(int, args.iters.split(",")):
         for threads in map(int, args.threads.split(",")):
@@ -157,7 +166,9 @@ def main():
                 for name, fn in tools.items():
                     if name == "xgrad lock-free" and threads == 1:
                         continue  # the same as xgrad's reproducible mode on one thread
-                    out = os.path.join(OUT, f"{name}-{'cbow' if args.cbow else 'sg'}-i{it}-t{threads}-s{seed}.bin")
+                    if name.startswith("xgrad batch") and threads > 1:
+                        continue  # one reader trains on one thread
+                    out = os.path.join(OUT, f"{name.replace(' ', '-')}-{'cbow' if args.cbow else 'sg'}-i{it}-t{threads}-s{seed}.bin")
                     secs = fn(args.corpus, out, it, threads, seed)
                     files.setdefault(name, []).append(out)
                     rates.setdefault(name, []).append(words * it / secs / threads)
@@ -166,7 +177,7 @@ def main():
                                                capture_output=True, text=True).stdout)
             print(f"\n{it} epochs, {threads} thread(s), seeds {args.seeds}: medians (min–max)")
             print(f"{'tool':15} {'k words/thread/s':>17} {'analogy %':>16} {'covered':>8} {'WordSim-353':>18} "
-                  f"{'SimLex-999':>18} {'agree w/ word2vec.c':>20}")
+                  f"{'SimLex-999':>18} {'agree w/ word2vec.c':>20} {'agree w/ itself':>20}")
             ref = [scores[p]["near"] for p in files["word2vec.c"]]
             for name, ps in files.items():
                 s = [scores[p] for p in ps]
@@ -176,9 +187,12 @@ def main():
                 # agreement: each run against each word2vec.c run of another seed (for word2vec.c: the others)
                 agree = [overlap(x["near"], r) for i, x in enumerate(s) for j, r in enumerate(ref)
                          if name != "word2vec.c" or i != j]
+                # the same tool's runs of other seeds against each other
+                itself = [overlap(s[i]["near"], s[j]["near"]) for i in range(len(s)) for j in range(i + 1, len(s))]
                 print(f"{name:15} {col(rates[name], 1e-3, '{:.0f}'):>17} {col([x['analogy'] for x in s], 100):>16} "
                       f"{s[0]['covered']:>8} {col([x['wordsim'] for x in s], 1, '{:.3f}'):>18} "
-                      f"{col([x['simlex'] for x in s], 1, '{:.3f}'):>18} {col(agree, 1, '{:.3f}'):>20}", flush=True)
+                      f"{col([x['simlex'] for x in s], 1, '{:.3f}'):>18} {col(agree, 1, '{:.3f}'):>20} "
+                      f"{col(itself, 1, '{:.3f}') if itself else '-':>20}", flush=True)
 
 
 if __name__ == "__main__":

@@ -236,6 +236,10 @@ TEST(Kernels, RowDotsAndScaledRowAddsMatchReference) {
         kernels::scaled_row_adds(d.data(), yi.data(), x.data(), xi.data(), s.data(), n, D);
         kernels::scaled_row_adds_ref(d_ref.data(), yi.data(), x.data(), xi.data(), s.data(), n, D);
         EXPECT_TRUE(close(d, d_ref, 1e-6));
+        std::vector<float> w(n * D, 9.0f), w_ref(n * D, -9.0f);  // every element written, whatever was there
+        kernels::scaled_rows(w.data(), x.data(), xi.data(), s.data(), n, D);
+        kernels::scaled_rows_ref(w_ref.data(), x.data(), xi.data(), s.data(), n, D);
+        EXPECT_EQ(w, w_ref);
     }
 }
 

@@ -182,7 +182,7 @@ Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u) {
                                                 {.weight = values(b.weights), .reduction = nn::Reduction::Sum});
 }
 
-Tensor scores(const Tensor& v, const Tensor& u) { return sum(u * unsqueeze(v, 1), {-1}); }
+Tensor scores(const Tensor& v, const Tensor& u) { return vecdot(u, unsqueeze(v, 1)); }
 
 Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n) {
     Tensor s = sum(w * unsqueeze(mask, -1), {1});  // (B, D): the window's sum

@@ -157,16 +157,21 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
     kernels::row_dots(x.data().data(), xi.data(), y.data().data(), yi.data(), n, D, out.data());
     return record("vecdot", std::move(out), {x, y},
                   [xi = std::move(xi), yi = std::move(yi), n, D](const Array& dy, const Array&, Inputs in) {
-        if (in[0].requires_grad()) {
-            Array g = full_array(in[0].shape(), 0.0f);
-            kernels::scaled_row_adds(g.data(), xi.data(), in[1].data().data(), yi.data(), dy.data(), n, D);
-            in[0].accumulate_grad(std::move(g));
-        }
-        if (in[1].requires_grad()) {
-            Array g = full_array(in[1].shape(), 0.0f);
-            kernels::scaled_row_adds(g.data(), yi.data(), in[0].data().data(), xi.data(), dy.data(), n, D);
-            in[1].accumulate_grad(std::move(g));
-        }
+        // d(input) from the other side's rows: written row by row when the input was not broadcast (its
+        // row i is output i's alone), else summed into zeros
+        auto grad = [&](const Tensor& input, const std::vector<int64_t>& mine, const Tensor& other,
+                        const std::vector<int64_t>& theirs) {
+            if (input.numel() == n * D) {
+                Array g = Array::from_shape(input.shape());
+                kernels::scaled_rows(g.data(), other.data().data(), theirs.data(), dy.data(), n, D);
+                return g;
+            }
+            Array g = full_array(input.shape(), 0.0f);
+            kernels::scaled_row_adds(g.data(), mine.data(), other.data().data(), theirs.data(), dy.data(), n, D);
+            return g;
+        };
+        if (in[0].requires_grad()) in[0].accumulate_grad(grad(in[0], xi, in[1], yi));
+        if (in[1].requires_grad()) in[1].accumulate_grad(grad(in[1], yi, in[0], xi));
     });
 }
 

@@ -83,6 +83,22 @@ void row_dots_ref(const float* x, const int64_t* xi, const float* y, const int64
     }
 }
 
+void scaled_rows(float* dst, const float* src, const int64_t* si, const float* s, std::size_t n, std::size_t D) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float* x = src + si[i] * D;
+        float* y = dst + i * D;
+        const Vec vs(s[i]);
+        std::size_t j = 0;
+        for (; j + W <= D; j += W) simd::store(y + j, vs * simd::load(x + j));
+        for (; j < D; ++j) y[j] = s[i] * x[j];
+    }
+}
+
+void scaled_rows_ref(float* dst, const float* src, const int64_t* si, const float* s, std::size_t n, std::size_t D) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < D; ++j) dst[i * D + j] = s[i] * src[si[i] * D + j];
+}
+
 void scaled_row_adds(float* dst, const int64_t* di, const float* src, const int64_t* si, const float* s, std::size_t n,
                      std::size_t D) {
     for (std::size_t i = 0; i < n; ++i) axpy(dst + di[i] * D, src + si[i] * D, s[i], D);

@@ -26,6 +26,11 @@ void row_dots(const float* x, const int64_t* xi, const float* y, const int64_t* 
 void row_dots_ref(const float* x, const int64_t* xi, const float* y, const int64_t* yi, std::size_t n, std::size_t D,
                   float* out);
 
+/// dst[i·D + :] = s[i] · src[si[i]·D + :] for i = 0..n-1 (vecdot's backward for an input that was not
+/// broadcast: each of its rows gets one term, written without clearing dst first).
+void scaled_rows(float* dst, const float* src, const int64_t* si, const float* s, std::size_t n, std::size_t D);
+void scaled_rows_ref(float* dst, const float* src, const int64_t* si, const float* s, std::size_t n, std::size_t D);
+
 /// dst[di[i]·D + :] += s[i] · src[si[i]·D + :] for i = 0..n-1 in order (vecdot's backward); repeated
 /// destination rows add up in i order.
 void scaled_row_adds(float* dst, const int64_t* di, const float* src, const int64_t* si, const float* s, std::size_t n,
