@@ -91,6 +91,7 @@ struct Part {
     Batch b;
     Tensor u, v, loss;
     std::exception_ptr error;
+    std::vector<uint32_t> seen_in, seen_out;  ///< per row of each table: the last step this part used it
 };
 
 /// Where the threads of a step meet: the last to arrive releases the others, who spin a little, then
@@ -147,23 +148,45 @@ struct SkipGram : nn::Module {
         p.loss = detail::batch_loss(b, o.cbow, p.v, p.u);
         p.loss.backward();
     }
-    /// The SGD step of a part's rows that thread t of T owns (id mod T = t): table[id] −= lr · grad, with
-    /// SGD's row kernel, in the part's order. Each row has one owner whatever T is, and its updates come
-    /// in the same order, so the tables are the same at any thread count.
+    /// Calls fn(table, id, i) for each row i of part p's batch that the step moves: in[context] (CBOW:
+    /// the window's words, not the padding), then out[targets].
+    template <class Fn>
+    static void for_each_row(const Part& p, Fn fn) {
+        const std::size_t n = p.b.rows;
+        if (p.maker.o.cbow) {
+            const std::size_t C = p.b.windows.shape()[1];
+            for (std::size_t i = 0; i < n * C; ++i)
+                if (p.b.mask.data()[i] != 0.0f) fn(0, std::size_t(p.b.windows.data()[i]), i);
+        } else {
+            for (std::size_t i = 0; i < n; ++i) fn(0, std::size_t(p.b.ctx.data()[i]), i);
+        }
+        for (std::size_t i = 0; i < n * p.maker.K; ++i) fn(1, std::size_t(p.b.tgt.data()[i]), i);
+    }
+    /// Marks the rows part p uses in this step (stamp) in its seen_in / seen_out.
+    static void mark(Part& p, uint32_t stamp) {
+        for_each_row(p, [&](int table, std::size_t id, std::size_t) { (table == 0 ? p.seen_in : p.seen_out)[id] = stamp; });
+    }
+    /// The SGD step of part r's rows that fall to thread t of T: table[id] −= lr · grad, with SGD's row
+    /// kernel, in the part's order. A row that no other part used this step falls to the part's own
+    /// thread (r mod T: its gradient is in that core's cache); a row several parts used falls to its
+    /// owner (id mod T), who applies the parts' updates in part order. Either way each row's updates come
+    /// in the same order whatever T is, so the tables are the same at any thread count.
     /// (w_in, w_out: the tables' data, taken once before the threads start.)
-    void update(const Part& p, float lr, std::size_t t, std::size_t T, float* w_in, float* w_out) const {
+    void update(const std::vector<Part>& parts, std::size_t r, uint32_t stamp, float lr, std::size_t t, std::size_t T,
+                float* w_in, float* w_out) const {
         const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
-        const std::size_t D = in->weight.shape()[1], n = p.b.rows;
-        auto rows = [&](float* w, const IdArray& ids, std::size_t count, const Tensor& looked_up, const float* keep) {
-            const float* g = looked_up.grad().data();
-            for (std::size_t i = 0; i < count; ++i) {
-                const auto id = std::size_t(ids.data()[i]);
-                if (id % T == t && (!keep || keep[i] != 0.0f)) kernels::sgd_update(w + id * D, g + i * D, nullptr, D, c);
-            }
-        };
-        if (p.maker.o.cbow) rows(w_in, p.b.windows, n * p.b.windows.shape()[1], p.v, p.b.mask.data());  // not the padding
-        else rows(w_in, p.b.ctx, n, p.v, nullptr);
-        rows(w_out, p.b.tgt, n * p.maker.K, p.u, nullptr);
+        const std::size_t D = in->weight.shape()[1];
+        const Part& p = parts[r];
+        const float* g_in = p.v.grad().data();
+        const float* g_out = p.u.grad().data();
+        for_each_row(p, [&](int table, std::size_t id, std::size_t i) {
+            bool shared = false;
+            for (std::size_t q = 0; q < parts.size() && !shared; ++q)
+                shared = q != r && (table == 0 ? parts[q].seen_in : parts[q].seen_out)[id] == stamp;
+            if ((shared ? id : r) % T != t) return;
+            if (table == 0) kernels::sgd_update(w_in + id * D, g_in + i * D, nullptr, D, c);
+            else kernels::sgd_update(w_out + id * D, g_out + i * D, nullptr, D, c);
+        });
     }
 };
 
@@ -273,7 +296,8 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             for (std::size_t k = r; k < chunks.size(); k += R) m.spans.push_back(chunks[k]);  // every R-th chunk
             if (m.spans.empty()) m.spans.emplace_back(0, 0);  // a corpus shorter than R chunks: nothing for this reader
             m.rows = B / R + (r < B % R ? 1 : 0);
-            parts.push_back(Part{m, Generator(g.random64()), {}, {}, {}, {}, nullptr});
+            parts.push_back(Part{m, Generator(g.random64()), {}, {}, {}, {}, nullptr, std::vector<uint32_t>(V, 0),
+                                 std::vector<uint32_t>(V, 0)});
         }
         auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, after a step
             loss_acc += l, loss_pairs += rows, pairs += rows, ++steps;
@@ -294,11 +318,11 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         std::size_t T = 1;
         auto work = [&](std::size_t t) {
             while (!go.load()) go.wait(false);
-            for (;;) {
+            for (uint32_t stamp = 1;; ++stamp) {
                 for (std::size_t r = t; r < R; r += T) {
                     Part& p = parts[r];
                     try {
-                        if (p.maker.fill(p.g, p.b)) model.forward_backward(o, p);
+                        if (p.maker.fill(p.g, p.b)) model.forward_backward(o, p), SkipGram::mark(p, stamp);
                     } catch (...) {
                         p.error = std::current_exception();
                     }
@@ -316,8 +340,8 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                 const bool stop = failed || rows == 0 || !std::isfinite(l);
                 const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
                 if (!stop)
-                    for (const Part& p : parts)
-                        if (p.b.rows > 0) model.update(p, float(alpha), t, T, w_in, w_out);
+                    for (std::size_t r = 0; r < R; ++r)
+                        if (parts[r].b.rows > 0) model.update(parts, r, stamp, float(alpha), t, T, w_in, w_out);
                 if (t == 0) {
                     try {
                         done = stop;
