@@ -71,18 +71,8 @@ const std::vector<float>& KeyedVectors::unit_vectors() const {
 }
 
 void dot_rows(const float* unit, std::size_t rows, std::size_t dim, const float* q, float* scores) {
-    using simd::Vec;
-    constexpr std::size_t W = simd::kWidth;
     parallel_for(rows, 64, double(rows) * double(dim), 1e6, [&](std::size_t r0, std::size_t r1) {
-        for (std::size_t r = r0; r < r1; ++r) {
-            const float* u = unit + r * dim;
-            Vec acc(0.0f);
-            std::size_t k = 0;
-            for (; k + W <= dim; k += W) acc = simd::fma(simd::load(u + k), simd::load(q + k), acc);
-            float s = simd::sum(acc);
-            for (; k < dim; ++k) s = simd::fma(u[k], q[k], s);
-            scores[r] = s;
-        }
+        for (std::size_t r = r0; r < r1; ++r) scores[r] = simd::dot(unit + r * dim, q, dim);
     });
 }
 

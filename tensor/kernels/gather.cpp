@@ -61,16 +61,7 @@ void scatter_add_rows_ref(float* dtable, std::size_t, std::size_t D, const int64
 void row_dots(const float* x, const int64_t* xi, const float* y, const int64_t* yi, std::size_t n, std::size_t D,
               float* out) {
     parallel_for(n, 1, double(n) * double(D), 1e6, [&](std::size_t i0, std::size_t i1) {
-        for (std::size_t i = i0; i < i1; ++i) {
-            const float* a = x + xi[i] * D;
-            const float* b = y + yi[i] * D;
-            Vec acc(0.0f);
-            std::size_t j = 0;
-            for (; j + W <= D; j += W) acc = simd::fma(simd::load(a + j), simd::load(b + j), acc);
-            float s = simd::sum(acc);
-            for (; j < D; ++j) s = simd::fma(a[j], b[j], s);
-            out[i] = s;
-        }
+        for (std::size_t i = i0; i < i1; ++i) out[i] = simd::dot(x + xi[i] * D, y + yi[i] * D, D);
     });
 }
 

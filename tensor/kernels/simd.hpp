@@ -45,6 +45,16 @@ inline float sum(Vec v) { return xsimd::reduce_add(v); }
 #else
 inline float sum(Vec v) { return xsimd::hadd(v); }
 #endif
+/// Σ a[k]·b[k] over n floats: fma into one Vec of lanes, summed across them, then the tail (the same
+/// bits wherever it is called).
+inline float dot(const float* a, const float* b, std::size_t n) {
+    Vec acc(0.0f);
+    std::size_t k = 0;
+    for (; k + kWidth <= n; k += kWidth) acc = fma(load(a + k), load(b + k), acc);
+    float s = sum(acc);
+    for (; k < n; ++k) s = fma(a[k], b[k], s);
+    return s;
+}
 inline float max(Vec v) {
     alignas(64) float t[kWidth];
     v.store_unaligned(t);
