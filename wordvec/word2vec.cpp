@@ -91,7 +91,9 @@ struct Part {
     Batch b;
     Tensor u, v, loss;
     std::exception_ptr error;
-    std::vector<uint32_t> seen_in, seen_out;  ///< per row of each table: the last step this part used it
+    /// per row of each table: the last step this part used it. A stale mark can only make a row look
+    /// shared, which sends it to its owner: slower, never a race.
+    std::vector<uint32_t> seen_in, seen_out;
 };
 
 /// Where the threads of a step meet: the last to arrive releases the others, who spin a little, then
