@@ -80,17 +80,22 @@ TEST(Word2Vec, TheSameVectorsAtAnyThreadCountAndForASeed) {
     set_num_threads(2);
     const auto two = wordvec::train_word2vec(path, small());
     EXPECT_EQ(one.vectors.vectors(), two.vectors.vectors());
+    EXPECT_EQ(one.final_loss, two.final_loss);  // one thread's batch of both readers' rows, or a batch a thread
     // 3 readers (batches of 86, 85 and 85 rows) on 1, 2 (readers 0 and 2 on one thread) and 4 threads
     auto o = small();
     o.readers = 3;
     std::vector<std::vector<float>> three;
+    std::vector<double> losses;
     for (int t : {1, 2, 4}) {
         set_num_threads(t);
-        three.push_back(wordvec::train_word2vec(path, o).vectors.vectors());
+        const auto r = wordvec::train_word2vec(path, o);
+        three.push_back(r.vectors.vectors()), losses.push_back(r.final_loss);
     }
     set_num_threads(old);
     EXPECT_EQ(three[0], three[1]);
     EXPECT_EQ(three[0], three[2]);
+    EXPECT_EQ(losses[0], losses[1]);
+    EXPECT_EQ(losses[0], losses[2]);
     EXPECT_NE(three[0], one.vectors.vectors());  // the readers, not the threads, shape the run
     o = small();
     o.seed = 8;

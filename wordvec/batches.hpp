@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autograd/tensor.hpp"
+#include "nn/functional.hpp"
 #include "tensor/array.hpp"
 #include "wordvec/word2vec.hpp"
 
@@ -22,6 +23,12 @@ struct Corpus {
     std::vector<int32_t> ids;             // the text's words in the vocabulary, in order
     std::size_t train_words = 0;          // Σ counts
 };
+
+/// Reads the text file at path: words split on spaces, tabs and line breaks, a line break also the
+/// token "</s>"; the vocabulary is "</s>" and the words seen min_count times or more, most frequent first
+/// (ties in order of first appearance). FileError for a file that cannot be read; ValueError when fewer
+/// than 2 words are kept (naming min_count and the most frequent word's count).
+Corpus read_corpus(const std::string& path, std::size_t min_count);
 
 /// The corpus cut into chunks of whole sentences: each ends at the first "</s>" at least `words` words
 /// from its start (or after 2·words words when no line break comes). [begin, end) positions in c.ids.
@@ -164,10 +171,12 @@ private:
 
 /// The score of each row of v (B, D) against its K rows of u (B, K, D): (B, K).
 Tensor scores(const Tensor& v, const Tensor& u);
-/// The summed loss of b's rows from the rows looked up for them, u = out[targets] (n, K, D) and
+/// The loss of b's rows from the rows looked up for them, u = out[targets] (n, K, D) and
 /// v = in[context] (n, D) (CBOW: in[window] (n, C, D)), n = b.rows:
-///   logits (n, K) = h·u, h = v (CBOW: the window's mean), loss = Σ BCE(logits, labels)·weights
-Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u);
+///   logits (n, K) = h·u, h = v (CBOW: the window's mean), loss = BCE(logits, labels)·weights,
+/// summed (or, with Reduction::None, each (row, target)'s: (n, K)).
+Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u,
+                  nn::Reduction reduction = nn::Reduction::Sum);
 /// CBOW's hidden vector: a window's vectors w (B, C, D), mask (B, C), counts n (B, 1) → (B, D), their
 /// mean, passing its gradient to each window word whole (word2vec.c's update).
 Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n);

@@ -10,14 +10,12 @@
 #include <exception>
 #include <system_error>
 #include <thread>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "nn/embedding.hpp"
 #include "nn/functional.hpp"
 #include "nn/init.hpp"
-#include "nn/serialize.hpp"
 #include "tensor/kernels/optim.hpp"
 #include "tensor/kernels/threads.hpp"
 
@@ -29,72 +27,50 @@ using detail::Corpus;
 
 namespace {
 
-constexpr const char* kEos = "</s>";  // a line break, as word2vec.c reads it
-
-/// Words split on spaces, tabs and line breaks; a line break is also the token "</s>".
-template <class Fn>
-void for_each_token(const std::string& text, Fn fn) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == '\n') {
-            fn(std::string_view(kEos));
-            ++i;
-        } else if (c == ' ' || c == '\t' || c == '\r') {
-            ++i;
-        } else {
-            const std::size_t j = i;
-            while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') ++i;
-            fn(std::string_view(text).substr(j, i - j));
-        }
-    }
-}
-
-Corpus read_corpus(const std::string& path, std::size_t min_count) {
-    const std::string text = nn::read_file(path);
-    std::unordered_map<std::string_view, std::size_t> count, first;
-    for_each_token(text, [&](std::string_view w) {
-        if (++count[w] == 1) first[w] = first.size();
-    });
-    Corpus c;
-    std::vector<std::string_view> kept;
-    for (const auto& [w, n] : count)
-        if (w != kEos && n >= min_count) kept.push_back(w);
-    // most frequent first; ties in order of first appearance (word2vec.c's qsort leaves them unordered)
-    std::sort(kept.begin(), kept.end(), [&](auto a, auto b) { return count[a] != count[b] ? count[a] > count[b] : first[a] < first[b]; });
-    c.words.emplace_back(kEos);
-    c.counts.push_back(count.count(kEos) ? count[kEos] : 0);
-    for (auto w : kept) c.words.emplace_back(w), c.counts.push_back(count[w]);
-    if (c.words.size() < 3) {
-        std::size_t top = 0;
-        for (const auto& [w, n] : count) top = std::max(top, w == kEos ? 0 : n);
-        throw ValueError(fmt::format("word2vec: {}: only {} words occur at least --min-count {} times (the most frequent "
-                                     "occurs {} times): lower --min-count or give a longer corpus", path,
-                                     c.words.size() - 1, min_count, top));
-    }
-    std::unordered_map<std::string_view, int32_t> index;
-    for (std::size_t i = 0; i < c.words.size(); ++i) index[c.words[i]] = int32_t(i);
-    c.ids.reserve(text.size() / 5);
-    for_each_token(text, [&](std::string_view w) {
-        auto it = index.find(w);
-        if (it != index.end()) c.ids.push_back(it->second);  // words out of the vocabulary are skipped
-    });
-    for (auto n : c.counts) c.train_words += n;
-    return c;
-}
-
 /// One reader of the corpus: its share, its generator, its batch of this step, and what the step
 /// computed on it.
 struct Part {
     BatchMaker maker;
     Generator g;
     Batch b;
-    Tensor u, v, loss;
     std::exception_ptr error;
+    double loss = 0;                               ///< its rows' summed loss this step
+    const float* g_in = nullptr;                   ///< its rows' gradients this step: in[context] (CBOW: in[window]) …
+    const float* g_out = nullptr;                  ///< … and out[targets], in its thread's Lookup
     /// per row of each table: the last step this part used it. A stale mark can only make a row look
     /// shared, which sends it to its owner: slower, never a race.
     std::vector<uint32_t> seen_in, seen_out;
 };
+
+/// What one thread looks up in a step: the batches of its parts as one (their rows one after another),
+/// u = out[targets] and v = in[context] (CBOW: in[window]), and their gradients after the backward.
+struct Lookup {
+    Batch merged;
+    Tensor u, v;
+};
+
+/// The rows of the parts' batches one after another in m (sized to fit).
+void merge_batches(const std::vector<Part*>& parts, bool cbow, Batch& m) {
+    std::size_t n = 0;
+    for (const Part* p : parts) n += p->b.rows;
+    const Batch& first = parts.front()->b;
+    const std::size_t K = first.tgt.shape()[1], C = cbow ? first.windows.shape()[1] : 0;
+    m.rows = n;
+    m.tgt = IdArray::from_shape({n, K}), m.labels = Array::from_shape({n, K}), m.weights = Array::from_shape({n, K});
+    m.ctx = IdArray::from_shape({cbow ? 0 : n}), m.windows = IdArray::from_shape({cbow ? n : 0, C});
+    m.mask = Array::from_shape({cbow ? n : 0, C}), m.counts = Array::from_shape({cbow ? n : 0, 1});
+    std::size_t at = 0;
+    for (const Part* p : parts) {
+        const Batch& b = p->b;
+        auto copy = [&](const auto& from, auto& to, std::size_t width) {
+            std::copy_n(from.data(), b.rows * width, to.data() + at * width);
+        };
+        copy(b.tgt, m.tgt, K), copy(b.labels, m.labels, K), copy(b.weights, m.weights, K);
+        if (cbow) copy(b.windows, m.windows, C), copy(b.mask, m.mask, C), copy(b.counts, m.counts, 1);
+        else copy(b.ctx, m.ctx, 1);
+        at += b.rows;
+    }
+}
 
 /// Where the threads of a step meet: the last to arrive releases the others, who spin a little, then
 /// sleep on the atomic.
@@ -133,22 +109,34 @@ struct SkipGram : nn::Module {
         nn::init::uniform_(in->weight, -r, r, g);
         nn::init::zeros_(out->weight);
     }
-    /// One reader's part of a step (see train_word2vec): looks up the rows of p's batch in the tables,
-    /// as leaves — u = out[targets], v = in[context] (CBOW: in[window]) — and runs the batch's loss and
-    /// its backward on them, leaving each row's gradient in u.grad() and v.grad().
-    void forward_backward(const Word2VecOptions& o, Part& p) const {
-        const Batch& b = p.b;
+    /// The parts' share of a step (see train_word2vec), as one batch: looks up the rows of their
+    /// batches in the tables, as leaves — u = out[targets], v = in[context] (CBOW: in[window]) — and runs
+    /// the loss and its backward on them. Each row's loss and gradient depend on that row alone, so they
+    /// are the same whichever parts share the batch. Leaves each part its rows' summed loss and where its
+    /// rows' gradients are in s.
+    void forward_backward(const Word2VecOptions& o, const std::vector<Part*>& parts, Lookup& s) const {
+        if (parts.size() > 1) merge_batches(parts, o.cbow, s.merged);
+        const Batch& b = parts.size() > 1 ? s.merged : parts.front()->b;
         const long n = long(b.rows);
-        const bool part = b.rows < p.maker.batch_rows();  // the share's last batch: its first rows only
+        const bool part = b.rows < b.tgt.shape()[0];  // a share's last batch: its first rows only
         auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
         {
             NoGradGuard lookup;  // the looked-up rows are the leaves; their gradients go to the tables after
-            p.u = out(ids(b.tgt));
-            p.v = in(ids(o.cbow ? b.windows : b.ctx));
+            s.u = out(ids(b.tgt));
+            s.v = in(ids(o.cbow ? b.windows : b.ctx));
         }
-        p.u.requires_grad_(), p.v.requires_grad_();
-        p.loss = detail::batch_loss(b, o.cbow, p.v, p.u);
-        p.loss.backward();
+        s.u.requires_grad_(), s.v.requires_grad_();
+        const Tensor losses = detail::batch_loss(b, o.cbow, s.v, s.u, nn::Reduction::None);  // (n, K)
+        losses.backward({.grad = full_array(losses.shape(), 1.0f)});  // d(Σ losses): the rows' gradients
+        const std::size_t K = b.tgt.shape()[1], D = in->weight.shape()[1], in_rows = o.cbow ? b.windows.shape()[1] : 1;
+        std::size_t at = 0;
+        for (Part* p : parts) {
+            p->loss = 0;
+            for (std::size_t i = at * K; i < (at + p->b.rows) * K; ++i) p->loss += losses.data().data()[i];
+            p->g_in = s.v.grad().data() + at * in_rows * D;
+            p->g_out = s.u.grad().data() + at * K * D;
+            at += p->b.rows;
+        }
     }
     /// Calls fn(table, id, i) for each row i of part p's batch that the step moves: in[context] (CBOW:
     /// the window's words, not the padding), then out[targets].
@@ -179,8 +167,8 @@ struct SkipGram : nn::Module {
         const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
         const std::size_t D = in->weight.shape()[1];
         const Part& p = parts[r];
-        const float* g_in = p.v.grad().data();
-        const float* g_out = p.u.grad().data();
+        const float* g_in = p.g_in;
+        const float* g_out = p.g_out;
         for_each_row(p, [&](int table, std::size_t id, std::size_t i) {
             bool shared = false;
             for (std::size_t q = 0; q < parts.size() && !shared; ++q)
@@ -196,7 +184,7 @@ struct SkipGram : nn::Module {
 
 namespace detail {
 
-Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u) {
+Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u, nn::Reduction reduction) {
     const long n = long(b.rows);
     auto values = [&](const Array& a) {  // the batch's first n rows (a copy: its buffers are filled again)
         Tensor t{Array(a)};
@@ -204,7 +192,7 @@ Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u) {
     };
     const Tensor h = cbow ? window_mean(v, values(b.mask), values(b.counts)) : v;
     return nn::binary_cross_entropy_with_logits(scores(h, u), values(b.labels),
-                                                {.weight = values(b.weights), .reduction = nn::Reduction::Sum});
+                                                {.weight = values(b.weights), .reduction = reduction});
 }
 
 Tensor scores(const Tensor& v, const Tensor& u) { return vecdot(u, unsqueeze(v, 1)); }
@@ -259,7 +247,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw ValueError(fmt::format("word2vec: alpha {} must be a positive number", o.alpha));
     if (!(o.sample >= 0) || !std::isfinite(o.sample)) throw ValueError(fmt::format("word2vec: sample {} must be 0 or more", o.sample));
     const auto t0 = std::chrono::steady_clock::now();
-    const Corpus c = read_corpus(corpus, o.min_count);
+    const Corpus c = detail::read_corpus(corpus, o.min_count);
     const std::size_t V = c.words.size(), K = 1 + o.negative, B = o.batch;
     Generator g(o.seed);
     SkipGram model(V, o.size, g);
@@ -286,9 +274,9 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         // chunks of whole sentences (~1000 words) and reader r reads chunks r, r + R, r + 2R, …, so
         // together they go through it in order, as one word2vec.c thread does. A step takes
         // batch/readers examples from each, all looked up in the same tables, then updates every row
-        // they used. The threads share the readers (reader r on thread r mod T) and the rows (row id on
-        // thread id mod T) and meet twice a step: after the readers' backward and after the update.
-        // Nothing depends on T, so neither do the vectors.
+        // they used. The threads share the readers (reader r on thread r mod T: a thread's readers' rows
+        // go through the loss as one batch) and the rows (row id on thread id mod T) and meet twice a
+        // step: after the backward and after the update. Nothing depends on T, so neither do the vectors.
         const std::size_t R = o.readers;
         const auto chunks = detail::sentence_chunks(c, detail::kMaxSentence);
         std::vector<Part> parts;
@@ -298,17 +286,17 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             for (std::size_t k = r; k < chunks.size(); k += R) m.spans.push_back(chunks[k]);  // every R-th chunk
             if (m.spans.empty()) m.spans.emplace_back(0, 0);  // a corpus shorter than R chunks: nothing for this reader
             m.rows = B / R + (r < B % R ? 1 : 0);
-            parts.push_back(Part{m, Generator(g.random64()), {}, {}, {}, {}, nullptr, std::vector<uint32_t>(V, 0),
+            parts.push_back(Part{m, Generator(g.random64()), {}, nullptr, 0.0, nullptr, nullptr, std::vector<uint32_t>(V, 0),
                                  std::vector<uint32_t>(V, 0)});
         }
         auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, after a step
             loss_acc += l, loss_pairs += rows, pairs += rows, ++steps;
             if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += rows;
-            if (progress && (words_done >= next_report || words_done == words_total)) {
+            if (progress && words_done >= next_report) {  // every 100,000 words, and once when all are read
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 progress({parts[0].b.epoch + 1, words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
                 loss_acc = 0, loss_pairs = 0;
-                next_report = words_done + 100000;
+                next_report = words_done < words_total ? std::min(words_done + 100000, words_total) : words_total + 1;
             }
         };
         float* w_in = model.in->weight.mutable_data().data();
@@ -318,15 +306,25 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         bool done = false;
         std::exception_ptr error;
         std::size_t T = 1;
+        std::vector<Lookup> lookups(std::min(std::size_t(num_threads()), R));
         auto work = [&](std::size_t t) {
+            std::vector<Part*> mine;  // this thread's parts with examples this step
             while (!go.load()) go.wait(false);
             for (uint32_t stamp = 1;; ++stamp) {
+                mine.clear();
                 for (std::size_t r = t; r < R; r += T) {
                     Part& p = parts[r];
                     try {
-                        if (p.maker.fill(p.g, p.b)) model.forward_backward(o, p), SkipGram::mark(p, stamp);
+                        if (p.maker.fill(p.g, p.b)) mine.push_back(&p), SkipGram::mark(p, stamp);
                     } catch (...) {
                         p.error = std::current_exception();
+                    }
+                }
+                if (!mine.empty()) {
+                    try {
+                        model.forward_backward(o, mine, lookups[t]);
+                    } catch (...) {
+                        mine.front()->error = std::current_exception();
                     }
                 }
                 barrier.arrive_and_wait();
@@ -337,7 +335,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                 for (const Part& p : parts) {
                     failed = failed || p.error;
                     rows += p.b.rows, words_done += p.b.words_done;
-                    if (p.b.rows > 0 && !p.error) l += p.loss.item();
+                    if (p.b.rows > 0 && !p.error) l += p.loss;
                 }
                 const bool stop = failed || rows == 0 || !std::isfinite(l);
                 const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
