@@ -43,7 +43,14 @@ TEST(Autograd, NoGradGuardRecordsNothing) {
         EXPECT_FALSE(y.requires_grad());
         EXPECT_TRUE(y.is_leaf());
         EXPECT_THROW(sum(y).backward(), ValueError);
+        // embedding's own shortcut (no backward built): the rows, and no graph
+        Tensor table = tensor({1, 2, 3, 4, 5, 6}).reshape({3, 2}).requires_grad_();
+        Tensor rows = nn::embedding(to_ids(xt::xarray<int32_t>{2, 0}), table);
+        EXPECT_FALSE(rows.requires_grad());
+        EXPECT_TRUE(rows.is_leaf());
+        EXPECT_EQ(rows.data(), (Array{{5, 6}, {1, 2}}));
     }
+    EXPECT_TRUE(nn::embedding(to_ids(xt::xarray<int32_t>{0}), tensor({1, 2}).reshape({1, 2}).requires_grad_()).requires_grad());
     EXPECT_TRUE(is_grad_enabled());
     EXPECT_TRUE((x * 2.0f).requires_grad());
 }

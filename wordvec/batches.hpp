@@ -42,7 +42,7 @@ inline std::vector<std::pair<std::size_t, std::size_t>> sentence_chunks(const Co
     return out;
 }
 
-/// One batch of examples, made ahead of the step that trains on it. Skip-gram: ctx (B) and tgt (B, K);
+/// One batch of examples, made ahead of the step that trains on it. Skip-gram: ctx (B, 1) and tgt (B, K);
 /// CBOW: windows (B, C) with mask (B, C) and word counts (B, 1), and tgt. Rows past `rows` are unused.
 struct Batch {
     std::size_t rows = 0, words_done = 0, epoch = 0;  ///< words_done: corpus words read when it filled (the lr)
@@ -71,7 +71,7 @@ struct BatchMaker {
 
     void allocate(Batch& b) const {
         const std::size_t B = batch_rows(), C = o.cbow ? 2 * o.window : 0;
-        b.ctx = IdArray::from_shape({B}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
+        b.ctx = IdArray::from_shape({B, 1}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
         b.labels = full_array({B, K}, 0.0f), b.weights = full_array({B, K}, 0.0f);
         b.mask = full_array({o.cbow ? B : 0, C}, 0.0f), b.counts = full_array({o.cbow ? B : 0, 1}, 1.0f);
     }
@@ -86,7 +86,7 @@ struct BatchMaker {
         while (b.rows < B) {
             if (!o.cbow && in_word_ && j_ <= hi_) {  // skip-gram: the next context word around word i_
                 if (j_ != i_) {
-                    b.ctx(b.rows) = sen_[j_];  // the context word's vector predicts the center word
+                    b.ctx(b.rows, 0) = sen_[j_];  // the context word's vector predicts the center word
                     set_targets(g, b, sen_[i_]);
                     ++b.rows;
                 }
@@ -169,10 +169,10 @@ private:
     }
 };
 
-/// The score of each row of v (B, D) against its K rows of u (B, K, D): (B, K).
+/// The score of each row of v (B, 1, D) against its K rows of u (B, K, D): (B, K).
 Tensor scores(const Tensor& v, const Tensor& u);
 /// The loss of b's rows from the rows looked up for them, u = out[targets] (n, K, D) and
-/// v = in[context] (n, D) (CBOW: in[window] (n, C, D)), n = b.rows:
+/// v = in[context] (n, 1, D) (CBOW: in[window] (n, C, D)), n = b.rows:
 ///   logits (n, K) = h·u, h = v (CBOW: the window's mean), loss = BCE(logits, labels)·weights,
 /// summed (or, with Reduction::None, each (row, target)'s: (n, K)).
 Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u,

@@ -74,7 +74,7 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
                 const std::size_t C = o.cbow ? b.windows.shape()[1] : 0;
                 Tensor u(gather(out, D, b.tgt.data(), n * K, {n, K, D}), true);  // (n, K, D)
                 Tensor v = o.cbow ? Tensor(gather(in, D, b.windows.data(), n * C, {n, C, D}), true)  // (n, C, D)
-                                  : Tensor(gather(in, D, b.ctx.data(), n, {n, D}), true);             // (n, D)
+                                  : Tensor(gather(in, D, b.ctx.data(), n, {n, 1, D}), true);          // (n, 1, D)
                 Tensor loss = batch_loss(b, o.cbow, v, u);
                 loss.backward();
                 const double l = loss.item();

@@ -57,7 +57,7 @@ void merge_batches(const std::vector<Part*>& parts, bool cbow, Batch& m) {
     const std::size_t K = first.tgt.shape()[1], C = cbow ? first.windows.shape()[1] : 0;
     m.rows = n;
     m.tgt = IdArray::from_shape({n, K}), m.labels = Array::from_shape({n, K}), m.weights = Array::from_shape({n, K});
-    m.ctx = IdArray::from_shape({cbow ? 0 : n}), m.windows = IdArray::from_shape({cbow ? n : 0, C});
+    m.ctx = IdArray::from_shape({cbow ? 0 : n, 1}), m.windows = IdArray::from_shape({cbow ? n : 0, C});
     m.mask = Array::from_shape({cbow ? n : 0, C}), m.counts = Array::from_shape({cbow ? n : 0, 1});
     std::size_t at = 0;
     for (const Part* p : parts) {
@@ -190,12 +190,12 @@ Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u, n
         Tensor t{Array(a)};
         return b.rows < a.shape()[0] ? slice(t, 0, 0, n) : t;
     };
-    const Tensor h = cbow ? window_mean(v, values(b.mask), values(b.counts)) : v;
+    const Tensor h = cbow ? unsqueeze(window_mean(v, values(b.mask), values(b.counts)), 1) : v;  // (n, 1, D)
     return nn::binary_cross_entropy_with_logits(scores(h, u), values(b.labels),
                                                 {.weight = values(b.weights), .reduction = reduction});
 }
 
-Tensor scores(const Tensor& v, const Tensor& u) { return vecdot(u, unsqueeze(v, 1)); }
+Tensor scores(const Tensor& v, const Tensor& u) { return vecdot(u, v); }
 
 Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n) {
     Tensor s = sum(w * unsqueeze(mask, -1), {1});  // (B, D): the window's sum

@@ -66,6 +66,7 @@ Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOption
     Array y = Array::from_shape(ys);
     const std::size_t n = ids.size();
     kernels::gather_rows(weight.data().data(), D, ids.data(), n, y.data());
+    if (!is_grad_enabled() || !weight.requires_grad()) return Tensor(std::move(y));  // no graph: no backward to build
 
     // The backward keeps its own copy of the ids (the caller may reuse its array), as a plain vector:
     // IdArray's aligned allocation is the slow path of malloc, on every step.
