@@ -131,9 +131,11 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
     const std::size_t D = s.back();
     if (d + 1 != s.size() || x.shape().back() != D || y.shape().back() != D) return sum(x * y, {int(d)});
     // Row index of x and of y for each output element (row-major over the leading dims L = s[:-1]).
-    const std::size_t r = s.size() - 1, n = shape_numel(Shape(s.begin(), s.end() - 1));
+    const Shape lead(s.begin(), s.end() - 1);
+    const std::size_t r = lead.size(), n = shape_numel(lead);
+    using Steps = xt::svector<int64_t, 4>;  // one per leading dim (no allocation up to 4 of them)
     auto strides = [&](const Shape& in) {  // rows to step per unit of each leading dim (0: broadcast)
-        std::vector<int64_t> st(r, 0);
+        Steps st(r, 0);
         int64_t rows = 1;
         for (std::size_t k = in.size() - 1; k-- > 0;) {  // the input's leading dims, last first
             const std::size_t at = r - (in.size() - 1 - k);  // where dim k sits among L's
@@ -142,8 +144,9 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
         }
         return st;
     };
-    const std::vector<int64_t> sx = strides(x.shape()), sy = strides(y.shape());
-    std::vector<int64_t> xi(n), yi(n), idx(r, 0);
+    const Steps sx = strides(x.shape()), sy = strides(y.shape());
+    Shape idx(r, 0);  // the odometer over the leading dims
+    std::vector<int64_t> xi(n), yi(n);
     int64_t ax = 0, ay = 0;
     for (std::size_t i = 0; i < n; ++i) {
         xi[i] = ax, yi[i] = ay;
@@ -153,7 +156,7 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
             ax -= sx[k] * int64_t(s[k]), ay -= sy[k] * int64_t(s[k]), idx[k] = 0;
         }
     }
-    Array out = Array::from_shape(Shape(s.begin(), s.end() - 1));
+    Array out = Array::from_shape(lead);
     kernels::row_dots(x.data().data(), xi.data(), y.data().data(), yi.data(), n, D, out.data());
     return record("vecdot", std::move(out), {x, y},
                   [xi = std::move(xi), yi = std::move(yi), n, D](const Array& dy, const Array&, Inputs in) {

@@ -50,8 +50,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                      "input's shape {}", shape_str(options.weight.shape()), shape_str(input.shape())));
     const std::size_t n = input.numel();
     // the weight spread over the input's shape (ones when there is none)
-    const Array w = has_w ? kernels::broadcast_to(options.weight.data(), options.weight.shape(), input.shape())
-                          : full_array(input.shape(), 1.0f);
+    Array w = has_w ? kernels::broadcast_to(options.weight.data(), options.weight.shape(), input.shape())
+                    : full_array(input.shape(), 1.0f);
     Array l = Array::from_shape(input.shape());
     const float* x = input.data().data();
     const float* t = target.data().data();
@@ -64,7 +64,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     const Reduction red = options.reduction;
     Array y = red == Reduction::None ? std::move(l) : full_array({}, float(red == Reduction::Sum ? total : total / double(n)));
     return record("binary_cross_entropy_with_logits", std::move(y), {input, target},
-                  [w, red, n](const Array& dy, const Array&, Inputs in) {
+                  [w = std::move(w), red, n](const Array& dy, const Array&, Inputs in) {
         const float* x = in[0].data().data();
         const float* t = in[1].data().data();
         const double scale = red == Reduction::Mean ? 1.0 / double(n) : 1.0;
