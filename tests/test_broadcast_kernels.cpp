@@ -56,6 +56,30 @@ TEST(BroadcastKernels, BinaryOpsGiveTheReferenceBitsForEveryPattern) {
     }
 }
 
+TEST(BroadcastKernels, LargeOpsSplitAmongThreadsGiveTheSameBits) {
+    // above kElementwiseGrain the runs (or one long run) are split among the threads: each part must
+    // start at the right outer index, so every split gives the reference's bits
+    const Pair big[] = {{{8, 1, 4099}, {1, 16, 4099}},  // rank 3 after collapsing: a part starts mid-odometer
+                        {{300, 301}, {300, 301}},       // one contiguous run, split along its length
+                        {{64, 2050}, {2050}},           // (rows, n) with a row broadcast
+                        {{70001}, {}},                  // a scalar along one run
+                        {{3, 40000}, {3, 1}}};          // a column broadcast
+    const int old = num_threads();
+    uint64_t seed = 100;
+    for (const Pair& pair : big) {
+        const Array a = random_array(pair.a, seed++), b = random_array(pair.b, seed++);
+        const Shape ys = broadcast_shapes(pair.a, pair.b, "test");
+        Array r = Array::from_shape(ys);
+        kernels::broadcast_apply_ref(pair.a, a.data(), pair.b, b.data(), ys, r.data(), kernels::Mul{});
+        for (int t : {1, 2, 3}) {
+            set_num_threads(t);
+            EXPECT_TRUE(same_bits(kernels::broadcast_binary(a, b, ys, kernels::Mul{}), r))
+                << shape_str(pair.a) << " with " << shape_str(pair.b) << " on " << t << " threads";
+        }
+    }
+    set_num_threads(old);
+}
+
 TEST(BroadcastKernels, AddMatchesPlainArithmeticAndBroadcastToCopies) {
     const Array a = random_array({3, 4}, 7), b = random_array({4}, 8);
     const Array y = kernels::broadcast_binary(a, b, {3, 4}, kernels::Add{});

@@ -13,6 +13,7 @@
 
 #include "tensor/array.hpp"
 #include "tensor/kernels/simd.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::kernels {
 
@@ -26,21 +27,27 @@ struct BroadcastPlan {
 /// The plan of a (shape a) op b (shape b) into y (their broadcast shape; the caller has checked it).
 BroadcastPlan plan_broadcast(const Shape& a, const Shape& b, const Shape& y);
 
-/// y[i] = op(a[·], b[·]) over the plan. Op has `float operator()(float, float)` and
-/// `simd::Vec operator()(simd::Vec, simd::Vec)` giving the same bits lane by lane.
-/// Calls run(a_offset, b_offset, y_offset) for each inner run of the plan, in row-major order.
+/// Calls run(a_offset, b_offset, y_offset) for the plan's inner runs r0..r1-1 (run r is y's elements
+/// [r·n, (r + 1)·n), n the inner dim), in row-major order.
 template <class Run>
-void for_each_run(const BroadcastPlan& p, Run run) {
+void for_each_run(const BroadcastPlan& p, std::size_t r0, std::size_t r1, Run run) {
     const std::size_t rank = p.shape.size(), n = p.shape[rank - 1];
-    if (rank == 1) return run(std::size_t(0), std::size_t(0), std::size_t(0));
-    if (rank == 2) {  // the common case, (rows, n): no index to carry
-        for (std::size_t r = 0; r < p.shape[0]; ++r) run(r * p.sa[0], r * p.sb[0], r * n);
+    if (rank == 1) {
+        if (r0 < r1) run(std::size_t(0), std::size_t(0), std::size_t(0));
         return;
     }
-    std::vector<std::size_t> idx(rank - 1, 0);
+    if (rank == 2) {  // the common case, (rows, n): no index to carry
+        for (std::size_t r = r0; r < r1; ++r) run(r * p.sa[0], r * p.sb[0], r * n);
+        return;
+    }
+    std::vector<std::size_t> idx(rank - 1, 0);  // run r0's outer index, and its offsets in a and b
     std::size_t oa = 0, ob = 0;
-    for (std::size_t oy = 0; oy < p.numel; oy += n) {
-        run(oa, ob, oy);
+    for (std::size_t d = rank - 1, rest = r0; d-- > 0; rest /= p.shape[d]) {
+        idx[d] = rest % p.shape[d];
+        oa += idx[d] * p.sa[d], ob += idx[d] * p.sb[d];
+    }
+    for (std::size_t r = r0; r < r1; ++r) {
+        run(oa, ob, r * n);
         for (std::size_t d = rank - 1; d-- > 0;) {  // next outer index, row-major
             oa += p.sa[d], ob += p.sb[d];
             if (++idx[d] < p.shape[d]) break;
@@ -50,42 +57,43 @@ void for_each_run(const BroadcastPlan& p, Run run) {
     }
 }
 
+/// Elementwise kernels stay on one thread below this many elements: waking the pool costs more than
+/// they take.
+constexpr double kElementwiseGrain = 65536;
+
 /// y[i] = op(a[·], b[·]) over the plan. Op has `float operator()(float, float)` and
-/// `simd::Vec operator()(simd::Vec, simd::Vec)` giving the same bits lane by lane.
+/// `simd::Vec operator()(simd::Vec, simd::Vec)` giving the same bits lane by lane, so the result does
+/// not depend on how the elements are split among threads.
 template <class Op>
 void broadcast_apply(const BroadcastPlan& p, const float* a, const float* b, float* y, Op op) {
     if (p.numel == 0) return;
     const std::size_t rank = p.shape.size(), n = p.shape[rank - 1], W = simd::kWidth;
     const std::size_t ia = p.sa[rank - 1], ib = p.sb[rank - 1];  // inner strides: 0 or 1
-    if (ia == 1 && ib == 1) {
-        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) {
-            const float *pa = a + oa, *pb = b + ob;
-            float* py = y + oy;
-            std::size_t i = 0;
-            for (; i + W <= n; i += W) simd::store(py + i, op(simd::load(pa + i), simd::load(pb + i)));
-            for (; i < n; ++i) py[i] = op(pa[i], pb[i]);
-        });
-    } else if (ia == 1) {  // b is one value along the run
-        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) {
-            const float* pa = a + oa;
-            const float vb = b[ob];
-            float* py = y + oy;
-            std::size_t i = 0;
-            for (; i + W <= n; i += W) simd::store(py + i, op(simd::load(pa + i), simd::Vec(vb)));
-            for (; i < n; ++i) py[i] = op(pa[i], vb);
-        });
-    } else if (ib == 1) {  // a is one value along the run
-        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) {
-            const float va = a[oa];
-            const float* pb = b + ob;
-            float* py = y + oy;
-            std::size_t i = 0;
-            for (; i + W <= n; i += W) simd::store(py + i, op(simd::Vec(va), simd::load(pb + i)));
-            for (; i < n; ++i) py[i] = op(va, pb[i]);
-        });
-    } else {
-        for_each_run(p, [&](std::size_t oa, std::size_t ob, std::size_t oy) { std::fill_n(y + oy, n, op(a[oa], b[ob])); });
+    // elements [i0, i1) of one run: y[oy + i] = op(a[oa + i·ia], b[ob + i·ib])
+    auto span = [&](std::size_t oa, std::size_t ob, std::size_t oy, std::size_t i0, std::size_t i1) {
+        const float *pa = a + oa, *pb = b + ob;
+        float* py = y + oy;
+        std::size_t i = i0;
+        if (ia == 1 && ib == 1) {
+            for (; i + W <= i1; i += W) simd::store(py + i, op(simd::load(pa + i), simd::load(pb + i)));
+            for (; i < i1; ++i) py[i] = op(pa[i], pb[i]);
+        } else if (ia == 1) {  // b is one value along the run
+            for (; i + W <= i1; i += W) simd::store(py + i, op(simd::load(pa + i), simd::Vec(*pb)));
+            for (; i < i1; ++i) py[i] = op(pa[i], *pb);
+        } else if (ib == 1) {  // a is one value along the run
+            for (; i + W <= i1; i += W) simd::store(py + i, op(simd::Vec(*pa), simd::load(pb + i)));
+            for (; i < i1; ++i) py[i] = op(*pa, pb[i]);
+        } else {
+            std::fill(py + i0, py + i1, op(*pa, *pb));
+        }
+    };
+    if (rank == 1) {  // one run: split along it
+        parallel_for(n, W, double(n), kElementwiseGrain, [&](std::size_t i0, std::size_t i1) { span(0, 0, 0, i0, i1); });
+        return;
     }
+    parallel_for(p.numel / n, 1, double(p.numel), kElementwiseGrain, [&](std::size_t r0, std::size_t r1) {
+        for_each_run(p, r0, r1, [&](std::size_t oa, std::size_t ob, std::size_t oy) { span(oa, ob, oy, 0, n); });
+    });
 }
 
 /// The reference: one element at a time over the uncollapsed shapes.

@@ -411,9 +411,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     };
     const double flops = 2.0 * double(M) * double(N) * double(K);
     if (M >= 8 * MR || N < 2 * NR)
-        parallel_for(M, MR, flops, M < 8 * MR ? 1e300 : 4e6, [&](std::size_t r0, std::size_t r1) { run(r0, r1, 0, N); });
+        parallel_for(M, MR, flops, M < 8 * MR ? 1e300 : 1e6, [&](std::size_t r0, std::size_t r1) { run(r0, r1, 0, N); });
     else
-        parallel_for(N, NR, flops, 4e6, [&](std::size_t c0, std::size_t c1) { run(0, M, c0, c1); });
+        parallel_for(N, NR, flops, 1e6, [&](std::size_t c0, std::size_t c1) { run(0, M, c0, c1); });
 }
 
 void gemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
