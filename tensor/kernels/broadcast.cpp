@@ -136,7 +136,7 @@ void sum_dims_ref(const float* x, const Shape& xs, const std::vector<bool>& redu
 void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t>& perm, float* y) {
     // y's dims with x's strides, size-1 dims dropped and neighbours merged where x walks them as one.
     const auto xst = contiguous_strides(xs);
-    std::vector<std::size_t> shape, is;
+    Shape shape, is;  // (inline small vectors: no allocation up to rank 4)
     for (std::size_t p : perm) {
         if (xs[p] == 1) continue;
         if (!shape.empty() && is.back() == xst[p] * xs[p]) shape.back() *= xs[p], is.back() = xst[p];
@@ -147,7 +147,7 @@ void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t
     if (rank <= 1 || is.back() == 1) {  // x's inner run stays inner: the copy is a copy
         if (rank <= 1) return void(std::memcpy(y, x, numel * sizeof(float)));
         const std::size_t n = shape.back();
-        std::vector<std::size_t> idx(rank - 1, 0);
+        Shape idx(rank - 1, 0);
         std::size_t o = 0;
         for (std::size_t done = 0; done < numel; done += n, y += n) {
             copy_run(x + o, y, n);
@@ -163,11 +163,11 @@ void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t
     // Otherwise y's dim j is x's inner run: each (j, last) plane is a 2-D transpose, done in tiles so
     // both the reads (along j in x) and the writes (along last in y) stay within a few cache lines.
     const std::size_t j = static_cast<std::size_t>(std::find(is.begin(), is.end(), std::size_t(1)) - is.begin());
-    std::vector<std::size_t> ys(rank);
+    Shape ys(rank);
     for (std::size_t d = rank, k = 1; d-- > 0;) ys[d] = k, k *= shape[d];
     const std::size_t rows = shape[j], cols = shape[rank - 1], xcol = is[rank - 1], yrow = ys[j];
     constexpr std::size_t kTile = 16;
-    std::vector<std::size_t> idx(rank, 0);
+    Shape idx(rank, 0);
     std::size_t ox = 0, oy = 0;
     for (std::size_t plane = 0, planes = numel / (rows * cols); plane < planes; ++plane) {
         for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
