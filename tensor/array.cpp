@@ -55,6 +55,11 @@ Array sum_to(const Array& g, const Shape& shape) {
     return r;
 }
 
+Array sum_to(Array&& g, const Shape& shape) {
+    if (g.shape() == shape) return std::move(g);
+    return sum_to(static_cast<const Array&>(g), shape);
+}
+
 // No machine this runs on has a terabyte for one array; asking for more is a mistake to name, not an
 // allocation to attempt (AddressSanitizer aborts on one that large instead of failing it).
 constexpr std::size_t kMaxArrayBytes = std::size_t(1) << 40;

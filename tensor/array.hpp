@@ -29,6 +29,8 @@ Array sum_dims(const Array& x, const std::vector<std::size_t>& dims);
 /// Sums `g` down to `shape` (the reverse of broadcasting): leading dims and dims where `shape`
 /// has 1 are summed. `g` must be a broadcast of `shape`.
 Array sum_to(const Array& g, const Shape& shape);
+/// The same, handing g itself back (no copy) when it already has the shape.
+Array sum_to(Array&& g, const Shape& shape);
 /// An array with no elements, shape (0), allocating nothing: the placeholder for "no data" (a default
 /// Array() is a rank-0 array of one element, on the heap).
 inline Array empty_array() { return Array::from_shape({0}); }

@@ -60,7 +60,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
             const Array t = broadcast_binary(dy_b, av, dy.shape(), kernels::Mul{});
             Array g = broadcast_binary(t, bv, dy.shape(), kernels::Div{});
             for (auto& v : g) v = -v;
-            in[1].accumulate_grad(sum_to(g, in[1].shape()));
+            in[1].accumulate_grad(sum_to(std::move(g), in[1].shape()));
         }
     });
 }

@@ -74,7 +74,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
             Array da = Array::from_shape(s);
             if (m == 0) da.fill(0.0f);
             else batched_gemm(nb, false, true, n, k, m, dy.data(), m, B.data(), m, da.data());
-            in[0].accumulate_grad(sum_to(da, in[0].shape()));
+            in[0].accumulate_grad(sum_to(std::move(da), in[0].shape()));
         }
         if (in[1].requires_grad()) {
             // dB_b (k×m) = A_bᵀ · dY_b; A_b is n×k, read transposed
@@ -86,7 +86,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
             Array db = Array::from_shape(s);
             if (n == 0) db.fill(0.0f);
             else batched_gemm(nb, true, false, k, m, n, A.data(), k, dy.data(), m, db.data());
-            in[1].accumulate_grad(sum_to(db, in[1].shape()));
+            in[1].accumulate_grad(sum_to(std::move(db), in[1].shape()));
         }
     });
 }
