@@ -113,11 +113,12 @@ TEST(Kernels, GemmNarrowLastPanelsMatchReference) {
 }
 
 TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
-    // 257 rows are split over the threads by rows; 65 rows (W-char's dU) by columns.
-    for (std::size_t M : {257ul, 65ul}) {
-        const std::size_t N = 130, K = 300;
+    // 257 rows are split over the threads by rows; 65 rows (W-char's dU) by columns; an attention
+    // head's projection (512 × 16 from 64, 1 MFLOP, the smallest product that is split) by rows.
+    const std::size_t shapes[][3] = {{257, 130, 300}, {65, 130, 300}, {512, 16, 64}, {100, 70, 80}};
+    for (const auto& [M, N, K] : shapes) {
         const auto A = random_vec(M * K, 4), B = random_vec(N * K, 5);
-        std::vector<float> C1(M * N), C2(M * N);
+        std::vector<float> C1(M * N), C2(M * N), C3(M * N);
         {
             ThreadCount t(1);
             kernels::gemm(false, true, M, N, K, A.data(), K, B.data(), K, C1.data(), N, false);
@@ -126,7 +127,12 @@ TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
             ThreadCount t(2);
             kernels::gemm(false, true, M, N, K, A.data(), K, B.data(), K, C2.data(), N, false);
         }
-        EXPECT_EQ(C1, C2) << M << " rows";
+        {
+            ThreadCount t(3);
+            kernels::gemm(false, true, M, N, K, A.data(), K, B.data(), K, C3.data(), N, false);
+        }
+        EXPECT_EQ(C1, C2) << M << "×" << N << " from " << K;
+        EXPECT_EQ(C1, C3) << M << "×" << N << " from " << K;
     }
 }
 
