@@ -49,16 +49,19 @@ struct Lookup {
     Tensor u, v;
 };
 
-/// The rows of the parts' batches one after another in m (sized to fit).
+/// The rows of the parts' batches one after another in m (sized to fit; its arrays are reused while the
+/// step's row count stays the same, i.e. until the corpus's last batches).
 void merge_batches(const std::vector<Part*>& parts, bool cbow, Batch& m) {
     std::size_t n = 0;
     for (const Part* p : parts) n += p->b.rows;
     const Batch& first = parts.front()->b;
     const std::size_t K = first.tgt.shape()[1], C = cbow ? first.windows.shape()[1] : 0;
     m.rows = n;
-    m.tgt = IdArray::from_shape({n, K}), m.labels = Array::from_shape({n, K}), m.weights = Array::from_shape({n, K});
-    m.ctx = IdArray::from_shape({cbow ? 0 : n, 1}), m.windows = IdArray::from_shape({cbow ? n : 0, C});
-    m.mask = Array::from_shape({cbow ? n : 0, C}), m.counts = Array::from_shape({cbow ? n : 0, 1});
+    if (m.tgt.dimension() != 2 || m.tgt.shape()[0] != n) {
+        m.tgt = IdArray::from_shape({n, K}), m.labels = Array::from_shape({n, K}), m.weights = Array::from_shape({n, K});
+        m.ctx = IdArray::from_shape({cbow ? 0 : n, 1}), m.windows = IdArray::from_shape({cbow ? n : 0, C});
+        m.mask = Array::from_shape({cbow ? n : 0, C}), m.counts = Array::from_shape({cbow ? n : 0, 1});
+    }
     std::size_t at = 0;
     for (const Part* p : parts) {
         const Batch& b = p->b;
