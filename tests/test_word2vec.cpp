@@ -103,6 +103,49 @@ TEST(Word2Vec, TheSameVectorsAtAnyThreadCountAndForASeed) {
     fs::remove(path);
 }
 
+TEST(Word2Vec, ReadersThatMergeEveryFewStepsSeeTheirOwnUpdatesAndAreReproducible) {
+    const auto path = write_corpus("merge", two_topics(600, 9));
+    const int old = num_threads();
+    auto o = small();
+    o.batch = 4, o.iter = 1;
+    // one reader: its view (table + its kept updates) is the table it would have had, updated at once
+    // (up to rounding), however rarely it merges
+    o.readers = 1;
+    set_num_threads(1);
+    const auto every = wordvec::train_word2vec(path, o);
+    o.merge_every = 1000;
+    const auto rarely = wordvec::train_word2vec(path, o);
+    EXPECT_NE(every.vectors.vectors(), rarely.vectors.vectors());
+    const auto& a = every.vectors.vectors();
+    const auto& b = rarely.vectors.vectors();
+    double diff = 0, norm = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff = std::max(diff, double(std::abs(a[i] - b[i]))), norm = std::max(norm, double(std::abs(a[i])));
+    EXPECT_LT(diff, 1e-3 * norm) << "largest change " << diff << " of entries up to " << norm;
+    // two and three readers merging every 7 steps: the same vectors on 1, 2 and 3 threads, they learn
+    o.batch = 16, o.merge_every = 7, o.iter = 3;
+    for (std::size_t readers : {2, 3}) {
+        o.readers = readers;
+        set_num_threads(1);
+        const auto one = wordvec::train_word2vec(path, o);
+        const auto [same, total] = same_topic_neighbours(one.vectors);
+        EXPECT_GE(same, total * 9 / 10) << same << " of " << total << " nearest words share the topic";
+        for (int t : {2, 3}) {
+            set_num_threads(t);
+            const auto r = wordvec::train_word2vec(path, o);
+            EXPECT_EQ(r.vectors.vectors(), one.vectors.vectors()) << readers << " readers, " << t << " threads";
+            EXPECT_EQ(r.final_loss, one.final_loss);
+            EXPECT_EQ(r.pairs, one.pairs);
+        }
+    }
+    set_num_threads(2);  // CBOW too
+    o.cbow = true, o.alpha = 0.05, o.readers = 2;
+    const auto cbow2 = wordvec::train_word2vec(path, o);
+    set_num_threads(1);
+    EXPECT_EQ(wordvec::train_word2vec(path, o).vectors.vectors(), cbow2.vectors.vectors());
+    set_num_threads(old);
+    fs::remove(path);
+}
+
 TEST(Word2Vec, CbowLearnsTheTopicsTooAndIsReproducible) {
     const auto path = write_corpus("cbow", two_topics(1500, 5));
     auto o = small();
@@ -182,6 +225,9 @@ TEST(Word2Vec, NamesBadOptionsAndCorpora) {
         EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); },
                                                      {fmt::format("readers {}", readers), "batch (256)"}));
     }
+    o = small();
+    o.merge_every = 0;
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"merge_every 0"}));
     o = small();
     o.alpha = -1;
     EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"alpha -1"}));

@@ -4,12 +4,14 @@
 #include "wordvec/batches.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -27,19 +29,30 @@ using detail::Corpus;
 
 namespace {
 
-/// One reader of the corpus: its share, its generator, its batch of this step, and what the step
-/// computed on it.
+/// One reader of the corpus: its share, its generator, its batch of this step, what the step computed
+/// on it, and its own updates since the readers' last merge.
 struct Part {
+    Part(BatchMaker m, Generator gen, std::size_t V, std::size_t words)
+        : maker(std::move(m)), g(gen), words_total(std::max<std::size_t>(1, words)),
+          slot{std::vector<int32_t>(V, -1), std::vector<int32_t>(V, -1)} {}
     BatchMaker maker;
     Generator g;
     Batch b;
     std::exception_ptr error;
+    std::size_t words_total;                       ///< its share's words over all epochs (its lr's clock)
+    std::size_t steps = 0;
+    bool finished = false;                         ///< all its epochs read
     double loss = 0;                               ///< its rows' summed loss this step
     const float* g_in = nullptr;                   ///< its rows' gradients this step: in[context] (CBOW: in[window]) …
     const float* g_out = nullptr;                  ///< … and out[targets], in its thread's Lookup
-    /// per row of each table: the last step this part used it. A stale mark can only make a row look
-    /// shared, which sends it to its owner: slower, never a race.
-    std::vector<uint32_t> seen_in, seen_out;
+    double alpha = 0, window_loss = 0;             ///< its last lr; its loss and rows since the last merge
+    std::size_t window_rows = 0;
+    /// Its updates since the last merge, kept aside: row id of table t (0 in, 1 out) that it moved has
+    /// slot[t][id] ≥ 0, the D floats at delta[slot · D] holding Σ −lr · gradient; moved[slot] = (t, id).
+    /// Its lookups see table + delta: its own view.
+    std::array<std::vector<int32_t>, 2> slot;
+    std::vector<float> delta;
+    std::vector<std::pair<int, int32_t>> moved;
 };
 
 /// What one thread looks up in a step: the batches of its parts as one (their rows one after another),
@@ -127,6 +140,14 @@ struct SkipGram : nn::Module {
             NoGradGuard lookup;  // the looked-up rows are the leaves; their gradients go to the tables after
             s.u = out(ids(b.tgt));
             s.v = in(ids(o.cbow ? b.windows : b.ctx));
+            // each part sees its own kept updates
+            const std::size_t K = b.tgt.shape()[1], D = in->weight.shape()[1], W = o.cbow ? b.windows.shape()[1] : 1;
+            std::size_t at = 0;
+            for (const Part* p : parts) {
+                add_own(*p, 1, p->b.tgt, p->b.rows * K, s.u.mutable_data().data() + at * K * D, D);
+                add_own(*p, 0, o.cbow ? p->b.windows : p->b.ctx, p->b.rows * W, s.v.mutable_data().data() + at * W * D, D);
+                at += p->b.rows;
+            }
         }
         s.u.requires_grad_(), s.v.requires_grad_();
         const Tensor losses = detail::batch_loss(b, o.cbow, s.v, s.u, nn::Reduction::None);  // (n, K)
@@ -155,31 +176,51 @@ struct SkipGram : nn::Module {
         }
         for (std::size_t i = 0; i < n * p.maker.K; ++i) fn(1, std::size_t(p.b.tgt.data()[i]), i);
     }
-    /// Marks the rows part p uses in this step (stamp) in its seen_in / seen_out.
-    static void mark(Part& p, uint32_t stamp) {
-        for_each_row(p, [&](int table, std::size_t id, std::size_t) { (table == 0 ? p.seen_in : p.seen_out)[id] = stamp; });
+    /// Adds part p's kept updates to the rows it looked up (its view: table + delta). rows: the looked-up
+    /// rows of table t for p's ids, D floats each.
+    static void add_own(const Part& p, int t, const IdArray& ids, std::size_t count, float* rows, std::size_t D) {
+        if (p.moved.empty()) return;
+        for (std::size_t i = 0; i < count; ++i) {
+            const int32_t s = p.slot[t][std::size_t(ids.data()[i])];
+            if (s < 0) continue;
+            const float* d = p.delta.data() + std::size_t(s) * D;
+            for (std::size_t j = 0; j < D; ++j) rows[i * D + j] += d[j];
+        }
     }
-    /// The SGD step of part r's rows that fall to thread t of T: table[id] −= lr · grad, with SGD's row
-    /// kernel, in the part's order. A row that no other part used this step falls to the part's own
-    /// thread (r mod T: its gradient is in that core's cache); a row several parts used falls to its
-    /// owner (id mod T), who applies the parts' updates in part order. Either way each row's updates come
-    /// in the same order whatever T is, so the tables are the same at any thread count.
-    /// (w_in, w_out: the tables' data, taken once before the threads start.)
-    void update(const std::vector<Part>& parts, std::size_t r, uint32_t stamp, float lr, std::size_t t, std::size_t T,
-                float* w_in, float* w_out) const {
+    /// Part p's SGD step, kept aside: delta[id] −= lr · grad for each row it used, in its order, with
+    /// SGD's row kernel.
+    void keep_update(Part& p, float lr) const {
         const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
         const std::size_t D = in->weight.shape()[1];
-        const Part& p = parts[r];
-        const float* g_in = p.g_in;
-        const float* g_out = p.g_out;
-        for_each_row(p, [&](int table, std::size_t id, std::size_t i) {
-            bool shared = false;
-            for (std::size_t q = 0; q < parts.size() && !shared; ++q)
-                shared = q != r && (table == 0 ? parts[q].seen_in : parts[q].seen_out)[id] == stamp;
-            if ((shared ? id : r) % T != t) return;
-            if (table == 0) kernels::sgd_update(w_in + id * D, g_in + i * D, nullptr, D, c);
-            else kernels::sgd_update(w_out + id * D, g_out + i * D, nullptr, D, c);
+        for_each_row(p, [&](int t, std::size_t id, std::size_t i) {
+            int32_t& s = p.slot[t][id];
+            if (s < 0) {
+                s = int32_t(p.moved.size());
+                p.moved.emplace_back(t, int32_t(id));
+                p.delta.resize(p.moved.size() * D, 0.0f);
+            }
+            kernels::sgd_update(p.delta.data() + std::size_t(s) * D, (t == 0 ? p.g_in : p.g_out) + i * D, nullptr, D, c);
         });
+    }
+    /// The merge, thread t of T's share: every row it owns (id mod T = t) gets the parts' kept updates
+    /// added, in part order, so each row's sum is the same whatever T is. (w_in, w_out: the tables'
+    /// data, taken once before the threads start.)
+    void merge(const std::vector<Part>& parts, std::size_t t, std::size_t T, float* w_in, float* w_out) const {
+        const std::size_t D = in->weight.shape()[1];
+        for (const Part& p : parts)
+            for (std::size_t s = 0; s < p.moved.size(); ++s) {
+                const auto [table, id] = p.moved[s];
+                if (std::size_t(id) % T != t) continue;
+                float* w = (table == 0 ? w_in : w_out) + std::size_t(id) * D;
+                const float* d = p.delta.data() + s * D;
+                for (std::size_t j = 0; j < D; ++j) w[j] += d[j];
+            }
+    }
+    /// After a merge: part p's view is the tables again.
+    static void clear_kept(Part& p) {
+        for (const auto& [t, id] : p.moved) p.slot[t][std::size_t(id)] = -1;
+        p.moved.clear(), p.delta.clear();
+        p.window_loss = 0, p.window_rows = 0;
     }
 };
 
@@ -247,6 +288,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     if (o.readers == 0 || o.readers > o.batch)
         throw ValueError(fmt::format("word2vec: readers {} must be at least 1 and at most batch ({}): a step takes batch/readers "
                                      "examples from each reader", o.readers, o.batch));
+    if (o.merge_every == 0) throw ValueError("word2vec: merge_every 0 must be at least 1 (steps between the readers' merges)");
     if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw ValueError(fmt::format("word2vec: alpha {} must be a positive number", o.alpha));
     if (!(o.sample >= 0) || !std::isfinite(o.sample)) throw ValueError(fmt::format("word2vec: sample {} must be 0 or more", o.sample));
     const auto t0 = std::chrono::steady_clock::now();
@@ -276,23 +318,25 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         // o.readers readers, each with its own generator, read the corpus side by side: it is cut into
         // chunks of whole sentences (~1000 words) and reader r reads chunks r, r + R, r + 2R, …, so
         // together they go through it in order, as one word2vec.c thread does. A step takes
-        // batch/readers examples from each, all looked up in the same tables, then updates every row
-        // they used. The threads share the readers (reader r on thread r mod T: a thread's readers' rows
-        // go through the loss as one batch) and the rows (row id on thread id mod T) and meet twice a
-        // step: after the backward and after the update. Nothing depends on T, so neither do the vectors.
-        const std::size_t R = o.readers;
+        // batch/readers examples from each reader, looks their rows up in its view (the tables as last
+        // merged, plus its own updates since), runs the loss and its backward, and keeps its SGD update
+        // aside. Every merge_every steps the readers' kept updates are added to the tables, reader by
+        // reader. The threads share the readers (reader r on thread r mod T: a thread's readers' rows go
+        // through the loss as one batch) and the merge (row id on thread id mod T), and meet twice a
+        // merge. Nothing depends on T, so neither do the vectors.
+        const std::size_t R = o.readers, S = o.merge_every;
         const auto chunks = detail::sentence_chunks(c, detail::kMaxSentence);
         std::vector<Part> parts;
         parts.reserve(R);
         for (std::size_t r = 0; r < R; ++r) {
             BatchMaker m = maker;
-            for (std::size_t k = r; k < chunks.size(); k += R) m.spans.push_back(chunks[k]);  // every R-th chunk
+            std::size_t words = 0;
+            for (std::size_t k = r; k < chunks.size(); k += R) m.spans.push_back(chunks[k]), words += chunks[k].second - chunks[k].first;
             if (m.spans.empty()) m.spans.emplace_back(0, 0);  // a corpus shorter than R chunks: nothing for this reader
             m.rows = B / R + (r < B % R ? 1 : 0);
-            parts.push_back(Part{m, Generator(g.random64()), {}, nullptr, 0.0, nullptr, nullptr, std::vector<uint32_t>(V, 0),
-                                 std::vector<uint32_t>(V, 0)});
+            parts.emplace_back(m, Generator(g.random64()), V, words * o.iter);
         }
-        auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, after a step
+        auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, at a merge
             loss_acc += l, loss_pairs += rows, pairs += rows, ++steps;
             if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += rows;
             if (progress && words_done >= next_report) {  // every 100,000 words, and once when all are read
@@ -300,6 +344,21 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                 progress({parts[0].b.epoch + 1, words_done, words_total, alpha, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
                 loss_acc = 0, loss_pairs = 0;
                 next_report = words_done < words_total ? std::min(words_done + 100000, words_total) : words_total + 1;
+            }
+        };
+        // one step of a thread's parts (those with examples left): forward, backward, kept updates
+        auto step = [&](std::vector<Part*>& mine, Lookup& lookup) {
+            model.forward_backward(o, mine, lookup);
+            for (Part* p : mine) {
+                ++p->steps;
+                if (!std::isfinite(p->loss))
+                    throw ValueError(fmt::format("word2vec: the loss became {} at step {} of reader {} (after {} of its {} words); the "
+                                                 "updates are too large: lower --alpha ({}) or --batch ({})", p->loss, p->steps,
+                                                 p - parts.data(), p->b.words_done, p->words_total, o.alpha, B));
+                // its lr falls with its own progress through its share
+                p->alpha = std::max(o.alpha * (1.0 - double(p->b.words_done) / double(p->words_total + 1)), o.alpha * 1e-4);
+                p->window_loss += p->loss, p->window_rows += p->b.rows;
+                model.keep_update(*p, float(p->alpha));
             }
         };
         float* w_in = model.in->weight.mutable_data().data();
@@ -313,53 +372,45 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         auto work = [&](std::size_t t) {
             std::vector<Part*> mine;  // this thread's parts with examples this step
             while (!go.load()) go.wait(false);
-            for (uint32_t stamp = 1;; ++stamp) {
-                mine.clear();
-                for (std::size_t r = t; r < R; r += T) {
-                    Part& p = parts[r];
-                    try {
-                        if (p.maker.fill(p.g, p.b)) mine.push_back(&p), SkipGram::mark(p, stamp);
-                    } catch (...) {
-                        p.error = std::current_exception();
+            for (;;) {
+                for (std::size_t k = 0; k < S; ++k) {
+                    mine.clear();
+                    for (std::size_t r = t; r < R; r += T) {
+                        Part& p = parts[r];
+                        if (p.finished || p.error) continue;
+                        try {
+                            if (p.maker.fill(p.g, p.b)) mine.push_back(&p);
+                            else p.finished = true;
+                        } catch (...) {
+                            p.error = std::current_exception();
+                        }
                     }
-                }
-                if (!mine.empty()) {
+                    if (mine.empty()) break;
                     try {
-                        model.forward_backward(o, mine, lookups[t]);
+                        step(mine, lookups[t]);
                     } catch (...) {
                         mine.front()->error = std::current_exception();
+                        break;
                     }
                 }
                 barrier.arrive_and_wait();
-                // every thread reads the parts alike, so all agree whether to step, and with which lr
-                std::size_t rows = 0, words_done = 0;
-                double l = 0;
-                bool failed = false;
-                for (const Part& p : parts) {
-                    failed = failed || p.error;
-                    rows += p.b.rows, words_done += p.b.words_done;
-                    if (p.b.rows > 0 && !p.error) l += p.loss;
-                }
-                const bool stop = failed || rows == 0 || !std::isfinite(l);
-                const double alpha = std::max(o.alpha * (1.0 - double(words_done) / double(words_total + 1)), o.alpha * 1e-4);
-                if (!stop)
-                    for (std::size_t r = 0; r < R; ++r)
-                        if (parts[r].b.rows > 0) model.update(parts, r, stamp, float(alpha), t, T, w_in, w_out);
+                bool failed = false;  // every thread reads the parts alike, so all agree whether to merge
+                for (const Part& p : parts) failed = failed || p.error;
+                if (!failed) model.merge(parts, t, T, w_in, w_out);
                 if (t == 0) {
-                    try {
-                        done = stop;
-                        for (const Part& p : parts)
-                            if (p.error && !error) error = p.error;
-                        if (!failed && rows > 0 && !std::isfinite(l))
-                            throw ValueError(fmt::format("word2vec: the loss became {} at step {} (after {} of {} words); the updates "
-                                                         "are too large: lower --alpha ({}) or --batch ({})", l, steps, words_done,
-                                                         words_total, o.alpha, B));
-                        if (!stop) report(rows, words_done, l, alpha);
-                    } catch (...) {
-                        error = std::current_exception(), done = true;
+                    std::size_t rows = 0, words_done = 0;
+                    double l = 0;
+                    bool finished = true;
+                    for (const Part& p : parts) {
+                        if (p.error && !error) error = p.error;
+                        rows += p.window_rows, words_done += p.b.words_done, l += p.window_loss;
+                        finished = finished && p.finished;
                     }
+                    done = failed || finished;
+                    if (!failed && rows > 0) report(rows, words_done, l, parts[0].alpha);
                 }
                 barrier.arrive_and_wait();
+                for (std::size_t r = t; r < R; r += T) SkipGram::clear_kept(parts[r]);
                 if (done) return;
             }
         };

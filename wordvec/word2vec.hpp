@@ -14,9 +14,10 @@
 // as in word2vec.c, each of those words then gets h's whole gradient, not 1/n of it),
 // minimised by SGD on batches of pairs: a step looks up the rows its pairs use, runs the loss and its
 // backward on them, and moves only those rows (table[id] −= lr · gradient). word2vec.c updates after
-// every pair, from several threads at once without locks; here a batch's pairs (taken by `readers`
-// readers from neighbouring chunks of the corpus) all see the same tables, and each row's
-// updates come in a fixed order, so a seed gives the same vectors at any thread count.
+// every pair, from several threads at once without locks; here `readers` readers take the corpus's
+// neighbouring chunks, each sees its own updates at once and the others' at the next merge (every
+// `merge_every` steps, added reader by reader), so each row's updates come in a fixed order and a seed
+// gives the same vectors at any thread count.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,11 @@ struct Word2VecOptions {
     /// each. Up to this many threads train side by side; the vectors depend on readers, never on the
     /// thread count.
     std::size_t readers = 2;
+    /// Each reader takes this many steps on its own view — the tables as last merged, plus its own
+    /// updates since — before the readers' updates are added to the tables (in reader order). 1: every
+    /// step's pairs all see the same tables. More: each reader sees its own updates at once and the
+    /// others' later, as word2vec.c's threads do, and the threads meet once every this many steps.
+    std::size_t merge_every = 1;
     /// With 2 threads or more: each thread trains on its share of the corpus and updates the tables at
     /// once without locks, as word2vec.c does — faster, but the vectors differ from run to run (not
     /// reproducible). Off: the same vectors at any thread count.

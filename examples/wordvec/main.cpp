@@ -217,6 +217,9 @@ int main(int argc, char** argv) {
                                               "readers, … of ~1000 words), batch/readers pairs a step from each; up to this "
                                               "many threads train (the vectors depend on it, not on --threads)")
         ->capture_default_str()->check(examples::positive);
+    t->add_option("--merge-every", a.w2v.merge_every, "steps each reader takes on its own view (the tables as last merged, "
+                                                      "plus its own updates) before the readers' updates are merged; the "
+                                                      "threads meet once a merge")->capture_default_str()->check(examples::positive);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training shares the --readers among "
                                            "them (the same vectors at any count), or with --lock-free gives each its share")->capture_default_str()->check(CLI::Range(1, 256));
