@@ -38,7 +38,7 @@ struct Word2VecOptions {
     double sample = 1e-3;         ///< subsampling threshold (0: none)
     std::size_t iter = 5;         ///< epochs
     double alpha = 0.025;         ///< starting learning rate
-    std::size_t batch = 32;       ///< pairs a step (smaller is closer to word2vec.c's pair-by-pair updates)
+    std::size_t batch = 8;        ///< pairs a step, batch/readers from each reader (smaller is closer to word2vec.c's pair-by-pair updates)
     bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
     /// The corpus is read by this many readers side by side — cut into chunks of whole sentences (~1000
     /// words), reader r reads chunks r, r + readers, … — and a step takes batch/readers examples from
@@ -49,7 +49,7 @@ struct Word2VecOptions {
     /// updates since — before the readers' updates are added to the tables (in reader order). 1: every
     /// step's pairs all see the same tables. More: each reader sees its own updates at once and the
     /// others' later, as word2vec.c's threads do, and the threads meet once every this many steps.
-    std::size_t merge_every = 1;
+    std::size_t merge_every = 32;
     /// With 2 threads or more: each thread trains on its share of the corpus and updates the tables at
     /// once without locks, as word2vec.c does — faster, but the vectors differ from run to run (not
     /// reproducible). Off: the same vectors at any thread count.
