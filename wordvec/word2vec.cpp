@@ -30,8 +30,9 @@ using detail::Corpus;
 namespace {
 
 /// One reader of the corpus: its share, its generator, its batch of this step, what the step computed
-/// on it, and its own updates since the readers' last merge.
-struct Part {
+/// on it, and its own updates since the readers' last merge. Each on its own cache lines: a thread
+/// writes its parts' fields every step.
+struct alignas(64) Part {
     Part(BatchMaker m, Generator gen, std::size_t V, std::size_t words)
         : maker(std::move(m)), g(gen), words_total(std::max<std::size_t>(1, words)),
           slot{std::vector<int32_t>(V, -1), std::vector<int32_t>(V, -1)} {}
@@ -57,7 +58,7 @@ struct Part {
 
 /// What one thread looks up in a step: the batches of its parts as one (their rows one after another),
 /// u = out[targets] and v = in[context] (CBOW: in[window]), and their gradients after the backward.
-struct Lookup {
+struct alignas(64) Lookup {
     Batch merged;
     Tensor u, v;
 };
@@ -193,33 +194,41 @@ struct SkipGram : nn::Module {
         const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
         const std::size_t D = in->weight.shape()[1];
         for_each_row(p, [&](int t, std::size_t id, std::size_t i) {
+            const float* g = (t == 0 ? p.g_in : p.g_out) + i * D;
             int32_t& s = p.slot[t][id];
-            if (s < 0) {
-                s = int32_t(p.moved.size());
-                p.moved.emplace_back(t, int32_t(id));
-                p.delta.resize(p.moved.size() * D, 0.0f);
-            }
-            kernels::sgd_update(p.delta.data() + std::size_t(s) * D, (t == 0 ? p.g_in : p.g_out) + i * D, nullptr, D, c);
+            if (s >= 0) return kernels::sgd_update(p.delta.data() + std::size_t(s) * D, g, nullptr, D, c);
+            // a new slot: its delta is −lr · grad (SGD's step from 0), written without reading the old
+            // contents (the buffer is reused from merge to merge)
+            s = int32_t(p.moved.size());
+            p.moved.emplace_back(t, int32_t(id));
+            if (p.delta.size() < p.moved.size() * D) p.delta.resize(2 * p.moved.size() * D);
+            float* d = p.delta.data() + std::size_t(s) * D;
+            for (std::size_t j = 0; j < D; ++j) d[j] = -lr * g[j];
         });
     }
-    /// The merge, thread t of T's share: every row it owns (id mod T = t) gets the parts' kept updates
-    /// added, in part order, so each row's sum is the same whatever T is. (w_in, w_out: the tables'
-    /// data, taken once before the threads start.)
+    /// The merge, thread t of T's share: each row's kept updates are added to the table in part order,
+    /// so its sum is the same whatever T is. A row only one part moved is added by that part's thread
+    /// (r mod T: its delta is in that core's cache); a row several parts moved, by its owner (id mod T).
+    /// (w_in, w_out: the tables' data, taken once before the threads start.)
     void merge(const std::vector<Part>& parts, std::size_t t, std::size_t T, float* w_in, float* w_out) const {
         const std::size_t D = in->weight.shape()[1];
-        for (const Part& p : parts)
+        for (std::size_t r = 0; r < parts.size(); ++r) {
+            const Part& p = parts[r];
             for (std::size_t s = 0; s < p.moved.size(); ++s) {
                 const auto [table, id] = p.moved[s];
-                if (std::size_t(id) % T != t) continue;
+                bool shared = false;
+                for (std::size_t q = 0; q < parts.size() && !shared; ++q) shared = q != r && parts[q].slot[table][std::size_t(id)] >= 0;
+                if ((shared ? std::size_t(id) : r) % T != t) continue;
                 float* w = (table == 0 ? w_in : w_out) + std::size_t(id) * D;
                 const float* d = p.delta.data() + s * D;
                 for (std::size_t j = 0; j < D; ++j) w[j] += d[j];
             }
+        }
     }
     /// After a merge: part p's view is the tables again.
     static void clear_kept(Part& p) {
         for (const auto& [t, id] : p.moved) p.slot[t][std::size_t(id)] = -1;
-        p.moved.clear(), p.delta.clear();
+        p.moved.clear();
         p.window_loss = 0, p.window_rows = 0;
     }
 };
