@@ -1,5 +1,7 @@
-// Reading a corpus as word2vec.c does (wordvec/batches.hpp's read_corpus).
+// Reading a corpus as word2vec.c does (wordvec/batches.hpp's read_corpus), and its noise words
+// (word2vec.hpp's NoiseTable).
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <unordered_map>
 
@@ -69,3 +71,37 @@ Corpus read_corpus(const std::string& path, std::size_t min_count) {
 }
 
 }  // namespace xgrad::wordvec::detail
+
+namespace xgrad::wordvec {
+
+NoiseTable::NoiseTable(const std::vector<std::size_t>& counts) : prob_(counts.size()), alias_(counts.size()) {
+    const std::size_t V = counts.size();
+    if (V < 2) throw ValueError(fmt::format("word2vec: a noise distribution needs 2 words or more, got {}", V));
+    double total = 0;
+    for (auto n : counts) total += std::pow(double(n), 0.75);
+    std::vector<double> p(V);  // each word's probability × V: slots under 1 are topped up by one over 1
+    std::vector<int32_t> small, large;
+    for (std::size_t w = 0; w < V; ++w) {
+        p[w] = std::pow(double(counts[w]), 0.75) / total * double(V);
+        (p[w] < 1.0 ? small : large).push_back(int32_t(w));
+    }
+    while (!small.empty() && !large.empty()) {
+        const int32_t s = small.back(), l = large.back();
+        small.pop_back();
+        prob_[s] = p[s], alias_[s] = l;
+        p[l] -= 1.0 - p[s];
+        if (p[l] < 1.0) large.pop_back(), small.push_back(l);
+    }
+    for (int32_t w : large) prob_[w] = 1.0, alias_[w] = w;
+    for (int32_t w : small) prob_[w] = 1.0, alias_[w] = w;  // rounding leftovers: full slots
+}
+
+int32_t NoiseTable::sample(Generator& g) const {
+    const std::size_t V = prob_.size();
+    const double u = g.uniform_double() * double(V);
+    const std::size_t slot = std::min(std::size_t(u), V - 1);
+    const int32_t w = u - double(slot) < prob_[slot] ? int32_t(slot) : alias_[slot];
+    return w != 0 ? w : int32_t(1 + g.random() % (V - 1));
+}
+
+}  // namespace xgrad::wordvec

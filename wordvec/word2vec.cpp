@@ -1,6 +1,7 @@
 // word2vec's skip-gram and CBOW with negative sampling on xgrad (see word2vec.hpp).
 #include "wordvec/word2vec.hpp"
 
+#include "wordvec/barrier.hpp"
 #include "wordvec/batches.hpp"
 
 #include <algorithm>
@@ -88,33 +89,6 @@ void merge_batches(const std::vector<Part*>& parts, bool cbow, Batch& m) {
         at += b.rows;
     }
 }
-
-/// Where the threads of a step meet: the last to arrive releases the others, who spin a little, then
-/// sleep on the atomic.
-class StepBarrier {
-public:
-    void set_count(int n) { n_ = n; }
-    void arrive_and_wait() {
-        const uint32_t gen = gen_.load(std::memory_order_acquire);
-        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
-            arrived_.store(0, std::memory_order_relaxed);
-            gen_.store(gen + 1, std::memory_order_release);
-            gen_.notify_all();
-            return;
-        }
-        for (int i = 0; i < 20000 && gen_.load(std::memory_order_acquire) == gen; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        }
-        while (gen_.load(std::memory_order_acquire) == gen) gen_.wait(gen, std::memory_order_acquire);
-    }
-
-private:
-    int n_ = 1;
-    std::atomic<int> arrived_{0};
-    std::atomic<uint32_t> gen_{0};
-};
 
 /// The two tables as a module: in (the word vectors) and out (the context side).
 struct SkipGram : nn::Module {
@@ -259,36 +233,6 @@ Tensor window_mean(const Tensor& w, const Tensor& mask, const Tensor& n) {
 
 }  // namespace detail
 
-NoiseTable::NoiseTable(const std::vector<std::size_t>& counts) : prob_(counts.size()), alias_(counts.size()) {
-    const std::size_t V = counts.size();
-    if (V < 2) throw ValueError(fmt::format("word2vec: a noise distribution needs 2 words or more, got {}", V));
-    double total = 0;
-    for (auto n : counts) total += std::pow(double(n), 0.75);
-    std::vector<double> p(V);  // each word's probability × V: slots under 1 are topped up by one over 1
-    std::vector<int32_t> small, large;
-    for (std::size_t w = 0; w < V; ++w) {
-        p[w] = std::pow(double(counts[w]), 0.75) / total * double(V);
-        (p[w] < 1.0 ? small : large).push_back(int32_t(w));
-    }
-    while (!small.empty() && !large.empty()) {
-        const int32_t s = small.back(), l = large.back();
-        small.pop_back();
-        prob_[s] = p[s], alias_[s] = l;
-        p[l] -= 1.0 - p[s];
-        if (p[l] < 1.0) large.pop_back(), small.push_back(l);
-    }
-    for (int32_t w : large) prob_[w] = 1.0, alias_[w] = w;
-    for (int32_t w : small) prob_[w] = 1.0, alias_[w] = w;  // rounding leftovers: full slots
-}
-
-int32_t NoiseTable::sample(Generator& g) const {
-    const std::size_t V = prob_.size();
-    const double u = g.uniform_double() * double(V);
-    const std::size_t slot = std::min(std::size_t(u), V - 1);
-    const int32_t w = u - double(slot) < prob_[slot] ? int32_t(slot) : alias_[slot];
-    return w != 0 ? w : int32_t(1 + g.random() % (V - 1));
-}
-
 Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& o,
                               const std::function<void(const Word2VecProgress&)>& progress) {
     if (o.size == 0 || o.window == 0 || o.iter == 0 || o.batch == 0 || o.min_count == 0)
@@ -372,7 +316,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         };
         float* w_in = model.in->weight.mutable_data().data();
         float* w_out = model.out->weight.mutable_data().data();
-        StepBarrier barrier;
+        detail::StepBarrier barrier;
         std::atomic<bool> go{false};
         bool done = false;
         std::exception_ptr error;
