@@ -111,6 +111,9 @@ TEST(WordvecProgram, TrainsWithWord2vecsFlagsAndQueriesTheResult) {
     EXPECT_EQ(status, 1);
     EXPECT_NE(out.find("--output"), std::string::npos) << out;
     EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + corpus + " --output " + out_path.string() + " --merge-every 0");
+    EXPECT_EQ(status, 2);
+    EXPECT_NE(out.find("--merge-every: must be a positive number, got 0"), std::string::npos) << out;
 }
 
 // The lecture's figure: --words as labelled points (with their row ids) on the first two principal
