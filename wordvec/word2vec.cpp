@@ -259,7 +259,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         }
 
     const std::size_t words_total = o.iter * c.train_words;
-    std::size_t pairs = 0, steps = 0, next_report = 0;
+    std::size_t pairs = 0, next_report = 0;
     double loss_acc = 0, last_losses = 0;
     std::size_t loss_pairs = 0, last_pairs = 0;
     const BatchMaker maker{c, o, keep, noise, K};
@@ -275,8 +275,8 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
         // merged, plus its own updates since), runs the loss and its backward, and keeps its SGD update
         // aside. Every merge_every steps the readers' kept updates are added to the tables, reader by
         // reader. The threads share the readers (reader r on thread r mod T: a thread's readers' rows go
-        // through the loss as one batch) and the merge (row id on thread id mod T), and meet twice a
-        // merge. Nothing depends on T, so neither do the vectors.
+        // through the loss as one batch) and the merge (see SkipGram::merge), and meet twice a merge:
+        // before it and after it. Nothing depends on T, so neither do the vectors.
         const std::size_t R = o.readers, S = o.merge_every;
         const auto chunks = detail::sentence_chunks(c, detail::kMaxSentence);
         std::vector<Part> parts;
@@ -290,7 +290,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             parts.emplace_back(m, Generator(g.random64()), V, words * o.iter);
         }
         auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, at a merge
-            loss_acc += l, loss_pairs += rows, pairs += rows, ++steps;
+            loss_acc += l, loss_pairs += rows, pairs += rows;
             if (words_done * 100 >= words_total * 99) last_losses += l, last_pairs += rows;
             if (progress && words_done >= next_report) {  // every 100,000 words, and once when all are read
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

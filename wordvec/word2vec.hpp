@@ -69,7 +69,7 @@ struct Word2VecResult {
     std::size_t train_words = 0;    ///< corpus words in the vocabulary (one epoch)
     std::size_t pairs = 0;          ///< examples trained over all epochs: (context, center) pairs; CBOW: windows
     double seconds = 0;
-    double final_loss = 0;          ///< the mean pair loss of the last 1% of steps
+    double final_loss = 0;          ///< the mean pair loss over the last 1% of the words (from the first merge past 99%)
 };
 
 /// word2vec's noise distribution over a vocabulary whose id 0 is "</s>": P(w) ∝ count(w)^0.75, drawn
