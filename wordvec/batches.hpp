@@ -47,7 +47,9 @@ inline std::vector<std::pair<std::size_t, std::size_t>> sentence_chunks(const Co
 struct Batch {
     std::size_t rows = 0, words_done = 0, epoch = 0;  ///< words_done: corpus words read when it filled (the lr)
     IdArray ctx, tgt, windows;
-    Array labels, weights, mask, counts;
+    /// the loss's constant inputs, kept as tensors so a step reads them in place (filled through
+    /// mutable_data(); the step that read them has finished by then)
+    Tensor labels, weights, mask, counts;
 };
 
 /// Reads the corpus as word2vec.c does — sentences, subsampling, a window per word, noise words — and
@@ -72,8 +74,8 @@ struct BatchMaker {
     void allocate(Batch& b) const {
         const std::size_t B = batch_rows(), C = o.cbow ? 2 * o.window : 0;
         b.ctx = IdArray::from_shape({B, 1}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
-        b.labels = full_array({B, K}, 0.0f), b.weights = full_array({B, K}, 0.0f);
-        b.mask = full_array({o.cbow ? B : 0, C}, 0.0f), b.counts = full_array({o.cbow ? B : 0, 1}, 1.0f);
+        b.labels = Tensor(full_array({B, K}, 0.0f)), b.weights = Tensor(full_array({B, K}, 0.0f));
+        b.mask = Tensor(full_array({o.cbow ? B : 0, C}, 0.0f)), b.counts = Tensor(full_array({o.cbow ? B : 0, 1}, 1.0f));
     }
 
     /// Fills b with the next batch_rows() examples (fewer at the end of the last epoch) and returns
@@ -83,6 +85,8 @@ struct BatchMaker {
         const std::size_t B = batch_rows(), C = 2 * o.window;
         if (b.tgt.size() != B * K) allocate(b);
         b.rows = 0;
+        Array& mask = b.mask.mutable_data();
+        Array& counts = b.counts.mutable_data();
         while (b.rows < B) {
             if (!o.cbow && in_word_ && j_ <= hi_) {  // skip-gram: the next context word around word i_
                 if (j_ != i_) {
@@ -105,10 +109,10 @@ struct BatchMaker {
             if (o.cbow) {  // one example: the window's words predict the center word
                 std::size_t n = 0;
                 for (std::size_t j = lo; j <= hi_; ++j)
-                    if (j != i_) b.windows(b.rows, n) = sen_[j], b.mask(b.rows, n++) = 1.0f;
+                    if (j != i_) b.windows(b.rows, n) = sen_[j], mask(b.rows, n++) = 1.0f;
                 if (n == 0) continue;
-                for (std::size_t m = n; m < C; ++m) b.windows(b.rows, m) = 0, b.mask(b.rows, m) = 0.0f;
-                b.counts(b.rows, 0) = float(n);
+                for (std::size_t m = n; m < C; ++m) b.windows(b.rows, m) = 0, mask(b.rows, m) = 0.0f;
+                counts(b.rows, 0) = float(n);
                 set_targets(g, b, sen_[i_]);
                 ++b.rows;
             }
@@ -160,11 +164,13 @@ private:
     /// Row b.rows's targets: the center word (label 1), then noise words (label 0).
     void set_targets(Generator& g, Batch& b, int32_t center) const {
         const std::size_t r = b.rows;
-        b.tgt(r, 0) = center, b.labels(r, 0) = 1.0f, b.weights(r, 0) = 1.0f;
+        Array& labels = b.labels.mutable_data();
+        Array& weights = b.weights.mutable_data();
+        b.tgt(r, 0) = center, labels(r, 0) = 1.0f, weights(r, 0) = 1.0f;
         for (std::size_t k = 1; k < K; ++k) {
             const int32_t n = noise.sample(g);
-            b.tgt(r, k) = n, b.labels(r, k) = 0.0f;
-            b.weights(r, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
+            b.tgt(r, k) = n, labels(r, k) = 0.0f;
+            weights(r, k) = n == center ? 0.0f : 1.0f;  // the center is no noise
         }
     }
 };

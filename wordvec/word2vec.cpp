@@ -73,18 +73,21 @@ void merge_batches(const std::vector<Part*>& parts, bool cbow, Batch& m) {
     const std::size_t K = first.tgt.shape()[1], C = cbow ? first.windows.shape()[1] : 0;
     m.rows = n;
     if (m.tgt.dimension() != 2 || m.tgt.shape()[0] != n) {
-        m.tgt = IdArray::from_shape({n, K}), m.labels = Array::from_shape({n, K}), m.weights = Array::from_shape({n, K});
+        m.tgt = IdArray::from_shape({n, K}), m.labels = Tensor(Array::from_shape({n, K})), m.weights = Tensor(Array::from_shape({n, K}));
         m.ctx = IdArray::from_shape({cbow ? 0 : n, 1}), m.windows = IdArray::from_shape({cbow ? n : 0, C});
-        m.mask = Array::from_shape({cbow ? n : 0, C}), m.counts = Array::from_shape({cbow ? n : 0, 1});
+        m.mask = Tensor(Array::from_shape({cbow ? n : 0, C})), m.counts = Tensor(Array::from_shape({cbow ? n : 0, 1}));
     }
     std::size_t at = 0;
     for (const Part* p : parts) {
         const Batch& b = p->b;
-        auto copy = [&](const auto& from, auto& to, std::size_t width) {
+        auto copy = [&](const IdArray& from, IdArray& to, std::size_t width) {
             std::copy_n(from.data(), b.rows * width, to.data() + at * width);
         };
-        copy(b.tgt, m.tgt, K), copy(b.labels, m.labels, K), copy(b.weights, m.weights, K);
-        if (cbow) copy(b.windows, m.windows, C), copy(b.mask, m.mask, C), copy(b.counts, m.counts, 1);
+        auto copy_t = [&](const Tensor& from, Tensor& to, std::size_t width) {
+            std::copy_n(from.data().data(), b.rows * width, to.mutable_data().data() + at * width);
+        };
+        copy(b.tgt, m.tgt, K), copy_t(b.labels, m.labels, K), copy_t(b.weights, m.weights, K);
+        if (cbow) copy(b.windows, m.windows, C), copy_t(b.mask, m.mask, C), copy_t(b.counts, m.counts, 1);
         else copy(b.ctx, m.ctx, 1);
         at += b.rows;
     }
@@ -110,11 +113,13 @@ struct SkipGram : nn::Module {
         const Batch& b = parts.size() > 1 ? s.merged : parts.front()->b;
         const long n = long(b.rows);
         const bool part = b.rows < b.tgt.shape()[0];  // a share's last batch: its first rows only
-        auto ids = [&](const IdArray& a) { return part ? slice(a, 0, 0, n) : a; };
+        const IdArray& context = o.cbow ? b.windows : b.ctx;
+        IdArray first_t, first_c;
+        if (part) first_t = slice(b.tgt, 0, 0, n), first_c = slice(context, 0, 0, n);
         {
             NoGradGuard lookup;  // the looked-up rows are the leaves; their gradients go to the tables after
-            s.u = out(ids(b.tgt));
-            s.v = in(ids(o.cbow ? b.windows : b.ctx));
+            s.u = out(part ? first_t : b.tgt);
+            s.v = in(part ? first_c : context);
             // each part sees its own kept updates
             const std::size_t K = b.tgt.shape()[1], D = in->weight.shape()[1], W = o.cbow ? b.windows.shape()[1] : 1;
             std::size_t at = 0;
@@ -145,7 +150,7 @@ struct SkipGram : nn::Module {
         if (p.maker.o.cbow) {
             const std::size_t C = p.b.windows.shape()[1];
             for (std::size_t i = 0; i < n * C; ++i)
-                if (p.b.mask.data()[i] != 0.0f) fn(0, std::size_t(p.b.windows.data()[i]), i);
+                if (p.b.mask.data().data()[i] != 0.0f) fn(0, std::size_t(p.b.windows.data()[i]), i);
         } else {
             for (std::size_t i = 0; i < n; ++i) fn(0, std::size_t(p.b.ctx.data()[i]), i);
         }
@@ -213,10 +218,7 @@ namespace detail {
 
 Tensor batch_loss(const Batch& b, bool cbow, const Tensor& v, const Tensor& u, nn::Reduction reduction) {
     const long n = long(b.rows);
-    auto values = [&](const Array& a) {  // the batch's first n rows (a copy: its buffers are filled again)
-        Tensor t{Array(a)};
-        return b.rows < a.shape()[0] ? slice(t, 0, 0, n) : t;
-    };
+    auto values = [&](const Tensor& t) { return b.rows < t.shape()[0] ? slice(t, 0, 0, n) : t; };  // the first n rows
     const Tensor h = cbow ? unsqueeze(window_mean(v, values(b.mask), values(b.counts)), 1) : v;  // (n, 1, D)
     return nn::binary_cross_entropy_with_logits(scores(h, u), values(b.labels),
                                                 {.weight = values(b.weights), .reduction = reduction});
