@@ -132,7 +132,7 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
             ++r;
         }
     }
-    im.sparse_grad = std::move(out);
+    im.sparse_grad = std::make_unique<RowSparseGrad>(std::move(out));
 }
 
 void Tensor::set_grad(Array g) const {

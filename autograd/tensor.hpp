@@ -51,7 +51,7 @@ struct TensorImpl {
     Array data;
     Array grad = empty_array();  // meaningful only when has_grad
     bool has_grad = false;
-    std::optional<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients
+    std::unique_ptr<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients (a pointer: rare, and 264 bytes inline)
     std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer may move (padding_idx)
     bool requires_grad = false;
     bool retains_grad = false;
@@ -108,12 +108,12 @@ public:
     uint64_t version() const { return impl().version; }
 
     /// True when a gradient (dense or row-sparse) has been accumulated since the last zero_grad().
-    bool has_grad() const { return impl().has_grad || impl().sparse_grad.has_value(); }
+    bool has_grad() const { return impl().has_grad || (impl().sparse_grad != nullptr); }
     /// The accumulated gradient; throws ValueError when there is none. A row-sparse gradient is made
     /// dense (V×D) here, once: optimizers read sparse_grad() instead to stay O(touched rows).
     Array& grad() const;
     /// True when the gradient is row-sparse (Embedding with sparse=true).
-    bool has_sparse_grad() const { return impl().sparse_grad.has_value(); }
+    bool has_sparse_grad() const { return (impl().sparse_grad != nullptr); }
     const RowSparseGrad& sparse_grad() const;
     /// Adds a row-sparse gradient: rows (any order, repeats allowed) and values (rows.size(), ...).
     /// Repeated rows are summed in order, so the result does not depend on the thread count.
