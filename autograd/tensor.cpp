@@ -63,7 +63,7 @@ Array& Tensor::grad() const {
     if (im.sparse_grad) {  // densify once: grad (V×D) = scatter of the rows
         RowSparseGrad sg = std::move(*im.sparse_grad);
         im.sparse_grad.reset();
-        Array dense = im.has_grad ? im.grad : full_array(im.data.shape(), 0.0f);
+        Array dense = im.has_grad ? *im.grad : full_array(im.data.shape(), 0.0f);
         const std::size_t D = sg.rows.empty() ? 0 : sg.values.size() / sg.rows.size();
         for (std::size_t i = 0; i < sg.rows.size(); ++i)
             for (std::size_t j = 0; j < D; ++j) dense.data()[sg.rows[i] * D + j] += sg.values.data()[i * D + j];
@@ -75,11 +75,11 @@ Array& Tensor::grad() const {
                                      !requires_grad() ? "it does not require grad"
                                      : is_leaf()      ? "no backward() has reached it since the last zero_grad()"
                                                       : "it is not a leaf: call retain_grad() before backward()"));
-    return impl().grad;
+    return *impl().grad;
 }
 
 void Tensor::zero_grad() const {
-    impl().grad = empty_array();
+    impl().grad.reset();
     impl().has_grad = false;
     impl().sparse_grad.reset();
 }
@@ -100,7 +100,7 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
                                      rows.size(), values.size(), shape_str(im.data.shape())));
     if (im.has_grad) {  // already dense: add the rows in
         for (std::size_t i = 0; i < rows.size(); ++i)
-            for (std::size_t j = 0; j < D; ++j) im.grad.data()[rows[i] * D + j] += values.data()[i * D + j];
+            for (std::size_t j = 0; j < D; ++j) im.grad->data()[rows[i] * D + j] += values.data()[i * D + j];
         return;
     }
     // Merge with what is there (rows sorted, unique), then coalesce: sort by row, sum in order.
@@ -151,7 +151,7 @@ void Tensor::accumulate_grad(const Array& g) const {
                                      shape_str(g.shape()), shape_str(im.data.shape()), grad_fn_name()));
     if (im.sparse_grad) grad();  // dense + row-sparse: make it dense first
     if (im.has_grad) {
-        float* acc = im.grad.data();
+        float* acc = im.grad->data();
         const float* add = g.data();
         for (std::size_t i = 0, n = g.size(); i < n; ++i) acc[i] += add[i];
     } else {
@@ -296,9 +296,9 @@ void Tensor::backward(const BackwardOptions& options) const {
         if (node->uses_output && t->version != node->output_version)
             throw ValueError(fmt::format("backward: the output of '{}' was modified in place after it was computed",
                                          node->name));
-        node->backward(t->grad, t->data, Inputs(node->inputs));
+        node->backward(*t->grad, t->data, Inputs(node->inputs));
         if (!t->retains_grad) {
-            t->grad = empty_array();
+            t->grad.reset();
             t->has_grad = false;
         }
         walked.push_back(t->grad_fn);

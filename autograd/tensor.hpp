@@ -49,7 +49,7 @@ struct RowSparseGrad {
 
 struct TensorImpl {
     Array data;
-    Array grad = empty_array();  // meaningful only when has_grad
+    std::optional<Array> grad;   // set exactly when has_grad
     bool has_grad = false;
     std::unique_ptr<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients (a pointer: rare, and 264 bytes inline)
     std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer may move (padding_idx)

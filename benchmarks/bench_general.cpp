@@ -136,4 +136,22 @@ void BM_batched_matmul(benchmark::State& st) {
 BENCHMARK(BM_batched_matmul)->ArgNames({"BH", "T", "hd", "batched"})->ArgsProduct({{64}, {32}, {16}, {0, 1}})
     ->ArgsProduct({{384}, {256}, {64}, {0, 1}});
 
+// What an op costs beyond its arithmetic: a (4, 8) × (4, 8) with its graph recorded (graph 0: forward
+// only), or c = a·b, d = c + a, Σd, its backward and both leaves' zero_grad (graph 1). 32 elements: the
+// time is the bookkeeping — the result's tensor, the node, the plan, the gradients.
+void BM_small_op(benchmark::State& st) {
+    const bool backward = st.range(0) != 0;
+    const xgrad::Tensor a(random_array({4, 8}, 1), true), b(random_array({4, 8}, 2), true);
+    for (auto _ : st) {
+        xgrad::Tensor c = a * b;
+        if (backward) {
+            xgrad::Tensor d = c + a;
+            xgrad::sum(d).backward();
+            a.zero_grad(), b.zero_grad();
+        }
+        benchmark::DoNotOptimize(c.data().data());
+    }
+}
+BENCHMARK(BM_small_op)->ArgNames({"backward"})->Arg(0)->Arg(1);
+
 }  // namespace

@@ -93,13 +93,13 @@ TEST(BroadcastKernels, AddMatchesPlainArithmeticAndBroadcastToCopies) {
 
 TEST(BroadcastKernels, PlansMergeDimsThatWalkAsOne) {
     const BroadcastPlan same = kernels::plan_broadcast({4, 9, 33}, {4, 9, 33}, {4, 9, 33});
-    EXPECT_EQ(same.shape, (std::vector<std::size_t>{4 * 9 * 33}));  // one contiguous run
+    EXPECT_EQ(same.shape, (kernels::Dims{4 * 9 * 33}));  // one contiguous run
     const BroadcastPlan row = kernels::plan_broadcast({4, 9, 33}, {33}, {4, 9, 33});
-    EXPECT_EQ(row.shape, (std::vector<std::size_t>{36, 33}));
-    EXPECT_EQ(row.sb, (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(row.shape, (kernels::Dims{36, 33}));
+    EXPECT_EQ(row.sb, (kernels::Dims{0, 1}));
     const BroadcastPlan col = kernels::plan_broadcast({4, 9, 33}, {4, 9, 1}, {4, 9, 33});
-    EXPECT_EQ(col.shape, (std::vector<std::size_t>{36, 33}));
-    EXPECT_EQ(col.sb, (std::vector<std::size_t>{1, 0}));
+    EXPECT_EQ(col.shape, (kernels::Dims{36, 33}));
+    EXPECT_EQ(col.sb, (kernels::Dims{1, 0}));
 }
 
 TEST(BroadcastKernels, SumOverAnyDimsMatchesTheReference) {

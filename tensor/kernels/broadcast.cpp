@@ -9,8 +9,8 @@ namespace xgrad::kernels {
 namespace {
 
 /// Row-major element strides of a contiguous shape.
-std::vector<std::size_t> contiguous_strides(const Shape& s) {
-    std::vector<std::size_t> st(s.size());
+Dims contiguous_strides(const Shape& s) {
+    Dims st(s.size());
     for (std::size_t d = s.size(), k = 1; d-- > 0;) st[d] = k, k *= s[d];
     return st;
 }

@@ -19,8 +19,11 @@ namespace xgrad::kernels {
 
 /// How y = op(a, b) walks memory: y's shape collapsed to `shape`, with a's and b's element strides
 /// per dim (0 where that operand is broadcast). y itself is contiguous.
+/// Dims, strides and indices of up to 8 dims, inline (no allocation for an op's plan).
+using Dims = xt::svector<std::size_t, 8>;
+
 struct BroadcastPlan {
-    std::vector<std::size_t> shape, sa, sb;
+    Dims shape, sa, sb;
     std::size_t numel = 0;
 };
 
@@ -40,7 +43,7 @@ void for_each_run(const BroadcastPlan& p, std::size_t r0, std::size_t r1, Run ru
         for (std::size_t r = r0; r < r1; ++r) run(r * p.sa[0], r * p.sb[0], r * n);
         return;
     }
-    std::vector<std::size_t> idx(rank - 1, 0);  // run r0's outer index, and its offsets in a and b
+    Dims idx(rank - 1, 0);  // run r0's outer index, and its offsets in a and b
     std::size_t oa = 0, ob = 0;
     for (std::size_t d = rank - 1, rest = r0; d-- > 0; rest /= p.shape[d]) {
         idx[d] = rest % p.shape[d];
