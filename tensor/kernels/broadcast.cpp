@@ -68,8 +68,8 @@ BroadcastPlan plan_broadcast(const Shape& a, const Shape& b, const Shape& y) {
 
 void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced, float* out) {
     // Collapse: drop dims of size 1, merge neighbours that are both reduced or both kept.
-    std::vector<std::size_t> shape, ostride;
-    std::vector<bool> red;
+    Dims shape, ostride;
+    xt::svector<bool, 8> red;
     std::size_t out_n = 1;
     for (std::size_t d = 0; d < xs.size(); ++d) {
         if (!reduced[d]) out_n *= xs[d];
@@ -85,10 +85,16 @@ void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced,
     ostride.assign(rank, 0);
     for (std::size_t d = rank, k = 1; d-- > 0;)
         if (!red[d]) ostride[d] = k, k *= shape[d];
-    std::vector<double> acc(out_n, 0.0);
+    // the accumulators: on the stack for a few outputs (a bias's or a scalar's), else on the heap
+    constexpr std::size_t kLocal = 64;
+    double local[kLocal];
+    std::vector<double> heap;
+    double* acc = local;
+    if (out_n <= kLocal) std::fill_n(local, out_n, 0.0);
+    else heap.assign(out_n, 0.0), acc = heap.data();
     const std::size_t n = shape[rank - 1];
     const bool inner_reduced = red[rank - 1];
-    std::vector<std::size_t> idx(rank - 1, 0);
+    Dims idx(rank - 1, 0);
     std::size_t o = 0;  // acc's offset of the current run
     auto next_run = [&] {
         for (std::size_t d = rank - 1; d-- > 0;) {
@@ -106,7 +112,7 @@ void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced,
         }
     } else {  // each run adds into n outputs
         for (std::size_t r = 0; r < runs; ++r, x += n) {
-            double* a = acc.data() + o;
+            double* a = acc + o;
             for (std::size_t j = 0; j < n; ++j) a[j] += static_cast<double>(x[j]);
             next_run();
         }
