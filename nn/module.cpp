@@ -1,6 +1,7 @@
 // Module's bookkeeping: registration, dotted names, tied tensors stored once, state_dict load/save.
 #include "nn/module.hpp"
 
+#include <algorithm>
 #include <ostream>
 #include <cstdlib>
 #include <cxxabi.h>
@@ -67,7 +68,29 @@ void Module::collect(const std::string& prefix, bool params, std::vector<std::pa
     for (const auto& [n, m] : children_) m->collect(prefix + n + ".", params, out);
 }
 
+void Module::collect(bool params, std::vector<Tensor>& out) const {
+    for (const auto& [n, t] : params ? params_ : buffers_)
+        if (t.defined()) out.push_back(t);
+    for (const auto& [n, m] : children_) m->collect(params, out);
+}
+
 namespace {
+// The first occurrence of each tensor, in order (a shared parameter is listed once).
+std::vector<Tensor> unique(const std::vector<Tensor>& all) {
+    std::vector<Tensor> out;
+    out.reserve(all.size());
+    if (all.size() <= 64) {  // a model's few parameters: a scan, no set
+        for (const auto& t : all)
+            if (std::none_of(out.begin(), out.end(), [&](const Tensor& u) { return u.impl_ptr() == t.impl_ptr(); }))
+                out.push_back(t);
+        return out;
+    }
+    std::set<const TensorImpl*> seen;
+    for (const auto& t : all)
+        if (seen.insert(t.impl_ptr().get()).second) out.push_back(t);
+    return out;
+}
+
 std::vector<std::pair<std::string, Tensor>> unique(std::vector<std::pair<std::string, Tensor>> all) {
     std::set<const TensorImpl*> seen;
     std::vector<std::pair<std::string, Tensor>> out;
@@ -90,15 +113,15 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
 }
 
 std::vector<Tensor> Module::buffers() const {
-    std::vector<Tensor> out;
-    for (auto& [n, t] : named_buffers()) out.push_back(t);
-    return out;
+    std::vector<Tensor> all;
+    collect(false, all);
+    return unique(all);
 }
 
 std::vector<Tensor> Module::parameters() const {
-    std::vector<Tensor> out;
-    for (auto& [n, t] : named_parameters()) out.push_back(t);
-    return out;
+    std::vector<Tensor> all;
+    collect(true, all);
+    return unique(all);
 }
 
 void Module::zero_grad() {

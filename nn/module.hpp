@@ -132,6 +132,8 @@ private:
     void check_name(const std::string& name) const;
     // (name, tensor) of every parameter or buffer below, all aliases included.
     void collect(const std::string& prefix, bool params, std::vector<std::pair<std::string, Tensor>>& out) const;
+    // The same tensors without their names (parameters() runs every training step: no strings built).
+    void collect(bool params, std::vector<Tensor>& out) const;
 
     std::string type_name_;
     bool training_ = true;

@@ -112,6 +112,24 @@ TEST(Kernels, GemmNarrowLastPanelsMatchReference) {
             }
 }
 
+TEST(Kernels, GemmPartialLastPanelsMatchReference) {
+    // A last panel of 5..31 columns (the MLP's 27 and 30): zero-padded when packed, in both halves of
+    // its two vectors (w < W, w = W, w > W); rows of one to nine panels, read in place or packed.
+    for (std::size_t M : {32ul, 40ul, 100ul})
+        for (std::size_t N : {21ul, 27ul, 30ul, 40ul, 47ul, 48ul, 49ul})
+            for (std::size_t K : {27ul, 200ul})
+                for (int orient = 0; orient < 4; ++orient) {
+                    const bool ta = orient & 1, tb = orient & 2;
+                    SCOPED_TRACE(::testing::Message() << "M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb);
+                    const std::size_t lda = ta ? M : K, ldb = tb ? K : N;
+                    const auto A = random_vec((ta ? K : M) * lda, 20), B = random_vec((tb ? N : K) * ldb, 21);
+                    auto C = random_vec(M * N, 22), C_ref = C;
+                    kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, orient == 1);
+                    kernels::gemm_ref(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_ref.data(), N, orient == 1);
+                    ASSERT_TRUE(close(C, C_ref, 1e-4 * std::sqrt(double(K))));
+                }
+}
+
 TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
     // 257 rows are split over the threads by rows; 65 rows (W-char's dU) by columns; an attention
     // head's projection (512 × 16 from 64, 1 MFLOP, the smallest product that is split) by rows.

@@ -40,6 +40,16 @@ inline float fma(float a, float b, float c) {
 
 inline Vec load(const float* p) { return Vec::load_unaligned(p); }
 inline void store(float* p, Vec v) { v.store_unaligned(p); }
+/// p[0:n] in the first n lanes (n < kWidth), zeros after; reads nothing past p[n-1].
+inline Vec load_first(const float* p, std::size_t n) {
+#if defined(__AVX512F__)
+    return Vec(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p));
+#else
+    alignas(64) float t[kWidth] = {};
+    for (std::size_t i = 0; i < n; ++i) t[i] = p[i];
+    return Vec::load_aligned(t);
+#endif
+}
 #if XSIMD_VERSION_MAJOR >= 9
 inline float sum(Vec v) { return xsimd::reduce_add(v); }
 #else
