@@ -205,6 +205,30 @@ TEST(LayerOps, BitIdenticalAtAnyThreadCount) {
     EXPECT_TRUE(testing::all_equal(a.second, b.second));
 }
 
+// The kernels a GPT block splits over threads above their grain: layer_norm's rows (and its weight
+// gradient's columns), the activations' maps, the softmax's rows, a batched matmul's products.
+TEST(LayerOps, BlockKernelsAreBitIdenticalAtAnyThreadCount) {
+    auto run = [](int threads) {
+        const int old = num_threads();
+        set_num_threads(threads);
+        Generator g(5);
+        Tensor x = Tensor(randn({16, 32, 64}, g).data(), true);
+        Tensor w = Tensor(randn({64}, g).data(), true), b = Tensor(randn({64}, g).data(), true);
+        Tensor h = nn::layer_norm(x, {64}, w, b, 1e-5);
+        Tensor wei = softmax(matmul(h, transpose(h, 1, 2)) * 0.125f, -1);     // (16, 32, 32)
+        Tensor y = matmul(wei, relu(h)) + sum(tanh(cat({h, h}, -1)).reshape({16, 32, 2, 64}), {2});
+        Tensor loss = sum(y * y);
+        loss.backward();
+        set_num_threads(old);
+        return std::vector<Array>{loss.data(), x.grad(), w.grad(), b.grad()};
+    };
+    const auto one = run(1);
+    for (int t : {2, 3}) {
+        const auto many = run(t);
+        for (std::size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(testing::all_equal(one[i], many[i])) << "threads " << t << ", array " << i;
+    }
+}
+
 // A thread the system will not start (a process or memory limit) must not hang or crash the pool: it
 // runs with the threads it got, says so once, and gives the same numbers. Run in a fresh process (the
 // "threadsafe" death-test style re-executes the binary) whose new threads are given a stack no memory

@@ -6,6 +6,7 @@
 #include "tensor/kernels/broadcast.hpp"
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
+#include "tensor/kernels/threads.hpp"
 #include "tensor/xt.hpp"
 
 namespace xgrad {
@@ -30,11 +31,17 @@ const Array& expand_batch(const Array& x, const Shape& batch_to, Array& copy) {
     return copy;
 }
 
-// For each batch b: C_b (M×N) (+)= op(A_b) · op(B_b), with A, B, C contiguous stacks of matrices.
+// For each batch b: C_b (M×N) = op(A_b) · op(B_b), with A, B, C contiguous stacks of matrices. The
+// products are split over threads (attention's B·H small products would each run on one thread); a
+// product's GEMM then runs inline on its thread, computing every element as it would alone, so the
+// bits do not depend on the thread count. One product (batch 1) keeps the GEMM's own row split.
 void batched_gemm(std::size_t batch, bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, const float* A,
                   std::size_t lda, const float* B, std::size_t ldb, float* C) {
-    for (std::size_t b = 0; b < batch; ++b)
-        kernels::gemm(ta, tb, M, N, K, A + b * M * K, lda, B + b * K * N, ldb, C + b * M * N, N, false);
+    const double flops = 2.0 * double(batch) * double(M) * double(N) * double(K);
+    parallel_for(batch, 1, flops, 2e5, [&](std::size_t b0, std::size_t b1) {
+        for (std::size_t b = b0; b < b1; ++b)
+            kernels::gemm(ta, tb, M, N, K, A + b * M * K, lda, B + b * K * N, ldb, C + b * M * N, N, false);
+    });
 }
 
 // The n-D case: a (..., n, k), b (..., k, m) → y (broadcast(...), n, m).

@@ -6,6 +6,7 @@
 
 #include "nn/functional.hpp"
 #include "tensor/kernels/broadcast.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::nn {
 
@@ -47,20 +48,24 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     const std::vector<float> ones(weight.defined() ? 0 : N, 1.0f), zeros(bias.defined() ? 0 : N, 0.0f);
     const float* w = weight.defined() ? weight.data().data() : ones.data();
     const float* b = bias.defined() ? bias.data().data() : zeros.data();
-    for (std::size_t r = 0; r < rows; ++r) {
-        const float* xr = x.data().data() + r * N;
-        const double mean = lane_sum(N, [&](std::size_t j) { return double(xr[j]); }) / double(N);
-        const double var = lane_sum(N, [&](std::size_t j) { return (xr[j] - mean) * (xr[j] - mean); }) / double(N);
-        rstd[r] = static_cast<float>(1.0 / std::sqrt(var + eps));
-        const double rs = rstd[r];  // locals and restrict: the loop vectorises (no store can change them)
-        float* __restrict h = xhat.data() + r * N;
-        float* __restrict yr = y.data() + r * N;
-        for (std::size_t j = 0; j < N; ++j) {
-            const float hj = static_cast<float>((xr[j] - mean) * rs);
-            h[j] = hj;
-            yr[j] = hj * w[j] + b[j];
+    // rows split over threads (each row's arithmetic is the same wherever it runs); the work counts
+    // the row's three passes
+    parallel_for(rows, 1, 4.0 * double(x.numel()), kElementwiseGrain, [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t r = r0; r < r1; ++r) {
+            const float* xr = x.data().data() + r * N;
+            const double mean = lane_sum(N, [&](std::size_t j) { return double(xr[j]); }) / double(N);
+            const double var = lane_sum(N, [&](std::size_t j) { return (xr[j] - mean) * (xr[j] - mean); }) / double(N);
+            rstd[r] = static_cast<float>(1.0 / std::sqrt(var + eps));
+            const double rs = rstd[r];  // locals and restrict: the loop vectorises (no store can change them)
+            float* __restrict h = xhat.data() + r * N;
+            float* __restrict yr = y.data() + r * N;
+            for (std::size_t j = 0; j < N; ++j) {
+                const float hj = static_cast<float>((xr[j] - mean) * rs);
+                h[j] = hj;
+                yr[j] = hj * w[j] + b[j];
+            }
         }
-    }
+    });
     std::vector<Tensor> inputs{x};
     if (weight.defined()) inputs.push_back(weight);
     if (bias.defined()) inputs.push_back(bias);
@@ -71,27 +76,32 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         const float* w = has_w ? in[1].data().data() : ones.data();
         if (in[0].requires_grad()) {
             Array dx = Array::from_shape(in[0].shape());
-            for (std::size_t r = 0; r < rows; ++r) {
-                const float* d = dy.data() + r * N;
-                const float* h = xhat.data() + r * N;
-                const double mg = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]); }) / double(N);
-                const double mgx = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]) * h[j]; }) / double(N);
-                float* __restrict dxr = dx.data() + r * N;
-                const double rs = rstd[r];
-                for (std::size_t j = 0; j < N; ++j) dxr[j] = static_cast<float>(rs * (double(d[j] * w[j]) - mg - h[j] * mgx));
-            }
+            parallel_for(rows, 1, 4.0 * double(rows * N), kElementwiseGrain, [&](std::size_t r0, std::size_t r1) {
+                for (std::size_t r = r0; r < r1; ++r) {
+                    const float* d = dy.data() + r * N;
+                    const float* h = xhat.data() + r * N;
+                    const double mg = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]); }) / double(N);
+                    const double mgx = lane_sum(N, [&](std::size_t j) { return double(d[j] * w[j]) * h[j]; }) / double(N);
+                    float* __restrict dxr = dx.data() + r * N;
+                    const double rs = rstd[r];
+                    for (std::size_t j = 0; j < N; ++j) dxr[j] = static_cast<float>(rs * (double(d[j] * w[j]) - mg - h[j] * mgx));
+                }
+            });
             in[0].accumulate_grad(std::move(dx));
         }
         if (has_w && in[1].requires_grad()) {  // dw = Σ_rows dy·x̂
+            // columns split over threads: each column still sums its rows in order
             std::vector<double> dw(N, 0.0);
-            double* __restrict acc = dw.data();
-            for (std::size_t r = 0; r < rows; ++r) {
-                const float* d = dy.data() + r * N;
-                const float* h = xhat.data() + r * N;
-                for (std::size_t j = 0; j < N; ++j) acc[j] += double(d[j]) * h[j];
-            }
             Array g = Array::from_shape(in[1].shape());
-            for (std::size_t j = 0; j < N; ++j) g.data()[j] = static_cast<float>(dw[j]);
+            parallel_for(N, 8, 2.0 * double(rows * N), kElementwiseGrain, [&](std::size_t j0, std::size_t j1) {
+                double* __restrict acc = dw.data();
+                for (std::size_t r = 0; r < rows; ++r) {
+                    const float* d = dy.data() + r * N;
+                    const float* h = xhat.data() + r * N;
+                    for (std::size_t j = j0; j < j1; ++j) acc[j] += double(d[j]) * h[j];
+                }
+                for (std::size_t j = j0; j < j1; ++j) g.data()[j] = static_cast<float>(dw[j]);
+            });
             in[1].accumulate_grad(std::move(g));
         }
         const std::size_t bi = has_w ? 2 : 1;

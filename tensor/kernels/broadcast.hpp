@@ -60,10 +60,6 @@ void for_each_run(const BroadcastPlan& p, std::size_t r0, std::size_t r1, Run ru
     }
 }
 
-/// Elementwise kernels stay on one thread below this many elements: waking the pool costs more than
-/// they take.
-constexpr double kElementwiseGrain = 65536;
-
 /// y[i] = op(a[·], b[·]) over the plan. Op has `float operator()(float, float)` and
 /// `simd::Vec operator()(simd::Vec, simd::Vec)` giving the same bits lane by lane, so the result does
 /// not depend on how the elements are split among threads.

@@ -65,7 +65,7 @@ float exp_sum(const float* x, float m, float* e, std::size_t n) {
 }
 
 void for_row_ranges(std::size_t rows, std::size_t n, RangeFn fn) {
-    parallel_for(rows, 1, double(rows) * double(n) * 20.0, 2e6, fn);
+    parallel_for(rows, 1, double(rows) * double(n) * 20.0, 2e5, fn);
 }
 
 }  // namespace

@@ -64,10 +64,25 @@ struct Job {
 // back to back, and waking a sleeping thread costs more than many of them take (BENCHMARKS.md has the
 // measurement). Yielding, not busy-waiting, keeps a waiting thread from holding a core
 // that a working one needs when there are more threads than cores.
+// Before that, it spins for a few microseconds (kSpins checks with a pause between): a yield is a
+// system call of about a microsecond, as long as the split of a small kernel saves.
 constexpr int kPolls = 200;
+constexpr int kSpins = 2000;
+
+inline void cpu_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
 
 template <class Done>
 void poll(Done done) {
+    for (int i = 0; i < kSpins; ++i) {
+        if (done()) return;
+        cpu_pause();
+    }
     for (int i = 0; i < kPolls && !done(); ++i) std::this_thread::yield();
 }
 

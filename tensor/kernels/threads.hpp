@@ -29,6 +29,10 @@ private:
     void (*call_)(void*, std::size_t, std::size_t);
 };
 
+/// Elementwise kernels stay on one thread below this much work (elements, or element-passes): waking
+/// the pool costs more than they take.
+constexpr double kElementwiseGrain = 65536;
+
 /// Calls fn(begin, end) over [0, n) split into at most num_threads() ranges, each a multiple of
 /// `align` long (but the last). Runs inline when there is one thread or `work` < `min_work`.
 void parallel_for(std::size_t n, std::size_t align, double work, double min_work, RangeFn fn);

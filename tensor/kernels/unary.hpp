@@ -1,36 +1,53 @@
 // Elementwise maps on xsimd batches: y = op(x) and y = op(a, b) over contiguous arrays of the same
 // length, for the activations (tanh, gelu, silu) and their gradients. Every element, the tail's too,
 // goes through the batch form of op (the tail is padded to a full batch), so an element's bits never
-// depend on where it sits in the array or on the array's length. The references (*_ref) apply the
-// float form (std::tanh, std::exp, std::erf): equal within a few ulp, not bit for bit.
+// depend on where it sits in the array, on the array's length or on the threads it is split over.
+// The references (*_ref) apply the float form (std::tanh, std::exp, std::erf): equal within a few
+// ulp, not bit for bit.
 #pragma once
 #include <cmath>
 #include <cstddef>
 
 #include "tensor/kernels/simd.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::kernels {
 
+// Elements [i0, i1) of y = op(x); i0 is a multiple of the batch width.
+template <class Op>
+void map_span(const float* x, float* y, std::size_t i0, std::size_t i1, Op op) {
+    std::size_t i = i0;
+    for (; i + simd::kWidth <= i1; i += simd::kWidth) simd::store(y + i, op(simd::load(x + i)));
+    if (i == i1) return;
+    alignas(64) float t[simd::kWidth] = {};
+    for (std::size_t k = 0; k < i1 - i; ++k) t[k] = x[i + k];
+    simd::store(t, op(simd::load(t)));
+    for (std::size_t k = 0; k < i1 - i; ++k) y[i + k] = t[k];
+}
+
+// The same for y = op(a, b).
+template <class Op>
+void map2_span(const float* a, const float* b, float* y, std::size_t i0, std::size_t i1, Op op) {
+    std::size_t i = i0;
+    for (; i + simd::kWidth <= i1; i += simd::kWidth) simd::store(y + i, op(simd::load(a + i), simd::load(b + i)));
+    if (i == i1) return;
+    alignas(64) float ta[simd::kWidth] = {}, tb[simd::kWidth] = {};
+    for (std::size_t k = 0; k < i1 - i; ++k) ta[k] = a[i + k], tb[k] = b[i + k];
+    simd::store(ta, op(simd::load(ta), simd::load(tb)));
+    for (std::size_t k = 0; k < i1 - i; ++k) y[i + k] = ta[k];
+}
+
+// Long arrays are split over threads in whole batches, so every element gets the same operations.
 template <class Op>
 void map(const float* x, float* y, std::size_t n, Op op) {
-    std::size_t i = 0;
-    for (; i + simd::kWidth <= n; i += simd::kWidth) simd::store(y + i, op(simd::load(x + i)));
-    if (i == n) return;
-    alignas(64) float t[simd::kWidth] = {};
-    for (std::size_t k = 0; k < n - i; ++k) t[k] = x[i + k];
-    simd::store(t, op(simd::load(t)));
-    for (std::size_t k = 0; k < n - i; ++k) y[i + k] = t[k];
+    parallel_for(n, simd::kWidth, double(n), kElementwiseGrain,
+                 [&](std::size_t i0, std::size_t i1) { map_span(x, y, i0, i1, op); });
 }
 
 template <class Op>
 void map2(const float* a, const float* b, float* y, std::size_t n, Op op) {
-    std::size_t i = 0;
-    for (; i + simd::kWidth <= n; i += simd::kWidth) simd::store(y + i, op(simd::load(a + i), simd::load(b + i)));
-    if (i == n) return;
-    alignas(64) float ta[simd::kWidth] = {}, tb[simd::kWidth] = {};
-    for (std::size_t k = 0; k < n - i; ++k) ta[k] = a[i + k], tb[k] = b[i + k];
-    simd::store(ta, op(simd::load(ta), simd::load(tb)));
-    for (std::size_t k = 0; k < n - i; ++k) y[i + k] = ta[k];
+    parallel_for(n, simd::kWidth, double(n), kElementwiseGrain,
+                 [&](std::size_t i0, std::size_t i1) { map2_span(a, b, y, i0, i1, op); });
 }
 
 /// The references: the same op on floats, one element at a time.
