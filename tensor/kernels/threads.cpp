@@ -64,8 +64,9 @@ struct Job {
 // back to back, and waking a sleeping thread costs more than many of them take (BENCHMARKS.md has the
 // measurement). Yielding, not busy-waiting, keeps a waiting thread from holding a core
 // that a working one needs when there are more threads than cores.
-// Before that, it spins for a few microseconds (kSpins checks with a pause between): a yield is a
-// system call of about a microsecond, as long as the split of a small kernel saves.
+// Before that, when the pool has no more threads than the machine has cores, it spins (kSpins checks
+// with a CPU pause between, some tens of microseconds): a yield is a system call, and the gap between
+// two of a step's parallel kernels is often shorter than waking through one (BENCHMARKS.md).
 constexpr int kPolls = 200;
 constexpr int kSpins = 2000;
 
@@ -78,8 +79,8 @@ inline void cpu_pause() {
 }
 
 template <class Done>
-void poll(Done done) {
-    for (int i = 0; i < kSpins; ++i) {
+void poll(Done done, int spins) {
+    for (int i = 0; i < spins; ++i) {
         if (done()) return;
         cpu_pause();
     }
@@ -90,7 +91,7 @@ class Pool {
 public:
     // Starts up to `workers` threads; a thread the system will not start (a process or memory limit)
     // ends the starting: the pool works with those it has (size() says how many).
-    explicit Pool(int workers) {
+    explicit Pool(int workers) : spins_(workers + 1 <= int(std::thread::hardware_concurrency()) ? kSpins : 0) {
         for (int i = 0; i < workers; ++i) {
             try {
                 threads_.emplace_back([this, i] { loop(i + 1); });
@@ -121,7 +122,7 @@ public:
         }
         cv_.notify_all();
         job.run_part(0);
-        poll([this] { return pending_.load() == 0; });
+        poll([this] { return pending_.load() == 0; }, spins_);
         if (pending_.load() != 0) {
             std::unique_lock lk(mu_);
             done_cv_.wait(lk, [this] { return pending_.load() == 0; });
@@ -132,7 +133,7 @@ private:
     void loop(int id) {
         unsigned long seen = 0;
         for (;;) {
-            poll([&] { return generation_.load() != seen; });
+            poll([&] { return generation_.load() != seen; }, spins_);
             Job job;
             {
                 std::unique_lock lk(mu_);
@@ -150,6 +151,7 @@ private:
         }
     }
 
+    const int spins_;  // kSpins, or 0 when there are more threads than cores
     std::vector<std::thread> threads_;
     std::mutex mu_, run_mu_;
     std::condition_variable cv_, done_cv_;
