@@ -114,9 +114,10 @@ TEST(Kernels, GemmNarrowLastPanelsMatchReference) {
 
 TEST(Kernels, GemmPartialLastPanelsMatchReference) {
     // A last panel of 5..31 columns (the MLP's 27 and 30): zero-padded when packed, in both halves of
-    // its two vectors (w < W, w = W, w > W); rows of one to nine panels, read in place or packed.
-    for (std::size_t M : {32ul, 40ul, 100ul})
-        for (std::size_t N : {21ul, 27ul, 30ul, 40ul, 47ul, 48ul, 49ul})
+    // its two vectors (w < W, w = W, w > W); rows of one to nine panels, read in place (few panels, or
+    // one column panel: 96 and 104 rows with 16 to 30 columns) or packed.
+    for (std::size_t M : {32ul, 40ul, 96ul, 100ul, 104ul})
+        for (std::size_t N : {16ul, 21ul, 27ul, 30ul, 40ul, 47ul, 48ul, 49ul})
             for (std::size_t K : {27ul, 200ul})
                 for (int orient = 0; orient < 4; ++orient) {
                     const bool ta = orient & 1, tb = orient & 2;

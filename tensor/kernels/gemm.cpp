@@ -372,9 +372,11 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             const std::size_t nc = std::min(NC, c1 - j0);
             const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
             const bool direct_a = trans_a && !thin && lda <= 256;  // a k block within 256 KB
-            // A row-major A with few row panels (the MLP's 32 = 12 + 12 + 8 rows) is read in place when
-            // every panel has exactly its kernel's rows; else packed.
-            bool row_a = !trans_a && !thin && r1 - r0 <= 4 * MR;
+            // A row-major A is read in place when every panel has exactly its kernel's rows and it has
+            // few row panels (the MLP's 32 = 12 + 12 + 8 rows) or the block one column panel (an
+            // attention head's x·W_qᵀ, 16 columns: each A panel is read once, so packing it would copy
+            // A for nothing); else packed.
+            bool row_a = !trans_a && !thin && (r1 - r0 <= 4 * MR || nc <= NR);
             for (std::size_t i = r0; row_a && i < r1; i += MR) row_a = kernel_rows(std::min(MR, r1 - i)) == std::min(MR, r1 - i);
             for (std::size_t p0 = 0; p0 < K; p0 += KC) {
                 const std::size_t kc = std::min(KC, K - p0);
