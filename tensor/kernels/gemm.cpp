@@ -318,9 +318,11 @@ void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_
         const float* src = A + (p0 + k) * lda + i0;
         if (!partial_only)
             for (std::size_t q = 0; q < full; q += MR) std::memcpy(out + q * kc + k * MR, src + q, MR * sizeof(float));
-        if (full < mc) {  // the last, partial panel, zero-padded (a fixed-size loop, not a library call)
+        if (full < mc) {  // the last, partial panel, zero-padded: one masked load and store when MR < W
             float* dst = out + full * kc + k * MR;
-            for (std::size_t r = 0; r < MR; ++r) dst[r] = full + r < mc ? src[full + r] : 0.0f;
+            if constexpr (MR < W) simd::store_first(dst, simd::load_first(src + full, mc - full), MR);
+            else
+                for (std::size_t r = 0; r < MR; ++r) dst[r] = full + r < mc ? src[full + r] : 0.0f;
         }
     }
 }

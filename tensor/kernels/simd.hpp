@@ -40,6 +40,16 @@ inline float fma(float a, float b, float c) {
 
 inline Vec load(const float* p) { return Vec::load_unaligned(p); }
 inline void store(float* p, Vec v) { v.store_unaligned(p); }
+/// Writes the first n lanes of v to p[0:n] (n ≤ kWidth); writes nothing past p[n-1].
+inline void store_first(float* p, Vec v, std::size_t n) {
+#if defined(__AVX512F__)
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), v);
+#else
+    alignas(64) float t[kWidth];
+    v.store_aligned(t);
+    for (std::size_t i = 0; i < n; ++i) p[i] = t[i];
+#endif
+}
 /// p[0:n] in the first n lanes (n < kWidth), zeros after; reads nothing past p[n-1].
 inline Vec load_first(const float* p, std::size_t n) {
 #if defined(__AVX512F__)
