@@ -320,6 +320,9 @@ void pack_a(bool ta, const float* A, std::size_t lda, std::size_t i0, std::size_
             for (std::size_t q = 0; q < full; q += MR) std::memcpy(out + q * kc + k * MR, src + q, MR * sizeof(float));
         if (full < mc) {  // the last, partial panel, zero-padded: one masked load and store when MR < W
             float* dst = out + full * kc + k * MR;
+            // each k is a new row of A (its first touch when the full panels are read in place): asked
+            // for 8 rows ahead, so the loads do not wait on L2 one by one
+            if (k + 8 < kc) __builtin_prefetch(src + 8 * lda + full);
             if constexpr (MR < W) simd::store_first(dst, simd::load_first(src + full, mc - full), MR);
             else
                 for (std::size_t r = 0; r < MR; ++r) dst[r] = full + r < mc ? src[full + r] : 0.0f;
