@@ -94,22 +94,25 @@ TEST(Kernels, GemmMatchesReferenceInAllOrientations) {
             }
 }
 
+// gemm against gemm_ref on packed (unpadded) operands of the given orientation, from seeds s..s+2.
+::testing::AssertionResult packed_gemm_matches_ref(std::size_t M, std::size_t N, std::size_t K, bool ta, bool tb,
+                                                   bool acc, uint64_t s) {
+    const std::size_t lda = ta ? M : K, ldb = tb ? K : N;
+    const auto A = random_vec((ta ? K : M) * lda, s), B = random_vec((tb ? N : K) * ldb, s + 1);
+    auto C = random_vec(M * N, s + 2), C_ref = C;
+    kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, acc);
+    kernels::gemm_ref(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_ref.data(), N, acc);
+    if (close(C, C_ref, 1e-4 * std::sqrt(double(K)))) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb;
+}
+
 TEST(Kernels, GemmNarrowLastPanelsMatchReference) {
     // N = 64 + 1..4: a last panel of 1 to 4 columns (the thin kernel, up to four row panels at once);
     // M covers one partial row panel, a partial group of panels, whole groups, and a partial last group.
     for (std::size_t M : {1ul, 5ul, 13ul, 48ul, 65ul, 101ul})
         for (std::size_t N : {65ul, 66ul, 67ul, 68ul})
-            for (int orient = 0; orient < 4; ++orient) {
-                const bool ta = orient & 1, tb = orient & 2;
-                const std::size_t K = 70;
-                SCOPED_TRACE(::testing::Message() << "M=" << M << " N=" << N << " ta=" << ta << " tb=" << tb);
-                const std::size_t lda = ta ? M : K, ldb = tb ? K : N;
-                const auto A = random_vec((ta ? K : M) * lda, 10), B = random_vec((tb ? N : K) * ldb, 11);
-                auto C = random_vec(M * N, 12), C_ref = C;
-                kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, orient == 3);
-                kernels::gemm_ref(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_ref.data(), N, orient == 3);
-                ASSERT_TRUE(close(C, C_ref, 1e-4 * std::sqrt(double(K))));
-            }
+            for (int orient = 0; orient < 4; ++orient)
+                ASSERT_TRUE(packed_gemm_matches_ref(M, N, 70, orient & 1, orient & 2, orient == 3, 10));
 }
 
 TEST(Kernels, GemmPartialLastPanelsMatchReference) {
@@ -119,16 +122,8 @@ TEST(Kernels, GemmPartialLastPanelsMatchReference) {
     for (std::size_t M : {32ul, 40ul, 96ul, 100ul, 104ul})
         for (std::size_t N : {16ul, 21ul, 27ul, 30ul, 40ul, 47ul, 48ul, 49ul})
             for (std::size_t K : {27ul, 200ul})
-                for (int orient = 0; orient < 4; ++orient) {
-                    const bool ta = orient & 1, tb = orient & 2;
-                    SCOPED_TRACE(::testing::Message() << "M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb);
-                    const std::size_t lda = ta ? M : K, ldb = tb ? K : N;
-                    const auto A = random_vec((ta ? K : M) * lda, 20), B = random_vec((tb ? N : K) * ldb, 21);
-                    auto C = random_vec(M * N, 22), C_ref = C;
-                    kernels::gemm(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, orient == 1);
-                    kernels::gemm_ref(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C_ref.data(), N, orient == 1);
-                    ASSERT_TRUE(close(C, C_ref, 1e-4 * std::sqrt(double(K))));
-                }
+                for (int orient = 0; orient < 4; ++orient)
+                    ASSERT_TRUE(packed_gemm_matches_ref(M, N, K, orient & 1, orient & 2, orient == 1, 20));
 }
 
 TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
