@@ -90,17 +90,18 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
             in[0].accumulate_grad(std::move(dx));
         }
         if (has_w && in[1].requires_grad()) {  // dw = Σ_rows dy·x̂
-            // columns split over threads: each column still sums its rows in order
-            std::vector<double> dw(N, 0.0);
+            // columns split over threads: each column still sums its rows in order, in its thread's own
+            // accumulators (a shared array would put both threads' writes on one cache line every row)
             Array g = Array::from_shape(in[1].shape());
             parallel_for(N, 8, 2.0 * double(rows * N), kElementwiseGrain, [&](std::size_t j0, std::size_t j1) {
+                std::vector<double> dw(j1 - j0, 0.0);
                 double* __restrict acc = dw.data();
                 for (std::size_t r = 0; r < rows; ++r) {
-                    const float* d = dy.data() + r * N;
-                    const float* h = xhat.data() + r * N;
-                    for (std::size_t j = j0; j < j1; ++j) acc[j] += double(d[j]) * h[j];
+                    const float* d = dy.data() + r * N + j0;
+                    const float* h = xhat.data() + r * N + j0;
+                    for (std::size_t j = 0; j < j1 - j0; ++j) acc[j] += double(d[j]) * h[j];
                 }
-                for (std::size_t j = j0; j < j1; ++j) g.data()[j] = static_cast<float>(dw[j]);
+                for (std::size_t j = j0; j < j1; ++j) g.data()[j] = static_cast<float>(dw[j - j0]);
             });
             in[1].accumulate_grad(std::move(g));
         }
