@@ -55,4 +55,16 @@ template <class E, class Fn>
     return ::testing::AssertionFailure() << "did not throw";
 }
 
+/// Sets the thread count for a scope and restores the previous one at its end (also on a failure).
+class ThreadCount {
+public:
+    explicit ThreadCount(int n) : old_(num_threads()) { set_num_threads(n); }
+    ~ThreadCount() { set_num_threads(old_); }
+    ThreadCount(const ThreadCount&) = delete;
+    ThreadCount& operator=(const ThreadCount&) = delete;
+
+private:
+    int old_;
+};
+
 }  // namespace xgrad::testing

@@ -25,14 +25,7 @@ std::vector<float> random_vec(std::size_t n, uint64_t seed, float scale = 1.0f) 
     return ::testing::AssertionSuccess();
 }
 
-class ThreadCount {  // restores the thread count at scope exit
-public:
-    explicit ThreadCount(int n) : old_(num_threads()) { set_num_threads(n); }
-    ~ThreadCount() { set_num_threads(old_); }
-
-private:
-    int old_;
-};
+using testing::ThreadCount;
 
 const std::size_t kSizes[] = {1, 7, 8, 9, 33, 257};
 

@@ -190,14 +190,12 @@ TEST(LayerOps, MultinomialDrawsByWeightAndIsSeeded) {
 
 TEST(LayerOps, BitIdenticalAtAnyThreadCount) {
     auto run = [](int threads) {
-        const int old = num_threads();
-        set_num_threads(threads);
+        testing::ThreadCount t(threads);
         Generator g(3);
         Tensor x = Tensor(randn({4, 16, 64}, g).data(), true);
         Tensor s = matmul(x, transpose(x, 1, 2));  // (4, 16, 16)
         Tensor y = sum(softmax(masked_fill(s, eq(tril(ones({16, 16})), 0.0f), -INFINITY), -1) * var(x, {-1}, true, true));
         y.backward();
-        set_num_threads(old);
         return std::make_pair(y.data(), x.grad());
     };
     const auto a = run(1), b = run(2);
@@ -209,8 +207,7 @@ TEST(LayerOps, BitIdenticalAtAnyThreadCount) {
 // gradient's columns), the activations' maps, the softmax's rows, a batched matmul's products.
 TEST(LayerOps, BlockKernelsAreBitIdenticalAtAnyThreadCount) {
     auto run = [](int threads) {
-        const int old = num_threads();
-        set_num_threads(threads);
+        testing::ThreadCount t(threads);
         Generator g(5);
         Tensor x = Tensor(randn({16, 32, 64}, g).data(), true);
         Tensor w = Tensor(randn({64}, g).data(), true), b = Tensor(randn({64}, g).data(), true);
@@ -219,7 +216,6 @@ TEST(LayerOps, BlockKernelsAreBitIdenticalAtAnyThreadCount) {
         Tensor y = matmul(wei, relu(h)) + sum(tanh(cat({h, h}, -1)).reshape({16, 32, 2, 64}), {2});
         Tensor loss = sum(y * y);
         loss.backward();
-        set_num_threads(old);
         return std::vector<Array>{loss.data(), x.grad(), w.grad(), b.grad()};
     };
     const auto one = run(1);

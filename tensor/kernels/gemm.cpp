@@ -6,8 +6,6 @@
 #include "tensor/kernels/gemm.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <vector>
 
 #include "tensor/kernels/gemm_pack.hpp"
