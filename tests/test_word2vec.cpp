@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "helpers.hpp"
+#include "wordvec/batches.hpp"
 #include "wordvec/wordvec.hpp"
 
 namespace xgrad {
@@ -164,6 +165,88 @@ TEST(Word2Vec, CbowLearnsTheTopicsTooAndIsReproducible) {
     EXPECT_TRUE(testing::throws_with<ValueError>([&] { wordvec::train_word2vec(path, o); }, {"word2vec: the loss became", "--alpha", "--batch (256)"}));
     o.cbow = false, o.batch = 32;  // and it is another model than skip-gram
     EXPECT_NE(wordvec::train_word2vec(path, o).vectors.vectors(), r.vectors.vectors());
+    fs::remove(path);
+}
+
+TEST(Word2Vec, StripedBatchesHandOutTheSameExamplesWithACentersPairsInDifferentSteps) {
+    const auto path = write_corpus("stripes", two_topics(40, 3));
+    auto o = small();
+    o.iter = 2, o.batch = 4;
+    const auto c = wordvec::detail::read_corpus(path, 1);
+    const std::vector<double> keep(c.words.size(), 1.0);
+    const wordvec::NoiseTable noise(c.counts);
+    const std::size_t K = 1 + o.negative, B = o.batch;
+    using Row = std::vector<float>;  // context, targets, weights
+    auto steps_of = [&](std::size_t stripes) {
+        wordvec::detail::BatchMaker m{c, o, keep, noise, K};
+        m.stripes = stripes;
+        Generator g(5);
+        wordvec::detail::Batch b;
+        std::vector<std::vector<Row>> steps;
+        while (m.fill(g, b)) {
+            auto& step = steps.emplace_back();
+            for (std::size_t i = 0; i < b.rows; ++i) {
+                Row r{float(b.ctx(i, 0))};
+                for (std::size_t k = 0; k < K; ++k) r.push_back(float(b.tgt(i, k))), r.push_back(b.weights.data()(i, k));
+                step.push_back(r);
+            }
+        }
+        return steps;
+    };
+    std::vector<Row> stream;  // the examples in order, as word2vec.c reads them
+    for (const auto& step : steps_of(1)) {
+        EXPECT_LE(step.size(), B);
+        stream.insert(stream.end(), step.begin(), step.end());
+    }
+    // a center word's pairs come one after another (the same targets): some share a step in order
+    std::size_t neighbours = 0;
+    for (std::size_t i = 1; i < stream.size(); ++i) neighbours += stream[i][1] == stream[i - 1][1];
+    EXPECT_GT(neighbours, stream.size() / 2);
+    // striped by L = 2·window: stash j holds examples [j·L·B, (j + 1)·L·B); its step s, those s, s + L', …
+    // (L' = ⌈stash rows / B⌉, L but at the very end), so the same examples and no center's two pairs in a step
+    const std::size_t L = 2 * o.window;
+    const auto striped = steps_of(L);
+    std::size_t base = 0, s = 0, taken = 0;
+    for (const auto& step : striped) {
+        const std::size_t n = std::min(L * B, stream.size() - base), Ls = (n + B - 1) / B;
+        ASSERT_LE(step.size(), B);
+        for (std::size_t k = 0; k < step.size(); ++k) ASSERT_EQ(step[k], stream.at(base + s + k * Ls)) << "stash at " << base << ", step " << s;
+        taken += step.size();
+        if (++s == Ls) base += n, s = 0;
+    }
+    EXPECT_EQ(taken, stream.size());
+    EXPECT_EQ(base, stream.size());
+    fs::remove(path);
+}
+
+TEST(Word2Vec, ReadersKeepPaceInTheTextNotInPairs) {
+    // chunks of ~1000 words taking turns: 12-word lines (~3.5 pairs a word with window 3), then 2-word
+    // lines (1 pair a word), so reader 0 reads the long lines and reader 1 the short ones; taking the same
+    // pairs a step, reader 1 would read its text 3.5× as fast and end chunks ahead
+    Generator g(4);
+    std::string text;
+    for (int chunk = 0; chunk < 12; ++chunk) {
+        const bool long_lines = chunk % 2 == 0;  // 77 × 13 = 1001 and 334 × 3 = 1002 tokens with "</s>"
+        for (int line = 0; line < (long_lines ? 77 : 334); ++line) {
+            const char topic = g.random() % 2 ? 'a' : 'b';
+            for (int w = 0; w < (long_lines ? 12 : 2); ++w) text += fmt::format("{}{}{}", w ? " " : "", topic, g.random() % 10);
+            text += '\n';
+        }
+    }
+    const auto path = write_corpus("pace", text);
+    auto o = small();
+    o.batch = 8, o.merge_every = 4, o.readers = 2;
+    const int old = num_threads();
+    set_num_threads(2);
+    const auto r = wordvec::train_word2vec(path, o);
+    // at most a chunk ahead, plus what one merge's 4 steps of 4 pairs read (16 words of short lines)
+    EXPECT_LT(r.reader_lead, 1.05);
+    EXPECT_GT(r.reader_lead, 0.5);  // it does run ahead, up to the chunk it may
+    set_num_threads(1);
+    EXPECT_EQ(wordvec::train_word2vec(path, o).vectors.vectors(), r.vectors.vectors());
+    o.readers = 1;
+    EXPECT_EQ(wordvec::train_word2vec(path, o).reader_lead, 0.0);
+    set_num_threads(old);
     fs::remove(path);
 }
 

@@ -64,6 +64,12 @@ struct BatchMaker {
     /// The share of the corpus read, in order: spans [begin, end) of positions in c.ids (empty: all).
     std::vector<std::pair<std::size_t, std::size_t>> spans;
     std::size_t rows = 0;             ///< rows a batch (0: o.batch)
+    /// With L > 1, fill() reads L batches' examples ahead (a stash) and hands them out strided: the
+    /// stash's step s gets examples s, s + L, s + 2L, … So examples up to L apart in the text — a
+    /// skip-gram center word's ≤ 2·window pairs, L = 2·window — land in consecutive steps, each seeing
+    /// the last one's update (as word2vec.c's pair-by-pair updates do), never in one step on the same
+    /// stale rows. (1: in order.)
+    std::size_t stripes = 1;
 
     BatchMaker(const Corpus& c_, const Word2VecOptions& o_, const std::vector<double>& keep_, const NoiseTable& noise_,
                std::size_t K_)
@@ -71,19 +77,67 @@ struct BatchMaker {
 
     std::size_t batch_rows() const { return rows ? rows : o.batch; }
 
-    void allocate(Batch& b) const {
-        const std::size_t B = batch_rows(), C = o.cbow ? 2 * o.window : 0;
+    /// How far it has read, in spans: epoch · spans + the span it is in + the fraction of it read.
+    double progress() const {
+        if (!started_) return 0.0;
+        const auto [begin, end] = spans[std::min(span_, spans.size() - 1)];
+        return double(epoch_ * spans.size() + span_) + (end > begin ? double(pos_ - begin) / double(end - begin) : 0.0);
+    }
+
+    void allocate(Batch& b, std::size_t B) const {
+        const std::size_t C = o.cbow ? 2 * o.window : 0;
         b.ctx = IdArray::from_shape({B, 1}), b.tgt = IdArray::from_shape({B, K}), b.windows = IdArray::from_shape({o.cbow ? B : 0, C});
         b.labels = Tensor(full_array({B, K}, 0.0f)), b.weights = Tensor(full_array({B, K}, 0.0f));
         b.mask = Tensor(full_array({o.cbow ? B : 0, C}, 0.0f)), b.counts = Tensor(full_array({o.cbow ? B : 0, 1}, 1.0f));
     }
 
-    /// Fills b with the next batch_rows() examples (fewer at the end of the last epoch) and returns
-    /// true, or returns false (b.rows 0) when all epochs are read. b.words_done: the share's words read
-    /// so far over all epochs (the learning rate's clock).
+    /// Fills b with the next batch_rows() examples (fewer at the end of the last epoch; strided, see
+    /// stripes) and returns true, or returns false (b.rows 0) when all epochs are read. b.words_done:
+    /// the share's words read so far over all epochs (the learning rate's clock).
     bool fill(Generator& g, Batch& b) {
-        const std::size_t B = batch_rows(), C = 2 * o.window;
-        if (b.tgt.size() != B * K) allocate(b);
+        if (stripes <= 1) return fill_in_order(g, b, batch_rows());
+        const std::size_t B = batch_rows();
+        if (next_ == steps_) {  // the stash is handed out: read the next stripes·B examples
+            if (!fill_in_order(g, stash_, B * stripes)) {
+                b.rows = 0;
+                return false;
+            }
+            steps_ = (stash_.rows + B - 1) / B, next_ = 0;
+        }
+        if (b.tgt.size() != B * K) allocate(b, B);
+        take_rows(stash_, next_++, steps_, b);
+        return b.rows > 0;
+    }
+
+private:
+    /// b's rows: from's rows s, s + L, s + 2L, … (below from.rows; at most batch_rows() of them when
+    /// L = ⌈from.rows / batch_rows()⌉, and the L steps s = 0 … L − 1 take every row once).
+    void take_rows(const Batch& from, std::size_t s, std::size_t L, Batch& b) const {
+        const std::size_t C = o.cbow ? 2 * o.window : 0;
+        auto row = [](const auto& from_data, auto* to_data, std::size_t width, std::size_t r, std::size_t i) {
+            std::copy_n(from_data + r * width, width, to_data + i * width);
+        };
+        b.rows = 0;
+        for (std::size_t r = s; r < from.rows; r += L, ++b.rows) {
+            const std::size_t i = b.rows;
+            row(from.ctx.data(), b.ctx.data(), 1, r, i);
+            row(from.tgt.data(), b.tgt.data(), K, r, i);
+            row(from.labels.data().data(), b.labels.mutable_data().data(), K, r, i);
+            row(from.weights.data().data(), b.weights.mutable_data().data(), K, r, i);
+            if (C) {
+                row(from.windows.data(), b.windows.data(), C, r, i);
+                row(from.mask.data().data(), b.mask.mutable_data().data(), C, r, i);
+                row(from.counts.data().data(), b.counts.mutable_data().data(), 1, r, i);
+            }
+        }
+        b.words_done = from.words_done, b.epoch = from.epoch;
+    }
+    Batch stash_;
+    std::size_t next_ = 0, steps_ = 0;
+
+    bool fill_in_order(Generator& g, Batch& b, std::size_t B) {
+        const std::size_t C = 2 * o.window;
+        if (b.tgt.size() != B * K) allocate(b, B);
         b.rows = 0;
         Array& mask = b.mask.mutable_data();
         Array& counts = b.counts.mutable_data();
@@ -121,7 +175,6 @@ struct BatchMaker {
         return b.rows > 0;
     }
 
-private:
     std::size_t epoch_ = 0, span_ = 0, pos_ = 0, words_done_ = 0;
     bool started_ = false, done_ = false, in_word_ = false;
     std::vector<int32_t> sen_;     // the sentence being read

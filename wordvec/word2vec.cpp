@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <system_error>
 #include <thread>
@@ -44,6 +45,7 @@ struct alignas(64) Part {
     std::size_t words_total;                       ///< its share's words over all epochs (its lr's clock)
     std::size_t steps = 0;
     bool finished = false;                         ///< all its epochs read
+    bool waits = false;                            ///< ahead of the others: takes no steps until the next merge
     double loss = 0;                               ///< its rows' summed loss this step
     const float* g_in = nullptr;                   ///< its rows' gradients this step: in[context] (CBOW: in[window]) …
     const float* g_out = nullptr;                  ///< … and out[targets], in its thread's Lookup
@@ -262,6 +264,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
 
     const std::size_t words_total = o.iter * c.train_words;
     std::size_t pairs = 0, next_report = 0;
+    double lead = 0;  // the most a reader was ahead of the slowest at a merge, in chunks
     double loss_acc = 0, last_losses = 0;
     std::size_t loss_pairs = 0, last_pairs = 0;
     const BatchMaker maker{c, o, keep, noise, K};
@@ -289,6 +292,8 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
             for (std::size_t k = r; k < chunks.size(); k += R) m.spans.push_back(chunks[k]), words += chunks[k].second - chunks[k].first;
             if (m.spans.empty()) m.spans.emplace_back(0, 0);  // a corpus shorter than R chunks: nothing for this reader
             m.rows = B / R + (r < B % R ? 1 : 0);
+            // skip-gram: a center word's pairs (up to 2·window, one after another) go to different steps
+            if (!o.cbow) m.stripes = 2 * o.window;
             parts.emplace_back(m, Generator(g.random64()), V, words * o.iter);
         }
         auto report = [&](std::size_t rows, std::size_t words_done, double l, double alpha) {  // thread 0, at a merge
@@ -332,7 +337,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                     mine.clear();
                     for (std::size_t r = t; r < R; r += T) {
                         Part& p = parts[r];
-                        if (p.finished || p.error) continue;
+                        if (p.finished || p.error || p.waits) continue;
                         try {
                             if (p.maker.fill(p.g, p.b)) mine.push_back(&p);
                             else p.finished = true;
@@ -362,6 +367,16 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
                         finished = finished && p.finished;
                     }
                     done = failed || finished;
+                    // readers keep pace in the text, not in pairs (a chunk of short lines gives fewer pairs
+                    // a word): one more than a chunk ahead of the slowest sits out until the next merge
+                    double behind = 1e300;
+                    for (const Part& p : parts)
+                        if (!p.finished) behind = std::min(behind, p.maker.progress());
+                    for (Part& p : parts) {
+                        if (p.finished) continue;
+                        lead = std::max(lead, p.maker.progress() - behind);
+                        p.waits = p.maker.progress() > behind + 1.0;
+                    }
                     if (!failed && rows > 0) report(rows, words_done, l, parts[0].alpha);
                 }
                 barrier.arrive_and_wait();
@@ -389,6 +404,7 @@ Word2VecResult train_word2vec(const std::string& corpus, const Word2VecOptions& 
     res.vectors = KeyedVectors(c.words, std::vector<float>(model.in->weight.data().begin(), model.in->weight.data().end()), o.size);
     res.train_words = c.train_words;
     res.pairs = pairs;
+    res.reader_lead = lead;
     res.final_loss = last_pairs ? last_losses / double(last_pairs) : 0.0;
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;

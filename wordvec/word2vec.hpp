@@ -38,12 +38,14 @@ struct Word2VecOptions {
     double sample = 1e-3;         ///< subsampling threshold (0: none)
     std::size_t iter = 5;         ///< epochs
     double alpha = 0.025;         ///< starting learning rate
-    std::size_t batch = 8;        ///< pairs a step, batch/readers from each reader (smaller is closer to word2vec.c's pair-by-pair updates)
+    std::size_t batch = 16;       ///< pairs a step, batch/readers from each reader (smaller is closer to word2vec.c's pair-by-pair updates)
     bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
     /// The corpus is read by this many readers side by side — cut into chunks of whole sentences (~1000
     /// words), reader r reads chunks r, r + readers, … — and a step takes batch/readers examples from
-    /// each. Up to this many threads train side by side; the vectors depend on readers, never on the
-    /// thread count.
+    /// each (a reader more than a chunk ahead of the slowest waits for the next merge, so together they
+    /// go through the text in order). Skip-gram's examples are taken 2·window apart in the text and a
+    /// center word's pairs go to consecutive steps, each seeing the last one's update. Up to this many
+    /// threads train side by side; the vectors depend on readers, never on the thread count.
     std::size_t readers = 2;
     /// Each reader takes this many steps on its own view — the tables as last merged, plus its own
     /// updates since — before the readers' updates are added to the tables (in reader order). 1: every
@@ -70,6 +72,7 @@ struct Word2VecResult {
     std::size_t pairs = 0;          ///< examples trained over all epochs: (context, center) pairs; CBOW: windows
     double seconds = 0;
     double final_loss = 0;          ///< the mean pair loss over the last 1% of the words (from the first merge past 99%)
+    double reader_lead = 0;         ///< the most one reader was ahead of the slowest at a merge, in chunks (~1000 words)
 };
 
 /// word2vec's noise distribution over a vocabulary whose id 0 is "</s>": P(w) ∝ count(w)^0.75, drawn

@@ -211,8 +211,8 @@ int main(int argc, char** argv) {
                                                 "and updates the tables at once without locks, as word2vec.c does (faster; "
                                                 "NOT reproducible: the vectors differ run to run)");
     t->add_option("--batch", a.w2v.batch, "pairs a step, batch/readers from each reader, all scored on its view (same "
-                                          "vectors at any thread count); 2 with --readers 1 is closest to word2vec.c's "
-                                          "pair-by-pair updates")->capture_default_str()
+                                          "vectors at any thread count); a step's pairs are 2·window apart in the text, so a "
+                                          "center word's pairs come in consecutive steps as word2vec.c's pair-by-pair updates")->capture_default_str()
         ->check(examples::positive);
     t->add_option("--readers", a.w2v.readers, "readers of the corpus side by side (reader r reads its chunks r, r + "
                                               "readers, … of ~1000 words), batch/readers pairs a step from each; up to this "
