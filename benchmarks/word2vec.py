@@ -18,6 +18,9 @@ run against each one-thread word2vec.c run of the same epochs (for word2vec.c: o
 table with more threads keeps the one-thread runs as the reference, since xgrad's vectors do not depend
 on the thread count and word2vec.c's do), and against the same tool's runs of other seeds.
 
+--cross adds a table of each pair of tools' agreement (a run of one seed against the other tool's runs of
+the other seeds; a tool against itself: its own runs of different seeds).
+
 --batches 2,8 adds rows "xgrad batch N": xgrad's reproducible mode with --batch N --readers 1 (one
 thread; run with --threads 1): the closer a step is to word2vec.c's pair-by-pair updates, the closer the
 vectors.
@@ -147,6 +150,8 @@ def main():
     ap.add_argument("--cbow", action="store_true")
     ap.add_argument("--batches", default="",
                     help="also run xgrad with these --batch values (one reader), e.g. 2,8: rows 'xgrad batch N'")
+    ap.add_argument("--cross", action="store_true",
+                    help="also print each pair of tools' agreement: runs of different seeds, one tool against the other")
     ap.add_argument("--install", action="store_true")
     args = ap.parse_args()
     SETTINGS["cbow"] = int(args.cbow)
@@ -199,6 +204,17 @@ def main():
                       f"{s[0]['covered']:>8} {col([x['wordsim'] for x in s], 1, '{:.3f}'):>18} "
                       f"{col([x['simlex'] for x in s], 1, '{:.3f}'):>18} {col(agree, 1, '{:.3f}'):>20} "
                       f"{col(itself, 1, '{:.3f}') if itself else '-':>20}", flush=True)
+            if args.cross:  # tool A's run of seed i against tool B's of seed j ≠ i: means (min–max)
+                names = list(files)
+                print(f"\nagreement between tools, {it} epochs, {threads} thread(s): runs of different seeds")
+                for a in range(len(names)):
+                    for b in range(a, len(names)):
+                        sa, sb = files[names[a]], files[names[b]]
+                        vals = [overlap(scores[x]["near"], scores[y]["near"]) for i, x in enumerate(sa)
+                                for j, y in enumerate(sb) if i != j and (a != b or i < j)]
+                        if vals:
+                            print(f"  {names[a]:>15} / {names[b]:<15} {statistics.mean(vals):.3f} "
+                                  f"({min(vals):.3f}–{max(vals):.3f})", flush=True)
 
 
 if __name__ == "__main__":
