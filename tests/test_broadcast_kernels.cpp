@@ -150,6 +150,8 @@ TEST(BroadcastKernels, PermutedCopiesMatchTheReference) {
         {{33, 17}, {1, 0}},
         {{16, 32, 16}, {0, 2, 1}},
         {{4, 32, 4, 16}, {0, 2, 1, 3}},
+        {{3, 4, 5}, {1, 0, 2}},                 // the inner run stays inner: runs of 5, three dims
+        {{2, 3, 4, 5, 6}, {1, 0, 3, 2, 4}},     // … and five
         {{4, 32, 4, 16}, {0, 2, 3, 1}},
         {{2, 3, 4, 5, 6}, {4, 2, 0, 3, 1}},
         {{3, 1, 5}, {2, 1, 0}},

@@ -199,12 +199,14 @@ void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t
     if (numel == 0) return;
     if (rank <= 1 || is.back() == 1) {  // x's inner run stays inner: the copy is a copy
         if (rank <= 1) return void(std::memcpy(y, x, numel * sizeof(float)));
-        const std::size_t n = shape.back();
-        Shape idx(rank - 1, 0);
+        // runs of n along the next dim (m of them, is[rank − 2] apart in x) in a plain loop, the
+        // odometer over the dims outside it
+        const std::size_t n = shape.back(), m = shape[rank - 2], step = is[rank - 2];
+        Shape idx(rank - 2, 0);
         std::size_t o = 0;
-        for (std::size_t done = 0; done < numel; done += n, y += n) {
-            copy_run(x + o, y, n);
-            for (std::size_t d = rank - 1; d-- > 0;) {
+        for (std::size_t done = 0; done < numel; done += n * m) {
+            for (std::size_t t = 0; t < m; ++t, y += n) copy_run(x + o + t * step, y, n);
+            for (std::size_t d = rank - 2; d-- > 0;) {
                 o += is[d];
                 if (++idx[d] < shape[d]) break;
                 o -= is[d] * shape[d];
