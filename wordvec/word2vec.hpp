@@ -38,7 +38,7 @@ struct Word2VecOptions {
     double sample = 1e-3;         ///< subsampling threshold (0: none)
     std::size_t iter = 5;         ///< epochs
     double alpha = 0.025;         ///< starting learning rate
-    std::size_t batch = 16;       ///< pairs a step, batch/readers from each reader (smaller is closer to word2vec.c's pair-by-pair updates)
+    std::size_t batch = 16;       ///< pairs a step, batch/readers from each reader (with skip-gram's striped steps the vectors agree with word2vec.c alike at 2 to 32; bigger steps split better over threads)
     bool cbow = false;            ///< CBOW (a window's mean predicts its center word) instead of skip-gram
     /// The corpus is read by this many readers side by side — cut into chunks of whole sentences (~1000
     /// words), reader r reads chunks r, r + readers, … — and a step takes batch/readers examples from
