@@ -1,12 +1,10 @@
 #include "text/train.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <queue>
 #include <unordered_map>
 
+#include "nn/serialize.hpp"
 #include "tensor/error.hpp"
 #include "text/pretokenize.hpp"
 
@@ -163,25 +161,10 @@ TrainedBpe train_bpe(std::string_view text, const BpeTrainOptions& options) {
 }
 
 void TrainedBpe::save(const std::string& path) const {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw FileError(path + ": cannot write it (" + tmp + " cannot be created)");
-        f << "minbpe v1\n" << kGpt2Pattern << "\n" << special.size() << "\n";
-        for (const auto& [s, id] : special) f << s << " " << id << "\n";
-        for (const auto& [a, b] : merges) f << a << " " << b << "\n";
-        f.flush();
-        if (!f) {
-            std::filesystem::remove(tmp);
-            throw FileError(path + ": writing it failed (disk full?); nothing was replaced");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp);
-        throw FileError(path + ": cannot put it in place: " + ec.message());
-    }
+    std::string out = "minbpe v1\n" + std::string(kGpt2Pattern) + "\n" + std::to_string(special.size()) + "\n";
+    for (const auto& [s, id] : special) out += s + " " + std::to_string(id) + "\n";
+    for (const auto& [a, b] : merges) out += std::to_string(a) + " " + std::to_string(b) + "\n";
+    nn::write_file_atomic(path, out);
 }
 
 }  // namespace xgrad::text
