@@ -1,10 +1,13 @@
 // positional: the input pipeline of the GPT lectures (Raschka, "LLMs from scratch", ch. 2) as a program.
-//   text → token ids (the bigram's word tokenizer) → sliding windows (max_length 4, stride 4, batch 8)
+//   text → token ids (GPT-2's BPE, V = 50257; or --tokenizer words: the bigram's word tokenizer)
+//   → sliding windows (max_length 4, stride 4, batch 8)
 //   → token Embedding(V, 256) of the ids + positional Embedding(4, 256) of arange(4) → (8, 4, 256).
 // Prints the shapes and first rows as the lecture does; with the same seed its numbers are PyTorch's
 // (tests/reference/make_positional_reference.py writes the same program in PyTorch). --plot DIR draws
 // the first window's token, positional and input embeddings in 2-D (DIR/embeddings.svg).
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -13,6 +16,7 @@
 #include "corpus.hpp"
 #include "pca.hpp"
 #include "plot.hpp"
+#include "text/tokenizer.hpp"
 #include "xgrad.hpp"
 
 using namespace xgrad;
@@ -20,7 +24,7 @@ using namespace xgrad;
 namespace {
 
 struct Args {
-    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt", plot;
+    std::string tokenizer = "gpt2", text, plot;  // text: the-verdict for gpt2, tinyshakespeare for words
     long batch_size = 8, max_length = 4, stride = 4, output_dim = 256;
     uint64_t seed = 123;
     bool json = false;
@@ -76,20 +80,41 @@ std::string draw(const Tensor& tok, const Tensor& pos, const Tensor& input, cons
                         "PC 1", "PC 2");
 }
 
+// The text as token ids, the vocabulary's size, and how to show a token.
+struct Tokens {
+    IdArray ids;
+    long vocab_size;
+    std::function<std::string(int64_t)> show;
+};
+
+Tokens tokenize(const std::string& path, const std::string& tokenizer) {
+    const std::string text = nn::read_file(path);
+    if (tokenizer == "gpt2") {  // the book's: tiktoken.get_encoding("gpt2").encode(raw_text)
+        const auto tok = std::make_shared<text::Tokenizer>(text::Tokenizer::gpt2());
+        const auto encoded = tok->encode(text, text::AllowedSpecial::All());
+        IdArray ids = IdArray::from_shape({encoded.size()});
+        std::copy(encoded.begin(), encoded.end(), ids.begin());
+        return {ids, long(tok->n_vocab()), [tok](int64_t id) { return tok->decode({{text::Token(id)}}); }};
+    }
+    const auto words = bigram::tokenize(text, bigram::Level::Word);
+    const auto vocab = std::make_shared<bigram::Vocabulary>(bigram::Vocabulary::build(words, 2));
+    const std::vector<int64_t> encoded = vocab->encode(words);
+    IdArray ids = IdArray::from_shape({encoded.size()});
+    std::copy(encoded.begin(), encoded.end(), ids.begin());
+    return {ids, long(vocab->size()), [vocab](int64_t id) { return vocab->show(id); }};
+}
+
 int run(const Args& a) {
     if (!a.plot.empty()) {  // checked before the work
         std::error_code ec;
         std::filesystem::create_directories(a.plot, ec);
         nn::check_writable(a.plot + "/embeddings.svg", "--plot");
     }
-    const auto tokens = bigram::tokenize(nn::read_file(a.text), bigram::Level::Word);
-    const auto vocab = bigram::Vocabulary::build(tokens, 2);
-    const std::vector<int64_t> encoded = vocab.encode(tokens);
-    IdArray ids = IdArray::from_shape({encoded.size()});
-    std::copy(encoded.begin(), encoded.end(), ids.begin());
+    const Tokens tokens = tokenize(a.text, a.tokenizer);
+    const IdArray& ids = tokens.ids;
 
     manual_seed(a.seed);
-    const long vocab_size = long(vocab.size());
+    const long vocab_size = tokens.vocab_size;
     auto token_embedding_layer = nn::make<nn::Embedding>(vocab_size, a.output_dim);
     const auto batch = first_batch(ids, a.batch_size, a.max_length, a.stride);
     const IdArray &inputs = batch.first, &targets = batch.second;
@@ -102,7 +127,7 @@ int run(const Args& a) {
 
     if (!a.plot.empty()) {
         std::vector<std::string> words;
-        for (long j = 0; j < a.max_length; ++j) words.push_back(vocab.show(inputs(0, j)));
+        for (long j = 0; j < a.max_length; ++j) words.push_back(tokens.show(inputs(0, j)));
         nn::write_file_atomic(a.plot + "/embeddings.svg",
                               draw(index(token_embeddings, {0}), pos_embeddings, index(input_embeddings, {0}), words));
         if (!a.json) fmt::print("plotted to {}/embeddings.svg\n\n", a.plot);
@@ -117,16 +142,16 @@ int run(const Args& a) {
         };
         fmt::print("{{\"vocab_size\": {}, \"tokens\": {}, \"inputs\": [{}], \"targets\": [{}], \"token_embeddings\": {}, "
                    "\"pos_embeddings\": {}, \"input_embeddings\": {}}}\n",
-                   vocab_size, tokens.size(), fmt::join(inputs, ", "), fmt::join(targets, ", "),
+                   vocab_size, ids.size(), fmt::join(inputs, ", "), fmt::join(targets, ", "),
                    rows(token_embeddings, 8), rows(pos_embeddings, 8), rows(input_embeddings, 8));
         return 0;
     }
-    fmt::print("{} tokens, vocabulary of {}\n\n", tokens.size(), vocab_size);
+    fmt::print("{} tokens, vocabulary of {}\n\n", ids.size(), vocab_size);
     fmt::print("Token IDs:\n{}\n\nInputs shape:\n{}\n\n", format_ids(inputs), shape_str(Shape(inputs.shape().begin(), inputs.shape().end())));
     fmt::print("Targets:\n{}\n\n", format_ids(targets));
     fmt::print("first window as text: {}\n\n", [&] {
         std::string s;
-        for (long j = 0; j < a.max_length; ++j) s += (j ? " " : "") + vocab.show(inputs(0, j));
+        for (long j = 0; j < a.max_length; ++j) s += (a.tokenizer == "gpt2" ? "" : j ? " " : "") + tokens.show(inputs(0, j));
         return s;
     }());
     fmt::print("token_embeddings.shape: {}\n", shape_of(token_embeddings));
@@ -143,7 +168,9 @@ int run(const Args& a) {
 int main(int argc, char** argv) {
     Args a;
     CLI::App app{"the GPT lectures' input pipeline: token and positional embeddings"};
-    app.add_option("--text", a.text, "the text to tokenize")->capture_default_str();
+    app.add_option("--tokenizer", a.tokenizer, "gpt2 (the book's: GPT-2's BPE) or words (the bigram's word tokenizer)")
+        ->capture_default_str()->check(CLI::IsMember({"gpt2", "words"}));
+    app.add_option("--text", a.text, "the text to tokenize (default: the book's the-verdict.txt; with --tokenizer words, tinyshakespeare)");
     app.add_option("--batch-size", a.batch_size, "windows in the batch")->capture_default_str()->check(examples::positive);
     app.add_option("--max-length", a.max_length, "tokens a window (the context length)")->capture_default_str()->check(examples::positive);
     app.add_option("--stride", a.stride, "tokens between window starts")->capture_default_str()->check(examples::positive);
@@ -153,6 +180,7 @@ int main(int argc, char** argv) {
                                      "2-D) into this directory");
     app.add_flag("--json", a.json, "print the numbers as one JSON line (for tests)");
     if (const auto status = examples::parse(app, argc, argv, "positional")) return *status;
+    if (a.text.empty()) a.text = a.tokenizer == "gpt2" ? XGRAD_DATA_DIR "/gpt2/the-verdict.txt" : XGRAD_DATA_DIR "/tinyshakespeare/input.txt";
     try {
         return run(a);
     } catch (const std::exception& e) {

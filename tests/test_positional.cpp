@@ -1,5 +1,6 @@
 // The positional example: its token ids, windows and embeddings equal the same program in PyTorch
-// (tests/reference/positional.json, written by make_positional_reference.py) from the same seed.
+// (tests/reference/positional_gpt2.json — the book's ch. 2 on GPT-2's ids — and positional.json — the
+// word tokenizer —, written by make_positional_reference.py) from the same seed.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,10 +15,10 @@
 namespace xgrad {
 namespace {
 
-TEST(Positional, TheInputPipelineGivesPyTorchsIdsAndEmbeddings) {
-    std::ifstream f(std::string(XGRAD_TEST_DATA) + "/positional.json");
+void expect_reference(const std::string& args, const std::string& reference) {
+    std::ifstream f(std::string(XGRAD_TEST_DATA) + "/" + reference);
     const auto want = nlohmann::json::parse(f);
-    auto [status, out] = testing::run_program(XGRAD_POSITIONAL, "--json");
+    auto [status, out] = testing::run_program(XGRAD_POSITIONAL, args);
     ASSERT_EQ(status, 0) << out;
     const auto got = testing::last_json(out);
     EXPECT_EQ(got["vocab_size"], want["vocab_size"]);
@@ -32,12 +33,25 @@ TEST(Positional, TheInputPipelineGivesPyTorchsIdsAndEmbeddings) {
     }
 }
 
+TEST(Positional, TheBooksChapter2GivesPyTorchsIdsAndEmbeddings) {
+    expect_reference("--json", "positional_gpt2.json");  // the-verdict, GPT-2's 50257 ids
+}
+
+TEST(Positional, TheWordTokenizerGivesPyTorchsIdsAndEmbeddings) {
+    expect_reference("--tokenizer words --json", "positional.json");  // tinyshakespeare, 6938 words
+}
+
 TEST(Positional, PrintsTheLecturesShapesAndNamesBadInput) {
     auto [status, out] = testing::run_program(XGRAD_POSITIONAL, "");
     ASSERT_EQ(status, 0) << out;
-    for (const char* part : {"Inputs shape:\n(8, 4)", "token_embeddings.shape: (8, 4, 256)", "pos_embeddings.shape: (4, 256)",
-                             "input_embeddings.shape: (8, 4, 256)", "first window as text: <eos> first citizen :"})
+    for (const char* part : {"5145 tokens, vocabulary of 50257", "tensor([[   40,   367,  2885,  1464],\n        [ 1807,  3619,   402,   271],",
+                             "Inputs shape:\n(8, 4)", "token_embeddings.shape: (8, 4, 256)", "pos_embeddings.shape: (4, 256)",
+                             "input_embeddings.shape: (8, 4, 256)", "first window as text: I HAD always"})
         EXPECT_NE(out.find(part), std::string::npos) << part << " missing from:\n" << out;
+    std::tie(status, out) = testing::run_program(XGRAD_POSITIONAL, "--tokenizer words");
+    EXPECT_NE(out.find("first window as text: <eos> first citizen :"), std::string::npos) << out;
+    std::tie(status, out) = testing::run_program(XGRAD_POSITIONAL, "--tokenizer chars");
+    EXPECT_EQ(status, 2) << out;
     auto [st, o] = testing::run_program(XGRAD_POSITIONAL, "--text /nonexistent.txt");
     EXPECT_EQ(st, 1) << o;
     EXPECT_NE(o.find("/nonexistent.txt"), std::string::npos) << o;
@@ -56,7 +70,7 @@ TEST(Positional, PlotsTheFirstWindowsVectors) {
     std::stringstream svg;
     svg << f.rdbuf();
     for (const char* part : {"token embeddings", "positional embeddings", "input = token + positional", "pos 0", "pos 3",
-                             "citizen @2", "principal components"})
+                             "always @3", "principal components"})
         EXPECT_NE(svg.str().find(part), std::string::npos) << part;
     auto [st, o] = testing::run_program(XGRAD_POSITIONAL, "--plot /proc/x");
     EXPECT_EQ(st, 1) << o;
@@ -68,7 +82,8 @@ TEST(Positional, PlotsTheFirstWindowsVectors) {
 TEST(Programs, ABadCommandLineIsNamedWithTheProgramsPrefix) {
     const std::vector<std::pair<const char*, const char*>> programs = {
         {XGRAD_BIGRAM, "bigram"}, {XGRAD_MLP, "mlp"}, {XGRAD_GPT, "gpt"}, {XGRAD_POSITIONAL, "positional"},
-        {XGRAD_WORDVEC, "wordvec"}, {XGRAD_EMBEDDING_VS_LINEAR, "embedding_vs_linear"}};
+        {XGRAD_WORDVEC, "wordvec"}, {XGRAD_EMBEDDING_VS_LINEAR, "embedding_vs_linear"},
+        {XGRAD_TOKENIZE, "tokenize"}};
     for (const auto& [path, name] : programs) {
         auto [status, out] = testing::run_program(path, "--no-such-flag 3");
         EXPECT_EQ(status, 2) << name << ":\n" << out;
