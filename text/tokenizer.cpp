@@ -1,6 +1,7 @@
 #include "text/tokenizer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 
 #include "tensor/error.hpp"
@@ -63,7 +64,7 @@ std::vector<Token> Tokenizer::encode_serial(std::string_view text, const Allowed
         if (ok || others == OtherSpecial::Refuse) watch.push_back({&s, id, ok, text.find(s)});
     }
     std::vector<Token> out;
-    out.reserve(text.size() / 4 + 16);
+    out.reserve(text.size() / 3 + 16);  // GPT-2 averages ~4 bytes a token on English
     std::size_t pos = 0;
     for (;;) {
         const Watch* best = nullptr;
@@ -98,8 +99,10 @@ std::vector<Token> Tokenizer::encode(std::string_view text, const AllowedSpecial
         return std::any_of(s.first.begin(), s.first.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'; });
     });
     if (threads < 2 || text.size() < (1u << 20) || !cuttable) return encode_serial(text, allowed, others, 0);
-    // Cut where a piece surely begins (pretokenize.hpp: safe_cut), into a few chunks a thread.
-    const std::size_t parts = threads * 4;
+    // Cut where a piece surely begins (pretokenize.hpp: safe_cut) into chunks of about 256 KiB, which
+    // the threads take one at a time (a thread that runs slower takes fewer); each chunk's ids go to
+    // its own slot, so the result does not depend on who encoded what.
+    const std::size_t parts = std::max<std::size_t>(threads * 4, text.size() >> 18);
     std::vector<std::size_t> cuts{0};
     for (std::size_t k = 1; k < parts; ++k) {
         const std::size_t c = safe_cut(text, std::max(cuts.back(), text.size() * k / parts));
@@ -108,8 +111,9 @@ std::vector<Token> Tokenizer::encode(std::string_view text, const AllowedSpecial
     cuts.push_back(text.size());
     std::vector<std::vector<Token>> chunks(cuts.size() - 1);
     std::vector<std::exception_ptr> errors(chunks.size());
-    parallel_for(chunks.size(), 1, 1.0, 0.0, [&](std::size_t b, std::size_t e) {
-        for (std::size_t i = b; i < e; ++i) try {
+    std::atomic<std::size_t> next{0};
+    parallel_for(threads, 1, 1.0, 0.0, [&](std::size_t, std::size_t) {
+        for (std::size_t i; (i = next.fetch_add(1)) < chunks.size();) try {
                 chunks[i] = encode_serial(text.substr(cuts[i], cuts[i + 1] - cuts[i]), allowed, others, cuts[i]);
             } catch (...) {
                 errors[i] = std::current_exception();
@@ -117,11 +121,12 @@ std::vector<Token> Tokenizer::encode(std::string_view text, const AllowedSpecial
     });
     for (const auto& err : errors)  // the first in the text, as one thread would have thrown
         if (err) std::rethrow_exception(err);
-    std::size_t total = 0;
-    for (const auto& c : chunks) total += c.size();
-    std::vector<Token> out;
-    out.reserve(total);
-    for (const auto& c : chunks) out.insert(out.end(), c.begin(), c.end());
+    std::vector<std::size_t> at(chunks.size() + 1, 0);  // where each chunk's ids go in the result
+    for (std::size_t i = 0; i < chunks.size(); ++i) at[i + 1] = at[i] + chunks[i].size();
+    std::vector<Token> out(at.back());
+    parallel_for(chunks.size(), 1, double(at.back()), 65536.0, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) std::copy(chunks[i].begin(), chunks[i].end(), out.begin() + at[i]);
+    });
     return out;
 }
 
