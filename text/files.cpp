@@ -1,12 +1,11 @@
 // Reading tokenizers from files: GPT-2's encoder.json + vocab.bpe, tiktoken's rank files, minbpe's
 // model files. Every error names the file and the line (or byte) at fault.
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include "tensor/error.hpp"
+#include "text/gpt2_data.hpp"
 #include "text/pretokenize.hpp"
 #include "text/unicode.hpp"
 #include "text/tokenizer.hpp"
@@ -150,10 +149,14 @@ struct JsonReader {
 }  // namespace
 
 Tokenizer Tokenizer::from_gpt2_files(const std::string& encoder_json, const std::string& vocab_bpe) {
+    return from_gpt2_text(read_file(encoder_json), read_file(vocab_bpe), encoder_json, vocab_bpe);
+}
+
+Tokenizer Tokenizer::from_gpt2_text(std::string_view json, std::string_view bpe, const std::string& encoder_json,
+                                    const std::string& vocab_bpe) {
     // The ranks as tiktoken builds them: the 256 bytes, then one token a merge of vocab.bpe.
     Ranks ranks;
     for (int k = 0; k < 256; ++k) ranks.add(std::string(1, static_cast<char>(kByteChars.order[k])), static_cast<Token>(k));
-    const std::string bpe = read_file(vocab_bpe);
     const auto lines = lines_of(bpe);
     if (lines.empty() || lines[0].rfind("#version", 0) != 0)
         throw FileError(vocab_bpe + ": line 1: expected '#version: 0.2', the header of GPT-2's vocab.bpe");
@@ -173,7 +176,6 @@ Tokenizer Tokenizer::from_gpt2_files(const std::string& encoder_json, const std:
         }
     }
     // encoder.json must give every one of those tokens the same id; what else it has are special tokens.
-    const std::string json = read_file(encoder_json);
     JsonReader r{encoder_json, json};
     std::map<std::string, Token> special;
     std::size_t matched = 0;
@@ -316,39 +318,10 @@ Tokenizer Tokenizer::load(const std::string& path) {
     }
 }
 
-namespace {
-
-// Where the bundled GPT-2 files may be: $XGRAD_DATA_DIR/gpt2, the install's data folder, the sources.
-std::vector<std::filesystem::path> gpt2_folders() {
-    std::vector<std::filesystem::path> out;
-    if (const char* env = std::getenv("XGRAD_DATA_DIR"); env && *env) out.push_back(std::filesystem::path(env) / "gpt2");
-#ifdef XGRAD_TEXT_INSTALLED_DATA
-    out.push_back(std::filesystem::path(XGRAD_TEXT_INSTALLED_DATA) / "gpt2");
-#endif
-#ifdef XGRAD_TEXT_SOURCE_DATA
-    out.push_back(std::filesystem::path(XGRAD_TEXT_SOURCE_DATA) / "gpt2");
-#endif
-    return out;
-}
-
-}  // namespace
-
 Tokenizer Tokenizer::gpt2() {
-    static std::mutex mutex;
-    static std::unique_ptr<Tokenizer> cached;
-    const std::lock_guard<std::mutex> lock(mutex);
-    if (!cached) {
-        std::string tried;
-        for (const auto& dir : gpt2_folders()) {
-            if (std::filesystem::exists(dir / "encoder.json") && std::filesystem::exists(dir / "vocab.bpe")) {
-                cached = std::make_unique<Tokenizer>(from_gpt2_files((dir / "encoder.json").string(), (dir / "vocab.bpe").string()));
-                break;
-            }
-            tried += (tried.empty() ? "" : ", ") + dir.string();
-        }
-        if (!cached) throw FileError("Tokenizer::gpt2: GPT-2's encoder.json and vocab.bpe are in none of " + tried + " (set XGRAD_DATA_DIR to a folder holding gpt2/)");
-    }
-    return *cached;
+    static const Tokenizer tok = from_gpt2_text(gpt2_encoder_json(), gpt2_vocab_bpe(), "encoder.json (built into xgrad)",
+                                                "vocab.bpe (built into xgrad)");
+    return tok;
 }
 
 }  // namespace xgrad::text

@@ -38,11 +38,14 @@ class Tokenizer {
 public:
     Tokenizer(std::string name, Ranks ranks, std::map<std::string, Token> special);
 
-    /// GPT-2's tokenizer (tiktoken's "gpt2"): the encoder.json and vocab.bpe bundled with xgrad, found
-    /// in $XGRAD_DATA_DIR/gpt2, then where xgrad is installed, then in its source tree.
+    /// GPT-2's tokenizer (tiktoken's "gpt2"): data/gpt2's encoder.json and vocab.bpe, built into the
+    /// library, so no file is read at run time. Loaded once (~30 ms); copies share it.
     static Tokenizer gpt2();
     /// From GPT-2's two files (OpenAI's encoder.json and vocab.bpe), checked against each other.
     static Tokenizer from_gpt2_files(const std::string& encoder_json, const std::string& vocab_bpe);
+    /// The same from the files' contents; the names are for error messages.
+    static Tokenizer from_gpt2_text(std::string_view encoder_json, std::string_view vocab_bpe,
+                                    const std::string& encoder_name, const std::string& vocab_name);
     /// From a tiktoken rank file ("<base64 bytes> <rank>" a line) with the given special tokens.
     static Tokenizer from_tiktoken_file(const std::string& path, std::map<std::string, Token> special);
     /// From merges, minbpe's way: ids 0-255 are the bytes, merge i makes id 256 + i from its pair.

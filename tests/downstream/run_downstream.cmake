@@ -12,3 +12,4 @@ step(${CMAKE_COMMAND} -S ${DOWNSTREAM_SRC} -B ${WORK_DIR}/build -DCMAKE_PREFIX_P
      -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX} "-DCMAKE_CXX_FLAGS=${FLAGS}")
 step(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 step(${WORK_DIR}/build/downstream ${DOWNSTREAM_SRC}/rmsnorm_reference.txt)
+step(${WORK_DIR}/build/downstream_libraries)
