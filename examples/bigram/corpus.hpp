@@ -1,6 +1,6 @@
 // Turning text into token ids for the bigram model, and the count model beside it.
 //
-// Tokenisation (documented in the README):
+// Tokenisation (documented in docs/lectures/bigram.md):
 //   char level: every byte is a token (names: a-z and '\n').
 //   word level: lower-cased; a token is a run of letters, digits and apostrophes (bytes >= 0x80
 //               count as letters, so UTF-8 words stay whole) or one punctuation character; spaces

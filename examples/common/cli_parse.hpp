@@ -1,4 +1,4 @@
-// The programs' command-line parsing, with the README's error convention: a bad command line prints
+// The programs' command-line parsing, with the error convention of docs/errors.md: a bad command line prints
 // "<program>: error: " and CLI11's message and exits with 2; --help prints the help and exits with 0.
 #pragma once
 #include <cmath>
