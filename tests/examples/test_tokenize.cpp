@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/program.hpp"
+#include "program.hpp"
 #include "tests/text/reference_cases.hpp"
 #include "text/token_file.hpp"
 
