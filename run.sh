@@ -74,7 +74,7 @@ case "$what" in
     # when it ends, and a finding ends the run with its log.
     seconds="${XGRAD_FUZZ_SECONDS:-20}"
     mkdir -p build-san/fuzz/found
-    targets=(safetensors npy corpus checkpoint wordvec)
+    targets=(safetensors npy corpus checkpoint wordvec tokenizer)
     fuzz_one() {
       local t="$1"
       mkdir -p "build-san/fuzz/scratch/$t"

@@ -13,6 +13,8 @@
 #include "corpus.hpp"
 #include "nn/serialize.hpp"
 #include "session.hpp"
+#include "text/tokenizer.hpp"
+#include "text/train.hpp"
 #include "wordvec/wordvec.hpp"
 
 namespace xgrad::fuzz {
@@ -89,6 +91,40 @@ inline void check_wordvec(const std::string& bytes) {
                 invariant(near.size() <= 3 && near.size() <= kv.size() - 1, "most_similar returned too many words");
             }
         } catch (const Error&) {
+        }
+    }
+}
+
+/// GPT-2's tokenizer on any bytes: the pieces concatenate to the text, the two merge strategies agree
+/// on every piece, encode (special tokens allowed or as text) round-trips through decode_bytes, and
+/// decode gives well-formed UTF-8. Byte 0 > 250 also trains a small BPE on the text (the rest of byte
+/// 0 picks its size), whose tokenizer must round-trip the text too.
+inline void check_tokenizer(const std::string& bytes) {
+    static const text::Tokenizer gpt2 = text::Tokenizer::gpt2();
+    if (bytes.empty()) return;
+    const std::string t = bytes.substr(1);
+    std::string joined;
+    for (const auto piece : gpt2.pieces(t)) {
+        invariant(!piece.empty(), "an empty piece");
+        joined += piece;
+        std::vector<text::Token> scan, heap;
+        gpt2.ranks().merge_by_scan(piece, scan);
+        gpt2.ranks().merge_by_heap(piece, heap);
+        invariant(scan == heap, "the scan and the heap merge a piece differently");
+    }
+    invariant(joined == t, "the pieces do not concatenate to the text");
+    invariant(gpt2.decode_bytes(gpt2.encode_ordinary(t)) == t, "encode_ordinary does not round-trip");
+    const auto ids = gpt2.encode(t, text::AllowedSpecial::All());
+    invariant(gpt2.decode_bytes(ids) == t, "encode does not round-trip");
+    const std::string shown = gpt2.decode(ids);
+    invariant(text::utf8_replace_invalid(shown) == shown, "decode gave ill-formed UTF-8");
+    const auto mode = static_cast<unsigned char>(bytes[0]);
+    if (mode > 250) {
+        try {
+            const auto bpe = text::train_bpe(t, {.vocab_size = 256 + std::size_t(mode - 250) * 8});
+            const auto tok = bpe.tokenizer();
+            invariant(tok.decode_bytes(tok.encode_ordinary(t)) == t, "a trained tokenizer does not round-trip");
+        } catch (const Error&) {  // two merges that make the same bytes: named, refused
         }
     }
 }

@@ -30,6 +30,7 @@ TEST(FuzzRegressions, Npy) { replay("npy", fuzz::check_npy); }
 TEST(FuzzRegressions, Corpus) { replay("corpus", fuzz::check_corpus); }
 TEST(FuzzRegressions, Checkpoint) { replay("checkpoint", fuzz::check_checkpoint); }
 TEST(FuzzRegressions, Wordvec) { replay("wordvec", fuzz::check_wordvec); }
+TEST(FuzzRegressions, Tokenizer) { replay("tokenizer", fuzz::check_tokenizer); }
 
 // The inputs that failed, as named cases: each now gets an error that names the problem.
 TEST(FuzzRegressions, EachFoundInputNowGetsAClearError) {
