@@ -210,7 +210,7 @@ Node::~Node() {
 
 // --- record and backward --------------------------------------------------------------------------
 
-Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward, bool uses_output) {
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward, BackwardReads reads) {
     Tensor out(std::move(result));
     if (!g_grad_enabled) return out;
     bool any = false;
@@ -222,15 +222,25 @@ Tensor record(const char* name, Array result, std::vector<Tensor> inputs, Backwa
     for (const auto& in : inputs) node->input_versions.push_back(in.version());
     node->inputs = std::move(inputs);
     node->backward = std::move(backward);
-    node->uses_output = uses_output;
+    node->uses_output = reads == BackwardReads::InputsAndOutput;
     out.impl().requires_grad = true;
     out.impl().grad_fn = std::move(node);
     return out;
 }
 
 Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward,
-              bool uses_output) {
-    return record(name, std::move(result), std::vector<Tensor>(inputs), std::move(backward), uses_output);
+              BackwardReads reads) {
+    return record(name, std::move(result), std::vector<Tensor>(inputs), std::move(backward), reads);
+}
+
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward, bool uses_output) {
+    return record(name, std::move(result), std::move(inputs), std::move(backward),
+                  uses_output ? BackwardReads::InputsAndOutput : BackwardReads::Inputs);
+}
+
+Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward, bool uses_output) {
+    return record(name, std::move(result), std::vector<Tensor>(inputs), std::move(backward),
+                  uses_output ? BackwardReads::InputsAndOutput : BackwardReads::Inputs);
 }
 
 void Tensor::backward(const BackwardOptions& options) const {

@@ -174,13 +174,21 @@ private:
     bool previous_;
 };
 
+/// What an op's backward reads besides its inputs: its output y too (exp, tanh, softmax...), in which
+/// case editing y in place before backward() is an error, as editing an input always is.
+enum class BackwardReads { Inputs, InputsAndOutput };
+
 /// Makes an op's result. When grad mode is on and an input requires grad, the result is a non-leaf
 /// that remembers `backward` and the inputs; otherwise it is a plain leaf and nothing is kept.
-/// `uses_output`: the backward reads y (exp, tanh, softmax...), so editing y in place is an error.
 Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward,
-              bool uses_output = false);
+              BackwardReads reads = BackwardReads::Inputs);
 Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward,
-              bool uses_output = false);
+              BackwardReads reads = BackwardReads::Inputs);
+/// The earlier spelling: `uses_output` true is BackwardReads::InputsAndOutput.
+[[deprecated("pass BackwardReads::InputsAndOutput (or nothing) instead of a bool")]]
+Tensor record(const char* name, Array result, std::initializer_list<Tensor> inputs, BackwardFn backward, bool uses_output);
+[[deprecated("pass BackwardReads::InputsAndOutput (or nothing) instead of a bool")]]
+Tensor record(const char* name, Array result, std::vector<Tensor> inputs, BackwardFn backward, bool uses_output);
 
 // --- factories ----------------------------------------------------------------------------------
 

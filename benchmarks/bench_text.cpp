@@ -3,7 +3,9 @@
 //   XGRAD_BENCH_TEXT=big.txt ./build/benchmarks/bench_text
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "nn/serialize.hpp"
 #include "tensor/kernels/threads.hpp"
@@ -42,6 +44,38 @@ void BM_decode(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bench_text().size()));
 }
 BENCHMARK(BM_decode)->Unit(benchmark::kMillisecond);
+
+// The merging's worst cases (the tokenizer issue's list): one long piece, or many pieces that are
+// one long run of one character class.
+std::string long_text(int which) {
+    auto repeat = [](const std::string& s, int n) {
+        std::string out;
+        for (int i = 0; i < n; ++i) out += s;
+        return out;
+    };
+    switch (which) {
+        case 0: return repeat("a", 1000000);
+        case 1: {
+            std::string out;
+            std::uint64_t seed = 20240520;
+            for (int i = 0; i < 100000; ++i) {
+                seed = (seed * 1103515245 + 12345) % 2147483648ull;
+                out += static_cast<char>('a' + (seed >> 16) % 26);
+            }
+            return out;
+        }
+        default: return repeat(std::vector<std::string>{"^", "0", "a", "'s", " ", "\n"}[which - 2], 10000);
+    }
+}
+
+void BM_long_piece(benchmark::State& state) {
+    static const char* names[] = {"1e6 x a", "1e5 random letters", "1e4 x ^", "1e4 x 0", "1e4 x a", "1e4 x 's", "1e4 x space", "1e4 x newline"};
+    const auto tok = xgrad::text::Tokenizer::gpt2();
+    const std::string text = long_text(static_cast<int>(state.range(0)));
+    state.SetLabel(names[state.range(0)]);
+    for (auto _ : state) benchmark::DoNotOptimize(tok.encode(text).data());
+}
+BENCHMARK(BM_long_piece)->DenseRange(0, 7)->Unit(benchmark::kMillisecond);
 
 void BM_load_gpt2(benchmark::State& state) {
     for (auto _ : state)

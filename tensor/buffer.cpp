@@ -164,7 +164,7 @@ namespace {
 // Blocks up to kSmallCached bytes are sized in classes of 64 bytes; each thread keeps up to
 // kPerClass freed blocks of each class in a list (linked through the blocks' first bytes) for its next
 // allocation of that class: a training step frees and makes the same small arrays every time, and a
-// list pop is a few instructions where malloc + free are ~100. At most 64 × 16 blocks (2 MB) a thread.
+// list pop is a few instructions. At most 64 × 16 blocks (2 MB) a thread.
 constexpr std::size_t kSmallCached = 4096;
 constexpr std::size_t kClasses = kSmallCached / kAlignment;
 constexpr unsigned kPerClass = 16;

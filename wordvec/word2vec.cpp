@@ -171,7 +171,7 @@ struct SkipGram : nn::Module {
     /// Part p's SGD step, kept aside: delta[id] −= lr · grad for each row it used, in its order, with
     /// SGD's row kernel.
     void keep_update(Part& p, float lr) const {
-        const kernels::SgdCoefs c{0.0f, 0.0f, 1.0f, -lr, false, true};
+        const kernels::SgdCoefs c{.wd = 0.0f, .momentum = 0.0f, .damp = 1.0f, .neg_lr = -lr, .nesterov = false, .first = true};
         const std::size_t D = in->weight.shape()[1];
         for_each_row(p, [&](int t, std::size_t id, std::size_t i) {
             const float* g = (t == 0 ? p.g_in : p.g_out) + i * D;

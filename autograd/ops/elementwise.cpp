@@ -120,7 +120,7 @@ Tensor exp(const Tensor& x) {
     Array y = xt::exp(x.data());
     return record("exp", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * y));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 // log: y = ln x               dx = dy / x
@@ -139,7 +139,7 @@ Tensor tanh(const Tensor& x) {
         Array g = Array::from_shape(dy.shape());
         kernels::map2(dy.data(), y.data(), g.data(), g.size(), kernels::TanhGrad{});
         in[0].accumulate_grad(std::move(g));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 // sigmoid: y = 1 / (1 + e^-x) dx = dy * y * (1 - y)
@@ -147,7 +147,7 @@ Tensor sigmoid(const Tensor& x) {
     Array y = 1.0f / (1.0f + xt::exp(-x.data()));
     return record("sigmoid", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * y * (1.0f - y)));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 // relu: y = max(x, 0) (NaN stays NaN)   dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)
@@ -166,7 +166,7 @@ Tensor sqrt(const Tensor& x) {
     Array y = xt::sqrt(x.data());
     return record("sqrt", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * 0.5f / y));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 // rsqrt: y = 1/√x            dx = -dy * y³ / 2
@@ -174,7 +174,7 @@ Tensor rsqrt(const Tensor& x) {
     Array y = 1.0f / xt::sqrt(x.data());
     return record("rsqrt", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
         in[0].accumulate_grad(Array(dy * -0.5f * y * y * y));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 // abs: y = |x|               dx = dy * sign(x)   (0 at x = 0, as PyTorch)

@@ -54,7 +54,11 @@ Array spread(const Array& dy, const Shape& x_shape, const std::vector<std::size_
     return kernels::broadcast_binary_as(dy, kept_shape(x_shape, dims), f, x_shape, kernels::Mul{});
 }
 
-Tensor reduce_sum(const Tensor& x, const std::vector<std::size_t>& dims, bool keepdim, bool average, const char* op) {
+enum class Reduce { Sum, Mean };
+
+Tensor reduce_sum(const Tensor& x, const std::vector<std::size_t>& dims, bool keepdim, Reduce how) {
+    const bool average = how == Reduce::Mean;
+    const char* op = average ? "mean" : "sum";
     std::size_t count = 1;
     for (auto d : dims) count *= x.shape()[d];
     Array y = sum_dims(x.data(), dims);
@@ -75,15 +79,15 @@ std::vector<std::size_t> all_dims(std::size_t rank) {
 }  // namespace
 
 // sum: y = Σ x over dims (all dims: shape ())          dx = dy broadcast back over the summed dims
-Tensor sum(const Tensor& x) { return reduce_sum(x, all_dims(x.dim()), false, false, "sum"); }
+Tensor sum(const Tensor& x) { return reduce_sum(x, all_dims(x.dim()), /*keepdim=*/false, Reduce::Sum); }
 Tensor sum(const Tensor& x, const std::vector<int>& dims, bool keepdim) {
-    return reduce_sum(x, normalize_dims(dims, x.dim(), "sum"), keepdim, false, "sum");
+    return reduce_sum(x, normalize_dims(dims, x.dim(), "sum"), keepdim, Reduce::Sum);
 }
 
 // mean: y = Σ x / n over dims                          dx = dy / n broadcast back
-Tensor mean(const Tensor& x) { return reduce_sum(x, all_dims(x.dim()), false, true, "mean"); }
+Tensor mean(const Tensor& x) { return reduce_sum(x, all_dims(x.dim()), /*keepdim=*/false, Reduce::Mean); }
 Tensor mean(const Tensor& x, const std::vector<int>& dims, bool keepdim) {
-    return reduce_sum(x, normalize_dims(dims, x.dim(), "mean"), keepdim, true, "mean");
+    return reduce_sum(x, normalize_dims(dims, x.dim(), "mean"), keepdim, Reduce::Mean);
 }
 
 // var: y = Σ (x - mean)² / (n - correction) over dims, correction 1 (unbiased) or 0

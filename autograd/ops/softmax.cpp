@@ -35,7 +35,7 @@ Tensor softmax(const Tensor& x, int dim) {
             for (std::size_t j = 0; j < n; ++j) g.data()[r * n + j] = yr[j] * (dr[j] - static_cast<float>(dot));
         }
         in[0].accumulate_grad(std::move(g));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 // log_softmax over the last dim: y_j = x_j - m - log Σ_k exp(x_k - m)
@@ -59,7 +59,7 @@ Tensor log_softmax(const Tensor& x, int dim) {
                 g.data()[r * n + j] = dr[j] - std::exp(yr[j]) * static_cast<float>(s);
         }
         in[0].accumulate_grad(std::move(g));
-    }, true);
+    }, BackwardReads::InputsAndOutput);
 }
 
 }  // namespace xgrad

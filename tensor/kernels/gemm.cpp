@@ -179,8 +179,8 @@ inline float at(const float* X, std::size_t ld, bool trans, std::size_t r, std::
 
 // A tiny product (K ≤ KC, M·N·K ≤ 4096) one column of C at a time, as vectors down its rows: op(A) is
 // copied k-major with its M rows zero-padded to whole vectors, and column j is Σ_k A[:, k]·B[k, j], one
-// FMA chain per lane, so each element gets the same operations as in the scalar loops. The lecture's
-// three products (11×8×2, 11×2×8, 8×2×11) take about half the time the scalar loops took.
+// FMA chain per lane, so each element gets the same operations as in the scalar loops; for products
+// this small (the lecture's 11×8×2) packing and blocking would cost more than the arithmetic.
 void tiny_columns(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda,
                   const float* B, std::size_t ldb, float* C, std::size_t ldc, bool add) {
     const std::size_t Mp = (M + W - 1) / W * W;
@@ -254,9 +254,8 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
             const bool direct_a = trans_a && !thin && lda <= 256;  // a k block within 256 KB
             // A row-major A is read in place when every panel has exactly its kernel's rows and it has
-            // few row panels (the MLP's 32 = 12 + 12 + 8 rows) or the block one column panel (an
-            // attention head's x·W_qᵀ, 16 columns: each A panel is read once, so packing it would copy
-            // A for nothing); else packed.
+            // at most four row panels, or the block has one column panel (each A panel is then read
+            // once, so packing it would copy A for nothing); else packed.
             bool row_a = !trans_a && !thin && (r1 - r0 <= 4 * MR || nc <= NR);
             for (std::size_t i = r0; row_a && i < r1; i += MR) row_a = kernel_rows(std::min(MR, r1 - i)) == std::min(MR, r1 - i);
             for (std::size_t p0 = 0; p0 < K; p0 += KC) {
@@ -282,9 +281,8 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
                             const Panel a = row_a ? Panel{A + (i0 + iq) * lda + p0, 1, lda}
                                             : direct_a && rows == MR ? Panel{A + p0 * lda + i0 + iq, lda}
                                                                      : Panel{apack.data() + iq * kc, MR};
-                            // The tile of C is asked for (for writing) before its k loop runs: a big C
-                            // (logits of tens of MB) is not in cache, and its store misses would otherwise
-                            // all come at the end.
+                            // The tile of C is asked for (for writing) before its k loop runs: a C larger
+                            // than the cache would otherwise take all its store misses at the end.
                             float* c = C + (i0 + iq) * ldc + j0 + jq;
                             for (std::size_t r = 0; r < rows; ++r) {
                                 __builtin_prefetch(c + r * ldc, 1);

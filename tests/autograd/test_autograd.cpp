@@ -218,7 +218,21 @@ TEST(Autograd, InPlaceChangeOfASavedOutputIsCaught) {
     c.mutable_data() += 1.0f;
     c.backward({.grad = Array{1, 1}});
     // NOTE: a change of a tensor some op took as *input* is refused conservatively, even when that
-    // op's backward would not read it (see the README).
+    // op's backward would not read it (docs/api.md).
 }
+
+// A user's op recorded with the earlier spelling, record(..., true), still works (deprecated for one
+// release in favour of BackwardReads::InputsAndOutput) and still guards its output.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST(Autograd, TheDeprecatedBoolSpellingOfRecordStillGuardsTheOutput) {
+    Tensor x = tensor({1, 2}).requires_grad_();
+    Tensor y = record("twice", Array(x.data() * 2.0f), {x}, [](const Array& dy, const Array&, Inputs in) {
+        in[0].accumulate_grad(Array(dy * 2.0f));
+    }, true);
+    y.mutable_data() += 1.0f;
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { y.backward({.grad = Array{1, 1}}); }, {"output of 'twice'"}));
+}
+#pragma GCC diagnostic pop
 }  // namespace
 }  // namespace xgrad
