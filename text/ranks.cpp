@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <queue>
+#include <functional>
 
 #include "tensor/error.hpp"
 
@@ -147,9 +147,10 @@ void Ranks::merge_by_scan(std::string_view piece, std::vector<Token>& out) const
     }
 }
 
-// The same merges in n log n: the parts form a linked list, and a min-heap holds (rank, start, part)
-// for every adjacent pair. An entry is acted on only if its part is alive and still has that pair
-// rank; stale entries are skipped. Ties go to the lower start, i.e. the leftmost pair, as above.
+// The same merges in n log n: the parts form a linked list (a part is named by its start), and a
+// min-heap holds the key rank << 32 | start for every adjacent pair. A key is acted on only if its
+// part is alive and still has that pair rank; stale keys are skipped. Ties go to the lower start, i.e.
+// the leftmost pair, as above.
 void Ranks::merge_by_heap(std::string_view piece, std::vector<Token>& out) const {
     const std::size_t n = piece.size();
     std::vector<std::uint32_t> next(n), prev(n);
@@ -159,22 +160,25 @@ void Ranks::merge_by_heap(std::string_view piece, std::vector<Token>& out) const
         next[i] = static_cast<std::uint32_t>(i + 1);  // n = no next part
         prev[i] = static_cast<std::uint32_t>(i == 0 ? n : i - 1);
     }
-    auto end_of = [&](std::size_t i) { return next[i] < n ? next[next[i]] : n; };  // end of i + next
-    auto joined = [&](std::size_t i) {
+    auto joined = [&](std::size_t i) {  // the rank of part i and the part after it as one token
         if (next[i] >= n) return kNoToken;
         const std::size_t e = next[next[i]] < n ? next[next[i]] : n;
         return rank_of(piece.data() + i, e - i);
     };
-    using Entry = std::pair<std::uint64_t, std::uint32_t>;  // (rank << 32 | start, part = start)
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
+    std::vector<std::uint64_t> heap;
+    heap.reserve(n);
     auto push = [&](std::size_t i) {
         pair[i] = joined(i);
-        if (pair[i] != kNoToken) heap.push({(std::uint64_t{pair[i]} << 32) | i, static_cast<std::uint32_t>(i)});
+        if (pair[i] == kNoToken) return;
+        heap.push_back((std::uint64_t{pair[i]} << 32) | i);
+        std::push_heap(heap.begin(), heap.end(), std::greater<>{});
     };
     for (std::size_t i = 0; i + 1 < n; ++i) push(i);
     while (!heap.empty()) {
-        const auto [key, i] = heap.top();
-        heap.pop();
+        std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+        const std::uint64_t key = heap.back();
+        heap.pop_back();
+        const auto i = static_cast<std::uint32_t>(key);
         if (!alive[i] || pair[i] != static_cast<Token>(key >> 32)) continue;
         const std::uint32_t j = next[i];  // part j joins part i
         alive[j] = 0;
@@ -183,7 +187,6 @@ void Ranks::merge_by_heap(std::string_view piece, std::vector<Token>& out) const
         push(i);
         if (prev[i] < n) push(prev[i]);
     }
-    (void)end_of;
     for (std::size_t i = 0; i < n; i = next[i]) {
         const std::size_t len = (next[i] < n ? next[i] : n) - i;
         out.push_back(len == 1 ? single_byte(static_cast<unsigned char>(piece[i]), piece)
