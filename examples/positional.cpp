@@ -16,6 +16,7 @@
 #include "corpus.hpp"
 #include "pca.hpp"
 #include "plot.hpp"
+#include "text/data_loader.hpp"
 #include "text/tokenizer.hpp"
 #include "xgrad.hpp"
 
@@ -29,23 +30,6 @@ struct Args {
     uint64_t seed = 123;
     bool json = false;
 };
-
-// The lecture's GPTDatasetV1: input_ids[i] = ids[s : s + max_length], target_ids[i] = ids[s + 1 : s + max_length + 1],
-// s = 0, stride, 2·stride, … ; the first batch of an unshuffled DataLoader is the first batch_size of them.
-// NOTE: iterating a torch DataLoader draws a 64-bit base seed (for its workers) from the default
-// generator, even unshuffled; so does this, so the layers made after it get PyTorch's numbers too.
-std::pair<IdArray, IdArray> first_batch(const IdArray& ids, long batch_size, long max_length, long stride) {
-    default_generator().random64();
-    std::vector<IdArray> inputs, targets;
-    for (long s = 0; s + max_length < long(ids.size()) && long(inputs.size()) < batch_size; s += stride) {
-        inputs.push_back(slice(ids, 0, s, s + max_length));
-        targets.push_back(slice(ids, 0, s + 1, s + max_length + 1));
-    }
-    if (long(inputs.size()) < batch_size)
-        throw ValueError(fmt::format("the text has {} tokens: too few for {} windows of {} with stride {}", ids.size(),
-                                     batch_size, max_length, stride));
-    return {stack(inputs), stack(targets)};
-}
 
 std::string shape_of(const Tensor& t) { return shape_str(t.shape()); }
 
@@ -116,8 +100,12 @@ int run(const Args& a) {
     manual_seed(a.seed);
     const long vocab_size = tokens.vocab_size;
     auto token_embedding_layer = nn::make<nn::Embedding>(vocab_size, a.output_dim);
-    const auto batch = first_batch(ids, a.batch_size, a.max_length, a.stride);
-    const IdArray &inputs = batch.first, &targets = batch.second;
+    // The book's create_dataloader_v1(raw_text, batch_size=8, max_length=4, stride=4, shuffle=False):
+    // iterating it draws a seed from the default generator, as a torch DataLoader does.
+    text::GptDataLoader loader(text::GptDataset({ids.begin(), ids.end()}, a.max_length, a.stride),
+                               {.batch_size = a.batch_size, .shuffle = false});
+    const text::Batch batch = *loader.epoch().next();
+    const IdArray &inputs = batch.inputs, &targets = batch.targets;
     Tensor token_embeddings = token_embedding_layer(inputs);
 
     const long context_length = a.max_length;
