@@ -39,12 +39,12 @@ namespace {
 
 // stage1[cp / ${kBlock}]: the block of stage2 that holds the classes of cp's ${kBlock}-code-point range.
 const std::uint16_t stage1[${stage1.length}] = {
-${rows(stage1, 24)}
+${rows(stage1, 48)}
 };
 
 // ${blocks.length} distinct blocks of ${kBlock} classes (0 other, 1 letter, 2 number, 3 white space).
 const std::uint8_t stage2[${blocks.length * kBlock}] = {
-${rows(blocks.flat(), 64)}
+${rows(blocks.flat(), 128)}
 };
 
 }  // namespace
