@@ -6,7 +6,8 @@
 
 The default text is ../shared/data's WikiText-2 valid, tinyshakespeare and the-verdict, repeated
 to 10 MB. Prints each tool's encode speed (MB/s: bytes of UTF-8 text a second, median over rounds),
-the ids' count (which must agree) and xgrad's speed over each peer's.
+the ids' count, and xgrad's speed over each peer's; first it checks that xgrad's ids (`tokenize --out`)
+are tiktoken's, by hash, on the text and on each of its three sources whole.
 """
 import argparse
 import json
@@ -46,6 +47,28 @@ def run_xgrad(bench, text, reps):
     return res
 
 
+def xgrad_ids_hash(tokenize, text):
+    """FNV-1a 64 of the ids `tokenize TEXT --out` writes (each id's 4 little-endian bytes)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "ids.bin")
+        subprocess.run([tokenize, text, "--allowed-special", "all", "--out", out], check=True, capture_output=True)
+        data = open(out, "rb").read()
+    h = 0xcbf29ce484222325
+    for k in range(1024, len(data), 2):
+        for byte in (data[k], data[k + 1], 0, 0):
+            h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def check_ids(a, text, label):
+    """xgrad's ids of `text` against tiktoken's, by hash; prints and returns whether they are equal."""
+    mine = xgrad_ids_hash(a.tokenize, text)
+    theirs = run_peer(a.node_modules, text, "wasm", 1)
+    same = mine == theirs["fnv1a64"]
+    print(f"ids of {label}: {theirs['ids']:,} from tiktoken; xgrad's {'identical' if same else 'DIFFERENT'}")
+    return same
+
+
 def run_peer(node_modules, text, kind, reps):
     env = dict(os.environ, NODE_PATH=node_modules)
     out = subprocess.run(["node", os.path.join(ROOT, "benchmarks", "peers", "tiktoken_peer.js"), text, kind, str(reps)],
@@ -57,6 +80,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--node-modules", required=True, help="a node_modules folder with tiktoken and js-tiktoken")
     ap.add_argument("--bench", default=os.path.join(ROOT, "build", "benchmarks", "bench_text"))
+    ap.add_argument("--tokenize", default=os.path.join(ROOT, "build", "examples", "tokenize"))
     ap.add_argument("--text", help="the text to encode (default: 10 MB made from ../shared/data)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=3, help="encodes per tool per round")
@@ -67,6 +91,9 @@ def main():
         text = os.path.join(tempfile.gettempdir(), "xgrad_tokenizer_bench.txt")
         make_text(text)
     size = os.path.getsize(text)
+    same = all([check_ids(a, text, os.path.basename(text))] +
+               [check_ids(a, os.path.join(SHARED, *p), "/".join(p)) for p in
+                (("wikitext2", "valid.txt"), ("tinyshakespeare", "input.txt"), ("gpt2", "the-verdict.txt"))])
     times = {"xgrad 1 thread": [], "xgrad 2 threads": [], "tiktoken (wasm)": [], "js-tiktoken": []}
     ids = {}
     for r in range(a.rounds):
@@ -88,8 +115,8 @@ def main():
             continue
         m = statistics.median(ts)
         print(f"| {name} | {ids[name]:,} | {m:.3f} | {size / m / 1e6:.1f} | {m / x1:.2f}× |")
-    if len(set(ids.values())) != 1:
-        print("the tools' id counts differ!", file=sys.stderr)
+    if len(set(ids.values())) != 1 or not same:
+        print("the tools' ids differ!", file=sys.stderr)
         return 1
     return 0
 

@@ -84,11 +84,10 @@ bool Gpt2Splitter::next(std::string_view& piece) {
 std::size_t safe_cut(std::string_view text, std::size_t from) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    auto ascii_space = [](unsigned char c) { return c < 0x80 && kAscii[c] == CharClass::Space; };
-    auto ascii_solid = [](unsigned char c) { return c < 0x80 && kAscii[c] != CharClass::Space; };
-    for (std::size_t i = std::max<std::size_t>(from, 2) - 1; i + 1 < n; ++i) {
-        // x \n y with x, y ASCII and not white space, \n any white space but ' ' (\t \n \v \f \r)
-        if (s[i] != ' ' && ascii_space(s[i]) && ascii_solid(s[i - 1]) && ascii_solid(s[i + 1])) return i + 1;
+    for (std::size_t i = std::max<std::size_t>(from, 1); i < n; ++i) {
+        // "x " with x ASCII and not white space: x ends its piece (a run of its class, or a contraction),
+        // whether the text goes on or not, and ' ' starts the next
+        if (s[i] == ' ' && s[i - 1] < 0x80 && kAscii[s[i - 1]] != CharClass::Space) return i;
     }
     return n;
 }

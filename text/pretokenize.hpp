@@ -27,10 +27,10 @@ private:
 };
 
 /// A byte offset at or after `from` where the text can be cut in two and each half split alone gives
-/// the pieces of the whole: just after a lone white-space character other than ' ' (\t \n \v \f \r)
-/// with an ASCII character that is not white space on each side. That character is a piece of its
-/// own whether the text goes on or ends there, and no alternative of the pattern reaches back over
-/// it. text.size() if there is none.
+/// the pieces of the whole: a ' ' just after an ASCII character that is not white space. That
+/// character ends its piece (a run of letters, numbers or other characters, or a contraction) whether
+/// the text goes on or not, no alternative of the pattern reaches back over the cut, and the ' ' begins
+/// the next piece. text.size() if there is none.
 std::size_t safe_cut(std::string_view text, std::size_t from);
 
 }  // namespace xgrad::text

@@ -95,8 +95,8 @@ std::vector<Token> Tokenizer::encode(std::string_view text, const AllowedSpecial
     check_allowed(allowed);
     // One thread below a megabyte: cutting the text costs more than it saves.
     const std::size_t threads = static_cast<std::size_t>(num_threads());
-    const bool cuttable = std::none_of(special_.begin(), special_.end(), [](const auto& s) {
-        return std::any_of(s.first.begin(), s.first.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'; });
+    const bool cuttable = std::all_of(special_.begin(), special_.end(), [](const auto& s) {
+        return s.first.find(' ') == std::string::npos;  // a cut falls before a ' ', never inside a special token
     });
     if (threads < 2 || text.size() < (1u << 20) || !cuttable) return encode_serial(text, allowed, others, 0);
     // Cut where a piece surely begins (pretokenize.hpp: safe_cut) into chunks of about 256 KiB, which
