@@ -243,33 +243,31 @@ Tensor record(const char* name, Array result, std::initializer_list<Tensor> inpu
                   uses_output ? BackwardReads::InputsAndOutput : BackwardReads::Inputs);
 }
 
-void Tensor::backward(const BackwardOptions& options) const {
-    auto& root = impl();
+namespace {
+
+// The gradient backward() starts from: options.grad (shaped like the root), or 1 for a one-element root.
+Array seed_gradient(const TensorImpl& root, const BackwardOptions& options) {
     if (!root.requires_grad)
         throw ValueError("backward: this tensor does not require grad and has no grad_fn (no input of the ops that "
                          "made it requires grad, or it was made under NoGradGuard)");
-    Array seed = empty_array();
     if (options.grad) {
         if (options.grad->shape() != root.data.shape())
             throw ShapeError(fmt::format("backward: grad has shape {} but the tensor has shape {}",
                                          shape_str(options.grad->shape()), shape_str(root.data.shape())));
-        seed = *options.grad;
-    } else {
-        if (root.data.size() != 1)
-            throw ValueError(fmt::format("backward: a gradient can be implied only for a one-element output; this one "
-                                         "has shape {}: pass {{.grad = ...}}", shape_str(root.data.shape())));
-        seed = full_array(root.data.shape(), 1.0f);
+        return *options.grad;
     }
+    if (root.data.size() != 1)
+        throw ValueError(fmt::format("backward: a gradient can be implied only for a one-element output; this one "
+                                     "has shape {}: pass {{.grad = ...}}", shape_str(root.data.shape())));
+    return full_array(root.data.shape(), 1.0f);
+}
 
-    // Post-order DFS over tensors that require grad; reversed, it is a topological order (outputs
-    // first). Raw pointers are safe here: every tensor in the graph is held by its consumer's node,
-    // and nothing is released until the walk is over.
+// Post-order DFS over the tensors that require grad, into `post`; reversed, it is a topological order
+// (outputs first). Raw pointers are safe here: every tensor in the graph is held by its consumer's
+// node, and nothing is released until the walk is over.
+void post_order(TensorImpl& root, Scratch& scratch) {
     const uint64_t stamp = ++g_visit_stamp;
-    // The walk's lists reuse this thread's buffers from the last backward (no allocation per step); a
-    // backward run from inside a backward function takes fresh ones.
-    thread_local Scratch scratch;
-    Scratch mine = std::move(scratch);
-    auto& [post, stack, walked] = mine;
+    auto& [post, stack, walked] = scratch;
     post.clear();
     stack.clear();
     walked.clear();
@@ -289,38 +287,54 @@ void Tensor::backward(const BackwardOptions& options) const {
         post.push_back(t);
         stack.pop_back();
     }
+}
 
+// What a node's backward reads must be as the forward left it: not freed, and not edited in place.
+void check_saved(const Node& node, const TensorImpl& out) {
+    if (node.released)
+        throw ValueError(fmt::format("backward: trying to go through the graph of '{}' a second time, but its saved "
+                                     "values were freed by the first backward(); pass {{.retain_graph = true}} to "
+                                     "the first call to go through it twice", node.name));
+    for (std::size_t i = 0; i < node.inputs.size(); ++i)
+        if (node.inputs[i].version() != node.input_versions[i])
+            throw ValueError(fmt::format("backward: input {} of '{}' was modified in place after '{}' used it; its "
+                                         "gradient would be wrong", i, node.name, node.name));
+    if (node.uses_output && out.version != node.output_version)
+        throw ValueError(fmt::format("backward: the output of '{}' was modified in place after it was computed",
+                                     node.name));
+}
+
+}  // namespace
+
+void Tensor::backward(const BackwardOptions& options) const {
+    auto& root = impl();
+    Array seed = seed_gradient(root, options);
+    // The walk's lists reuse this thread's buffers from the last backward (no allocation per step); a
+    // backward run from inside a backward function takes fresh ones.
+    thread_local Scratch scratch;
+    Scratch mine = std::move(scratch);
+    post_order(root, mine);
     accumulate_grad(std::move(seed));
-    for (auto it = post.rbegin(); it != post.rend(); ++it) {
+    for (auto it = mine.post.rbegin(); it != mine.post.rend(); ++it) {
         TensorImpl* t = *it;
         Node* node = t->grad_fn.get();
         if (!node || !t->has_grad) continue;
-        if (node->released)
-            throw ValueError(fmt::format("backward: trying to go through the graph of '{}' a second time, but its saved "
-                                         "values were freed by the first backward(); pass {{.retain_graph = true}} to "
-                                         "the first call to go through it twice", node->name));
-        for (std::size_t i = 0; i < node->inputs.size(); ++i)
-            if (node->inputs[i].version() != node->input_versions[i])
-                throw ValueError(fmt::format("backward: input {} of '{}' was modified in place after '{}' used it; its "
-                                             "gradient would be wrong", i, node->name, node->name));
-        if (node->uses_output && t->version != node->output_version)
-            throw ValueError(fmt::format("backward: the output of '{}' was modified in place after it was computed",
-                                         node->name));
+        check_saved(*node, *t);
         node->backward(*t->grad, t->data, Inputs(node->inputs));
         if (!t->retains_grad) {
             t->grad.reset();
             t->has_grad = false;
         }
-        walked.push_back(t->grad_fn);
+        mine.walked.push_back(t->grad_fn);
     }
     // Release the graph: `walked` keeps every node alive while their inputs are dropped.
     if (!options.retain_graph)
-        for (auto& node : walked) {
+        for (auto& node : mine.walked) {
             node->backward = nullptr;
             node->released = true;
             node->inputs.clear();
         }
-    walked.clear();  // drops the nodes now, not at the next backward
+    mine.walked.clear();  // drops the nodes now, not at the next backward
     scratch = std::move(mine);
 }
 
