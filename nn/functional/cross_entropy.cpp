@@ -1,6 +1,7 @@
 // cross_entropy: one fused, stable op from logits (log-sum-exp with the max subtracted). Its backward
 // writes (softmax - target)·scale straight into dx; no one-hot matrix and no log_softmax tensor is made.
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -29,16 +30,8 @@ Shape target_shape(const Shape& in) {
     return s;
 }
 
-// The core on rows: x (M, C); exactly one of ids (M) / probs (M, C) is given.
-//   t_i = (1-ε)·target_i + ε/C;  loss_i = -Σ_c w_c t_ic (x_ic - lse_i);  lse_i = log Σ_c exp(x_ic)
-//   dx_ic = g_i·(p_ic·Σ_k w_k t_ik - w_c t_ic),   p = softmax(x_i)
-// (for class targets Σ_k w_k t_ik = (1-ε)·w_y + (ε/C)·Σ_k w_k, without building t).
-Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const CrossEntropyOptions& o,
-               const Shape& none_shape) {
-    const std::size_t M = x.shape()[0], C = x.shape()[1];
-    const double eps = o.label_smoothing;
-    if (!(eps >= 0.0 && eps <= 1.0))
-        throw ValueError(fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", eps));
+// The class weights w_c (1 without a weight tensor), checked against C.
+std::vector<float> class_weights(const CrossEntropyOptions& o, std::size_t C) {
     std::vector<float> w(C, 1.0f);
     if (o.weight.defined()) {
         if (o.weight.dim() != 1 || o.weight.shape()[0] != C)
@@ -46,129 +39,162 @@ Tensor ce_rows(const Tensor& x, const int64_t* ids, const Tensor* probs, const C
                                          shape_str(o.weight.shape()), C, C));
         std::copy(o.weight.data().begin(), o.weight.data().end(), w.begin());
     }
-    double wsum = 0;
-    for (float v : w) wsum += v;
-    const bool plain = ids && eps == 0.0 && !o.weight.defined();
-    if (ids)
-        for (std::size_t i = 0; i < M; ++i)
-            if (ids[i] != o.ignore_index && (ids[i] < 0 || ids[i] >= static_cast<int64_t>(C)))
-                throw IndexError(fmt::format("cross_entropy: target {} at position ({}) is out of range [0, {})",
-                                             ids[i], i, C));
+    return w;
+}
 
-    Array p = Array::from_shape({M, C});
-    // Per row: the loss and Σ_k w_k t_ik (doubles, one buffer), the log-sum-exp (float, as the kernel
-    // gives it). A row whose target is ignore_index counts for nothing and gets a zero gradient.
-    std::vector<double> per_row(2 * M, 0.0);
-    double* loss = per_row.data();
-    double* tw = per_row.data() + M;
-    std::vector<float> lses(M);
-    std::vector<int64_t> targets = ids ? std::vector<int64_t>(ids, ids + M) : std::vector<int64_t>();
-    const int64_t ignore = o.ignore_index;
-    // Rows are independent: split over threads (each row's numbers do not depend on the split).
+// What the rows' forward and backward share. The targets are class ids (`ids`, M; ignore_index rows
+// count for nothing and get a zero gradient) or, when `ids` is empty, probabilities (M, C) passed to
+// each call; with label smoothing ε the target of row i, class c is t_ic = (1-ε)·target_ic + ε/C.
+struct CeRows {
+    std::size_t M, C;
+    double eps;
+    std::vector<float> w;      // class weights
+    double wsum = 0;           // Σ_c w_c
+    std::vector<int64_t> ids;  // class targets, or empty
+    int64_t ignore;
+    bool plain;                // class targets, no weights, no smoothing: the gradient's fast path
+    std::vector<double> tw;    // Σ_k w_k t_ik per row
+    std::vector<float> lses;   // log Σ_c exp(x_ic) per row
+
+    bool ignored(std::size_t i) const { return !ids.empty() && ids[i] == ignore; }
+    double target(std::size_t i, std::size_t c, const float* probs) const {
+        if (ids.empty()) return (1 - eps) * probs[i * C + c] + eps / C;
+        return (c == static_cast<std::size_t>(ids[i]) ? 1 - eps : 0) + eps / C;
+    }
+};
+
+// loss_i = -Σ_c w_c t_ic (x_ic - lse_i) for every row, with tw and lses filled and p = softmax(x)
+// (rows split over threads; each row's numbers do not depend on the split). For class targets
+// Σ_k w_k t_ik = (1-ε)·w_y + (ε/C)·Σ_k w_k, without building t.
+std::vector<double> row_losses(CeRows& st, const float* x, const float* probs, Array& p) {
+    const std::size_t M = st.M, C = st.C;
+    const double eps = st.eps;
+    std::vector<double> loss(M, 0.0);
     parallel_for(M, 1, 20.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
         // softmax and log-sum-exp of the whole range at once (ignored rows too: their gradient is set to 0)
-        kernels::logsumexp_softmax_rows(x.data().data() + r0 * C, p.data() + r0 * C, r1 - r0, C, lses.data() + r0);
+        kernels::logsumexp_softmax_rows(x + r0 * C, p.data() + r0 * C, r1 - r0, C, st.lses.data() + r0);
         for (std::size_t i = r0; i < r1; ++i) {
-            const float* xi = x.data().data() + i * C;
-            if (ids && ids[i] == ignore) continue;
-            const double lse = lses[i];
+            if (st.ignored(i)) continue;
+            const float* xi = x + i * C;
+            const double lse = st.lses[i];
             double l = 0;
-            if (ids) {
-                const auto y = static_cast<std::size_t>(ids[i]);
-                l = (1 - eps) * w[y] * (lse - xi[y]);
+            if (!st.ids.empty()) {
+                const auto y = static_cast<std::size_t>(st.ids[i]);
+                l = (1 - eps) * st.w[y] * (lse - xi[y]);
                 if (eps > 0) {  // the smoothing term; skipped at ε = 0 so a -inf logit elsewhere gives no 0·inf
                     double swx = 0;  // Σ_c w_c x_c
-                    for (std::size_t c = 0; c < C; ++c) swx += double(w[c]) * xi[c];
-                    l += (eps / C) * (lse * wsum - swx);
+                    for (std::size_t c = 0; c < C; ++c) swx += double(st.w[c]) * xi[c];
+                    l += (eps / C) * (lse * st.wsum - swx);
                 }
-                tw[i] = (1 - eps) * w[y] + (eps / C) * wsum;
+                st.tw[i] = (1 - eps) * st.w[y] + (eps / C) * st.wsum;
             } else {
-                const float* ti = probs->data().data() + i * C;
                 double s = 0;
                 for (std::size_t c = 0; c < C; ++c) {
-                    const double t = (1 - eps) * ti[c] + eps / C;
-                    l += w[c] * t * (lse - xi[c]);
-                    s += w[c] * t;
+                    const double t = st.target(i, c, probs);
+                    l += st.w[c] * t * (lse - xi[c]);
+                    s += st.w[c] * t;
                 }
-                tw[i] = s;
+                st.tw[i] = s;
             }
             loss[i] = l;
         }
     });
+    return loss;
+}
+
+// dx_ic = g_i·(p_ic·Σ_k w_k t_ik - w_c t_ic), written over the softmax p (rows split over threads).
+// scale(i) is g_i = dL/dloss_i.
+template <class Scale>
+Array logits_grad(const CeRows& st, Array p, const float* probs, Scale scale) {
+    const std::size_t C = st.C;
+    parallel_for(st.M, 1, 4.0 * double(st.M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t i = r0; i < r1; ++i) {
+            float* d = p.data() + i * C;
+            if (st.ignored(i)) {
+                std::fill_n(d, C, 0.0f);
+                continue;
+            }
+            const double g = scale(i);
+            if (st.plain) {  // dx_i = g·p_i, dx_iy -= g
+                const float gf = static_cast<float>(g);
+                kernels::scale_row(d, gf, C);
+                d[st.ids[i]] -= gf;
+                continue;
+            }
+            for (std::size_t c = 0; c < C; ++c)  // d[c] is p_ic until this overwrites it
+                d[c] = static_cast<float>(g * (d[c] * st.tw[i] - st.w[c] * st.target(i, c, probs)));
+        }
+    });
+    return p;
+}
+
+// The core on rows: x (M, C), st's targets (probs (M, C) when they are probabilities).
+Tensor ce_rows(const Tensor& x, CeRows st, const Tensor* probs, Reduction reduction, const Shape& none_shape) {
+    const std::size_t M = st.M, C = st.C;
+    Array p = Array::from_shape({M, C});
+    const std::vector<double> loss = row_losses(st, x.data().data(), probs ? probs->data().data() : nullptr, p);
     double denom = 0;  // Σ of the weights of the counted targets (in order: the same at any thread count)
-    if (ids)
-        for (std::size_t i = 0; i < M; ++i) denom += ids[i] == ignore ? 0.0 : w[static_cast<std::size_t>(ids[i])];
+    if (!st.ids.empty())
+        for (std::size_t i = 0; i < M; ++i) denom += st.ignored(i) ? 0.0 : st.w[static_cast<std::size_t>(st.ids[i])];
     else
         denom = static_cast<double>(M);
-
-    Array out = empty_array();
     double total = 0;
     for (std::size_t i = 0; i < M; ++i) total += loss[i];
-    if (o.reduction == Reduction::None) {
+    Array out = empty_array();
+    if (reduction == Reduction::None) {
         out = Array::from_shape(none_shape);
-        std::copy(loss, loss + M, out.begin());
+        std::copy(loss.begin(), loss.end(), out.begin());
     } else {
         out = Array::from_shape({});
-        out() = static_cast<float>(o.reduction == Reduction::Mean ? total / denom : total);  // 0/0 = nan, as PyTorch
+        out() = static_cast<float>(reduction == Reduction::Mean ? total / denom : total);  // 0/0 = nan, as PyTorch
     }
     std::vector<Tensor> inputs = {x};
     if (probs) inputs.push_back(*probs);  // soft targets get a gradient too, as in PyTorch
+    // The saved softmax is read once, so its buffer becomes the gradient (one M×C buffer less at the
+    // peak); a second backward (retain_graph) computes the softmax again.
     return record("cross_entropy", std::move(out), std::move(inputs),
-                  [p = std::move(p), p_taken = false, plain, w = std::move(w), per_row = std::move(per_row),
-                   lses = std::move(lses), targets = std::move(targets), ignore, eps, denom, M, C,
-                   red = o.reduction](const Array& dy, const Array&, Inputs in) mutable {
-                      const double* tw = per_row.data() + M;
-                      auto ignored = [&](std::size_t i) { return !targets.empty() && targets[i] == ignore; };
-                      // dL/dloss_i: dy_i (None), or the one dy shared by every row (Mean: / denom, once)
-                      const double shared = red == Reduction::None ? 0.0 : red == Reduction::Mean ? dy() / denom : dy();
-                      auto scale = [&](std::size_t i) -> double {
-                          return red == Reduction::None ? dy.data()[i] : shared;
-                      };
-                      if (in.size() > 1 && in[1].requires_grad()) {  // dt_ic = -g_i·(1-ε)·w_c·(x_ic - lse_i)
-                          Array dt = Array::from_shape({M, C});
-                          for (std::size_t i = 0; i < M; ++i)
-                              for (std::size_t c = 0; c < C; ++c)
-                                  dt.data()[i * C + c] = static_cast<float>(
-                                      -scale(i) * (1 - eps) * w[c] * (in[0].data().data()[i * C + c] - lses[i]));
-                          in[1].accumulate_grad(std::move(dt));
-                      }
-                      if (!in[0].requires_grad()) return;
-                      const Array* probs = in.size() > 1 ? &in[1].data() : nullptr;
-                      // The saved softmax is read once, so its buffer becomes the gradient (one M×C buffer
-                      // less at the peak); a second backward (retain_graph) computes the softmax again.
-                      if (p_taken) {
-                          p = Array::from_shape({M, C});
-                          for (std::size_t i = 0; i < M; ++i)
-                              if (!ignored(i))
-                                  kernels::logsumexp_softmax_row(in[0].data().data() + i * C, p.data() + i * C, C);
-                      }
-                      Array dx = std::move(p);
-                      p_taken = true;
-                      parallel_for(M, 1, 4.0 * double(M) * double(C), 2e6, [&](std::size_t r0, std::size_t r1) {
-                          for (std::size_t i = r0; i < r1; ++i) {
-                              float* d = dx.data() + i * C;
-                              if (ignored(i)) {
-                                  std::fill_n(d, C, 0.0f);
-                                  continue;
-                              }
-                              const double g = scale(i);
-                              if (plain) {  // class targets, no weights, no smoothing: dx_i = g·p_i, dx_iy -= g
-                                  const float gf = static_cast<float>(g);
-                                  kernels::scale_row(d, gf, C);
-                                  d[targets[i]] -= gf;
-                                  continue;
-                              }
-                              const float* pi = d;  // the softmax row, overwritten element by element
-                              for (std::size_t c = 0; c < C; ++c) {
-                                  const bool y = !targets.empty() && c == static_cast<std::size_t>(targets[i]);
-                                  const double t = targets.empty() ? (1 - eps) * probs->data()[i * C + c] + eps / C
-                                                                   : (y ? 1 - eps : 0) + eps / C;
-                                  d[c] = static_cast<float>(g * (pi[c] * tw[i] - w[c] * t));
-                              }
-                          }
-                      });
-                      in[0].accumulate_grad(std::move(dx));
-                  });
+                  [st = std::move(st), saved = std::optional<Array>(std::move(p)), denom,
+                   reduction](const Array& dy, const Array&, Inputs in) mutable {
+        const std::size_t M = st.M, C = st.C;
+        // dL/dloss_i: dy_i (None), or the one dy shared by every row (Mean: / denom, once)
+        const double shared = reduction == Reduction::None ? 0.0 : reduction == Reduction::Mean ? dy() / denom : dy();
+        auto scale = [&](std::size_t i) -> double { return reduction == Reduction::None ? dy.data()[i] : shared; };
+        const float* x = in[0].data().data();
+        if (in.size() > 1 && in[1].requires_grad()) {  // dt_ic = -g_i·(1-ε)·w_c·(x_ic - lse_i)
+            Array dt = Array::from_shape({M, C});
+            for (std::size_t i = 0; i < M; ++i)
+                for (std::size_t c = 0; c < C; ++c)
+                    dt.data()[i * C + c] = static_cast<float>(-scale(i) * (1 - st.eps) * st.w[c] * (x[i * C + c] - st.lses[i]));
+            in[1].accumulate_grad(std::move(dt));
+        }
+        if (!in[0].requires_grad()) return;
+        if (!saved) {
+            saved = Array::from_shape({M, C});
+            for (std::size_t i = 0; i < M; ++i)
+                if (!st.ignored(i)) kernels::logsumexp_softmax_row(x + i * C, saved->data() + i * C, C);
+        }
+        Array p = std::move(*saved);
+        saved.reset();
+        in[0].accumulate_grad(logits_grad(st, std::move(p), in.size() > 1 ? in[1].data().data() : nullptr, scale));
+    });
+}
+
+// The shared state for M rows of C classes, with the options checked.
+CeRows make_rows(std::size_t M, std::size_t C, const int64_t* ids, const CrossEntropyOptions& o) {
+    if (!(o.label_smoothing >= 0.0 && o.label_smoothing <= 1.0))
+        throw ValueError(fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", o.label_smoothing));
+    CeRows st{M, C, o.label_smoothing, class_weights(o, C), 0.0, {}, o.ignore_index, false, std::vector<double>(M, 0.0),
+              std::vector<float>(M)};
+    for (float v : st.w) st.wsum += v;
+    if (ids) {
+        for (std::size_t i = 0; i < M; ++i)
+            if (ids[i] != o.ignore_index && (ids[i] < 0 || ids[i] >= static_cast<int64_t>(C)))
+                throw IndexError(fmt::format("cross_entropy: target {} at position ({}) is out of range [0, {})",
+                                             ids[i], i, C));
+        st.ids.assign(ids, ids + M);
+        st.plain = st.eps == 0.0 && !o.weight.defined();
+    }
+    return st;
 }
 
 }  // namespace
@@ -181,7 +207,8 @@ Tensor cross_entropy(const Tensor& input, const IdArray& target, const CrossEntr
     if (got != want)
         throw ShapeError(fmt::format("cross_entropy: input of shape {} needs class-id targets of shape {}, got {}",
                                      shape_str(input.shape()), shape_str(want), shape_str(got)));
-    return ce_rows(to_rows(input), target.data(), nullptr, o, want);
+    const Tensor x = to_rows(input);
+    return ce_rows(x, make_rows(x.shape()[0], x.shape()[1], target.data(), o), nullptr, o.reduction, want);
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
@@ -190,8 +217,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
     if (target.shape() != input.shape())
         throw ShapeError(fmt::format("cross_entropy: probability targets must have the input's shape {}, got {}",
                                      shape_str(input.shape()), shape_str(target.shape())));
-    const Tensor t = to_rows(target);
-    return ce_rows(to_rows(input), nullptr, &t, o, target_shape(input.shape()));
+    const Tensor x = to_rows(input), t = to_rows(target);
+    return ce_rows(x, make_rows(x.shape()[0], x.shape()[1], nullptr, o), &t, o.reduction, target_shape(input.shape()));
 }
 
 }  // namespace xgrad::nn
