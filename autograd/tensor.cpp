@@ -338,6 +338,25 @@ void Tensor::backward(const BackwardOptions& options) const {
     scratch = std::move(mine);
 }
 
+std::size_t Tensor::element_offset(std::initializer_list<long> index) const {
+    const Shape& shape = this->shape();
+    auto where = [&] { return fmt::format("({})", fmt::join(index, ", ")); };
+    if (index.size() != shape.size())
+        throw IndexError(fmt::format("Tensor{}: {} indices for a tensor of shape {} ({} dims)", where(), index.size(),
+                                     shape_str(shape), shape.size()));
+    std::size_t offset = 0, d = 0;
+    for (long i : index) {
+        const auto n = static_cast<long>(shape[d]);
+        const long k = i < 0 ? i + n : i;
+        if (k < 0 || k >= n)
+            throw IndexError(fmt::format("Tensor{}: index {} is out of range for dim {} of shape {}", where(), i, d,
+                                         shape_str(shape)));
+        offset += static_cast<std::size_t>(k) * impl().data.strides()[d];
+        ++d;
+    }
+    return offset;
+}
+
 // --- factories ------------------------------------------------------------------------------------
 
 Tensor zeros(const Shape& shape) { return Tensor(full_array(shape, 0.0f, "zeros")); }
@@ -345,7 +364,9 @@ Tensor ones(const Shape& shape) { return Tensor(full_array(shape, 1.0f, "ones"))
 Tensor full(const Shape& shape, float value) { return Tensor(full_array(shape, value, "full")); }
 Tensor arange(float end) { return arange(0.0f, end, 1.0f); }
 Tensor arange(float start, float end, float step) {
-    if (step == 0.0f) throw ValueError("arange: step must be non-zero");
+    if (!std::isfinite(start) || !std::isfinite(end))
+        throw ValueError(fmt::format("arange: unsupported range: {} -> {}", start, end));
+    if (step == 0.0f || !std::isfinite(step)) throw ValueError(fmt::format("arange: step must be finite and non-zero, got {}", step));
     const double n = std::ceil((double(end) - start) / step);
     Array a = Array::from_shape({static_cast<std::size_t>(std::max(0.0, n))});
     for (std::size_t i = 0; i < a.size(); ++i) a(i) = static_cast<float>(start + double(step) * i);

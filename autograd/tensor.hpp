@@ -11,6 +11,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -89,9 +90,15 @@ public:
     std::size_t numel() const { return impl().data.size(); }
     /// The value of a one-element tensor; throws ValueError otherwise.
     float item() const;
-    /// Element access (read-only): t(i, j).
+    /// Element access (read-only): t(i, j), one index a dim; a negative index counts from the end, as
+    /// t[i, j] in PyTorch. A wrong count or an index out of range throws IndexError naming it.
     template <class... I>
-    float operator()(I... i) const { return impl().data(i...); }
+        requires(std::is_integral_v<I> && ...)
+    float operator()(I... i) const {
+        return impl().data.data()[element_offset({static_cast<long>(i)...})];
+    }
+    /// The offset in data() of the element at `index` (checked as operator() says).
+    std::size_t element_offset(std::initializer_list<long> index) const;
 
     /// The data (read-only). For in-place changes use mutable_data(), which marks the change.
     const Array& data() const { return impl().data; }

@@ -142,20 +142,24 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
 }
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
-    const bool inf = std::isinf(norm_type);
+    if (std::isnan(norm_type) || norm_type < 0)
+        throw ValueError(fmt::format("clip_grad_norm: norm_type {} (0, a positive number, or inf)", norm_type));
+    auto values = [](const Tensor& p) -> const Array& { return p.has_sparse_grad() ? p.sparse_grad().values : p.grad(); };
     double total = 0;
-    auto visit = [&](const float* g, std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const double a = std::abs(double(g[i]));
-            total = inf ? std::max(total, a) : total + std::pow(a, norm_type);
+    if (norm_type == 0) {  // as PyTorch: the 0-norm of the parameters' 0-norms, i.e. how many have a non-zero
+        for (const auto& p : params)
+            if (p.has_grad() && std::any_of(values(p).begin(), values(p).end(), [](float v) { return v != 0.0f; })) total += 1;
+    } else {
+        const bool inf = std::isinf(norm_type);
+        for (const auto& p : params) {
+            if (!p.has_grad()) continue;
+            for (const float v : values(p)) {
+                const double a = std::abs(double(v));
+                total = inf ? std::max(total, a) : total + std::pow(a, norm_type);
+            }
         }
-    };
-    for (const auto& p : params) {
-        if (!p.has_grad()) continue;
-        if (p.has_sparse_grad()) visit(p.sparse_grad().values.data(), p.sparse_grad().values.size());
-        else visit(p.grad().data(), p.grad().size());
+        if (!inf) total = std::pow(total, 1.0 / norm_type);
     }
-    if (!inf) total = std::pow(total, 1.0 / norm_type);
     const double coef = std::min(1.0, max_norm / (total + 1e-6));
     if (coef < 1.0)
         for (const auto& p : params) {

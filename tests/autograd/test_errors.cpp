@@ -9,6 +9,25 @@ namespace {
 
 using testing::throws_with;
 
+TEST(Errors, ElementAccessChecksTheIndices) {
+    const Tensor x = tensor({{1, 2}, {3, 4}});
+    EXPECT_EQ(x(1, 0), 3.0f);
+    EXPECT_EQ(x(-1, -1), 4.0f);  // from the end, as x[-1, -1]
+    EXPECT_TRUE(throws_with<IndexError>([&] { (void)x(5, 7); }, {"Tensor(5, 7): index 5 is out of range for dim 0 of shape (2, 2)"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { (void)x(0, -3); }, {"index -3 is out of range for dim 1"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { (void)x(1); }, {"Tensor(1): 1 indices for a tensor of shape (2, 2) (2 dims)"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { (void)x(0, 0, 0); }, {"3 indices"}));
+}
+
+TEST(Errors, ArangeRefusesARangeItCannotWalk) {
+    EXPECT_TRUE(throws_with<ValueError>([] { arange(0.0f, NAN); }, {"arange: unsupported range: 0 -> nan"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { arange(0.0f, INFINITY); }, {"arange: unsupported range"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { arange(0.0f, 5.0f, NAN); }, {"step must be finite and non-zero"}));
+    EXPECT_EQ(arange(0.0f, -5.0f, 1.0f).numel(), 0u);  // a range against its step is empty, as numpy's
+    EXPECT_EQ(arange(5.0f, 5.0f).numel(), 0u);  // an empty range is no error
+    EXPECT_EQ(arange(5.0f, 0.0f, -2.0f).numel(), 3u);
+}
+
 TEST(Errors, MatmulNamesBothShapes) {
     Tensor a = zeros({3, 4}), b = zeros({5, 2});
     EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(a, b); }, {"matmul", "(3, 4)", "(5, 2)", "cannot be multiplied"}));

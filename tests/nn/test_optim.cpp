@@ -107,7 +107,8 @@ TEST(Schedules, MatchPyTorch) {
 }
 
 TEST(ClipGradNorm, MatchesPyTorch) {
-    for (auto [name, max_norm, p] : {std::tuple{"clip_l2", 1.0, 2.0}, std::tuple{"clip_inf", 0.5, double(INFINITY)}, std::tuple{"clip_noop", 100.0, 2.0}}) {
+    for (auto [name, max_norm, p] : {std::tuple{"clip_l2", 1.0, 2.0}, std::tuple{"clip_inf", 0.5, double(INFINITY)}, std::tuple{"clip_noop", 100.0, 2.0},
+                                  std::tuple{"clip_zero", 1.0, 0.0}}) {
         const auto& c = testing::nn_case(name);
         Tensor a = zeros({3, 4}).requires_grad_(), b = zeros({5}).requires_grad_();
         a.set_grad(c.in.at("a"));
@@ -117,6 +118,14 @@ TEST(ClipGradNorm, MatchesPyTorch) {
         EXPECT_TRUE(all_close(a.grad(), c.after.at("a"), 1e-6, 1e-5)) << name;
         EXPECT_TRUE(all_close(b.grad(), c.after.at("b"), 1e-6, 1e-5)) << name;
     }
+}
+
+TEST(ClipGradNorm, ANormTypeThatIsNoNormIsNamed) {
+    Tensor a = zeros({2}).requires_grad_();
+    a.set_grad(Array{3, 4});
+    for (double p : {-1.0, double(NAN)})
+        EXPECT_TRUE(testing::throws_with<ValueError>([&] { clip_grad_norm({a}, 1.0, p); }, {"clip_grad_norm: norm_type"}));
+    EXPECT_EQ(a.grad()(1), 4.0f);  // untouched
 }
 
 TEST(Optimizers, StateRoundTripResumesExactly) {

@@ -151,7 +151,8 @@ def main():
         out.append("end")
 
     # clip_grad_norm
-    for name, max_norm, norm_type in [("clip_l2", 1.0, 2.0), ("clip_inf", 0.5, math.inf), ("clip_noop", 100.0, 2.0)]:
+    for name, max_norm, norm_type in [("clip_l2", 1.0, 2.0), ("clip_inf", 0.5, math.inf), ("clip_noop", 100.0, 2.0),
+                                     ("clip_zero", 1.0, 0.0)]:
         a, b = torch.randn(3, 4), torch.randn(5)
         pa, pb = torch.zeros(3, 4, requires_grad=True), torch.zeros(5, requires_grad=True)
         pa.grad, pb.grad = a.clone(), b.clone()
