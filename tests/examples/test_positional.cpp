@@ -78,7 +78,7 @@ TEST(Positional, PlotsTheFirstWindowsVectors) {
     std::filesystem::remove_all(dir);
 }
 
-// Every program: a bad command line gets the README's "<program>: error:" and exit status 2; --help 0.
+// Every program: a bad command line gets docs/errors.md's "<program>: error:" and exit status 2; --help 0.
 TEST(Programs, ABadCommandLineIsNamedWithTheProgramsPrefix) {
     const std::vector<std::pair<const char*, const char*>> programs = {
         {XGRAD_BIGRAM, "bigram"}, {XGRAD_MLP, "mlp"}, {XGRAD_GPT, "gpt"}, {XGRAD_POSITIONAL, "positional"},

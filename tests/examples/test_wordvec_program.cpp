@@ -1,5 +1,5 @@
 // The wordvec program on the vectors gensim wrote (tests/reference/wordvec_gensim.*): the lecture's
-// queries print gensim's answers, one per line, and bad input gets the README's "wordvec: error:".
+// queries print gensim's answers, one per line, and bad input gets docs/errors.md's "wordvec: error:".
 #include <filesystem>
 #include <fstream>
 #include <map>

@@ -143,7 +143,7 @@ TEST(Layers, InitFollowsPyTorchsFormulas) {
     EXPECT_LT(std::get<2>(stats(mlp->ptr<Linear>(0)->weight)), 0.1);
 }
 
-// The README's example of a user's layer, verbatim: one head of causal self-attention.
+// The example of a user's layer in the README and docs/api.md: one head of causal self-attention.
 struct Head : Module {                               // one head of causal self-attention
     Ptr<Linear> key, query, value;
     Tensor& tril;                                    // a buffer: in the state_dict, never trained
