@@ -1,6 +1,7 @@
 // Shape ops: reshape/view, transpose/t, unsqueeze/squeeze, cat/stack. They move data; their backward
 // moves the gradient back the opposite way.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "autograd/ops.hpp"
 #include "tensor/kernels/broadcast.hpp"
@@ -24,7 +25,9 @@ Shape infer_shape(const Shape& from, const std::vector<long>& to, const char* op
             throw ValueError(fmt::format("{}: invalid size {} at dim {} of the new shape", op, to[i], i));
         } else {
             out[i] = static_cast<std::size_t>(to[i]);
-            known *= out[i];
+            if (__builtin_mul_overflow(known, out[i], &known))
+                throw ShapeError(fmt::format("{}: the new shape ({}) has more elements than a size can count", op,
+                                             fmt::join(to, ", ")));
         }
     }
     std::string target = "(";

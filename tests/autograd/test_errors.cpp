@@ -28,6 +28,15 @@ TEST(Errors, ArangeRefusesARangeItCannotWalk) {
     EXPECT_EQ(arange(5.0f, 0.0f, -2.0f).numel(), 3u);
 }
 
+TEST(Errors, AReshapeWhoseSizeOverflowsIsNamed) {
+    const Tensor x = zeros({4});
+    // 2^62 · 4 wraps to 0 in 64 bits (and a 0 dim after it would hide the wrap): checked as it is taken
+    EXPECT_TRUE(throws_with<ShapeError>([&] { reshape(x, {1L << 62, 4}); }, {"reshape: the new shape (4611686018427387904, 4) has more elements"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { reshape(x, {1L << 62, 8, 0}); }, {"more elements than a size can count"}));
+    EXPECT_TRUE(throws_with<ShapeError>([&] { reshape(IdArray{1, 2, 3, 4}, {1L << 62, 4}); }, {"reshape: the new shape"}));
+    EXPECT_EQ(reshape(x, {2, 2}).shape(), (Shape{2, 2}));
+}
+
 TEST(Errors, MatmulNamesBothShapes) {
     Tensor a = zeros({3, 4}), b = zeros({5, 2});
     EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(a, b); }, {"matmul", "(3, 4)", "(5, 2)", "cannot be multiplied"}));
