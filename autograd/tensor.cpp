@@ -96,8 +96,13 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
     auto& im = impl();
     const std::size_t D = im.data.dimension() == 0 || im.data.shape()[0] == 0 ? 0 : im.data.size() / im.data.shape()[0];
     if (values.size() != rows.size() * D)
-        throw ShapeError(fmt::format("internal: row-sparse gradient of {} rows and {} values for a tensor of shape {}",
+        throw ShapeError(fmt::format("accumulate_sparse_grad: {} rows and {} values for a tensor of shape {}",
                                      rows.size(), values.size(), shape_str(im.data.shape())));
+    const auto n_rows = static_cast<int64_t>(im.data.dimension() == 0 ? 0 : im.data.shape()[0]);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        if (rows[i] < 0 || rows[i] >= n_rows)
+            throw IndexError(fmt::format("accumulate_sparse_grad: row {} at position ({}) is out of range [0, {})", rows[i],
+                                         i, n_rows));
     if (im.has_grad) {  // already dense: add the rows in
         for (std::size_t i = 0; i < rows.size(); ++i)
             for (std::size_t j = 0; j < D; ++j) im.grad->data()[rows[i] * D + j] += values.data()[i * D + j];

@@ -68,6 +68,13 @@ void Optimizer::for_each_free_span(const Tensor& p, RangeFn fn) {
 Array& Optimizer::buffer(ParamState& state, const std::string& name, const Tensor& p) {
     auto it = state.buffers.find(name);
     if (it == state.buffers.end()) it = state.buffers.emplace(name, full_array(p.shape(), 0.0f)).first;
+    if (it->second.shape() != p.shape())
+        throw ShapeError(fmt::format("optimizer: the state '{}' of a parameter has shape {}, but the parameter now has "
+                                     "shape {} (it changed after the optimizer's first step; make a new optimizer for it)",
+                                     name, shape_str(it->second.shape()), shape_str(p.shape())));
+    if (p.has_grad() && !p.has_sparse_grad() && p.grad().shape() != p.shape())
+        throw ShapeError(fmt::format("optimizer: a parameter of shape {} has a gradient of shape {}",
+                                     shape_str(p.shape()), shape_str(p.grad().shape())));
     return it->second;
 }
 

@@ -37,6 +37,17 @@ TEST(Errors, AReshapeWhoseSizeOverflowsIsNamed) {
     EXPECT_EQ(reshape(x, {2, 2}).shape(), (Shape{2, 2}));
 }
 
+TEST(Errors, ASparseGradientRowPastTheTableIsNamed) {
+    const Tensor table = zeros({4, 2}).requires_grad_();
+    const Array two_rows = zeros({2, 2}).data();
+    EXPECT_TRUE(throws_with<IndexError>([&] { table.accumulate_sparse_grad({1, 4}, two_rows); },
+                                        {"accumulate_sparse_grad: row 4 at position (1) is out of range [0, 4)"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { table.accumulate_sparse_grad({-1, 0}, two_rows); }, {"row -1"}));
+    EXPECT_FALSE(table.has_grad());  // nothing was added
+    table.accumulate_sparse_grad({3, 0}, two_rows);
+    EXPECT_TRUE(table.has_sparse_grad());
+}
+
 TEST(Errors, MatmulNamesBothShapes) {
     Tensor a = zeros({3, 4}), b = zeros({5, 2});
     EXPECT_TRUE(throws_with<ShapeError>([&] { matmul(a, b); }, {"matmul", "(3, 4)", "(5, 2)", "cannot be multiplied"}));

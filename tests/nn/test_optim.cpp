@@ -128,6 +128,22 @@ TEST(ClipGradNorm, ANormTypeThatIsNoNormIsNamed) {
     EXPECT_EQ(a.grad()(1), 4.0f);  // untouched
 }
 
+TEST(Optimizers, AParameterThatChangedSizeAfterItsStateIsNamed) {
+    for (int which = 0; which < 2; ++which) {
+        Tensor p = zeros({4}).requires_grad_();
+        std::unique_ptr<Optimizer> opt;
+        if (which == 0) opt = std::make_unique<Adam>(std::vector<Tensor>{p}, AdamOptions{.lr = 0.1});
+        else opt = std::make_unique<SGD>(std::vector<Tensor>{p}, SGDOptions{.lr = 0.1, .momentum = 0.9});
+        sum(p * 2.0f).backward();
+        opt->step();  // the state is made, shaped (4)
+        p.mutable_data() = zeros({6}).data();
+        opt->zero_grad();
+        sum(p * 2.0f).backward();
+        EXPECT_TRUE(testing::throws_with<ShapeError>([&] { opt->step(); }, {"has shape (4), but the parameter now has shape (6)"}))
+            << which;
+    }
+}
+
 TEST(Optimizers, StateRoundTripResumesExactly) {
     // 10 steps straight vs 5 steps, state saved and loaded into a fresh optimizer, 5 more.
     auto run = [](bool interrupt) {
