@@ -12,7 +12,9 @@ import os
 from collections import Counter
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
+
+from make_dataloader_reference import GPTDatasetV1  # the book's dataset, beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEXT = os.path.join(HERE, "..", "..", "data", "tinyshakespeare", "input.txt")
@@ -42,20 +44,6 @@ def tokenize(text: bytes):
     if word:
         out.append("".join(word))
     return out
-
-
-class GPTDatasetV1(Dataset):
-    def __init__(self, token_ids, max_length, stride):
-        self.input_ids, self.target_ids = [], []
-        for i in range(0, len(token_ids) - max_length, stride):
-            self.input_ids.append(torch.tensor(token_ids[i:i + max_length]))
-            self.target_ids.append(torch.tensor(token_ids[i + 1:i + max_length + 1]))
-
-    def __len__(self):
-        return len(self.input_ids)
-
-    def __getitem__(self, idx):
-        return self.input_ids[idx], self.target_ids[idx]
 
 
 def word_ids():
