@@ -91,4 +91,28 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 /// rest scaled by 1/(1-p); the identity when not training. p outside [0, 1] throws ValueError.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator& gen = default_generator());
 
+// --- attention (functional/attention.cpp) --------------------------------------------------------------
+/// PyTorch 2's F.scaled_dot_product_attention without attn_mask: q (..., L, E), k (..., S, E), v (..., S, Ev)
+/// → (..., L, Ev) = dropout(softmax(q kᵀ · scale + M)) v, scale = 1/√E unless given, M = -∞ above the
+/// diagonal when is_causal (query i sees keys 0…i, the top-left alignment PyTorch uses). One fused op:
+/// no mask tensor is built; dropout (p > 0) draws torch's mask over the (..., L, S) weights from `gen`.
+/// Differing batch dims or widths throw ShapeError naming the three shapes.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p = 0.0,
+                                    bool is_causal = false, std::optional<double> scale = std::nullopt,
+                                    Generator& gen = default_generator());
+
+/// Keys and values of the positions an attention layer has seen, kept for generation (the KV cache):
+/// k, v (B, H, capacity, hd), positions 0 … length-1 filled. reset() forgets them.
+struct KVCache {
+    std::size_t capacity = 0;  ///< positions it can hold (the model's context length)
+    std::size_t length = 0;    ///< positions held
+    Array k = empty_array(), v = empty_array();
+    explicit KVCache(std::size_t capacity = 0) : capacity(capacity) {}
+    void reset() { length = 0; }
+};
+/// Attention of T new positions over the cache: appends k, v (B, H, T, hd) to `cache`, then
+/// y = softmax(q kᵀ/√hd + causal mask) v with query t at position cache.length + t. Records no graph
+/// (generation); more positions than the capacity throw ValueError.
+Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCache& cache);
+
 }  // namespace xgrad::nn

@@ -11,6 +11,7 @@
 #include "nn/loss.hpp"
 #include "nn/module.hpp"
 #include "nn/module_list.hpp"
+#include "nn/multi_head_attention.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
