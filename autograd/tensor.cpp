@@ -27,6 +27,10 @@ bool is_grad_enabled() { return g_grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 
+thread_local bool g_skip_init = false;
+SkipInitGuard::SkipInitGuard() : previous_(g_skip_init) { g_skip_init = true; }
+SkipInitGuard::~SkipInitGuard() { g_skip_init = previous_; }
+
 Tensor::Tensor(Array data, bool requires_grad) : impl_(std::make_shared<TensorImpl>(std::move(data))) {
     impl_->requires_grad = requires_grad;
 }
@@ -394,17 +398,20 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
 
 Tensor randn(const Shape& shape, Generator& gen) {
     Array a = new_array(shape, "randn");
-    gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
+    if (g_skip_init) a.fill(0.0f);
+    else gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
     return Tensor(std::move(a));
 }
 Tensor rand(const Shape& shape, Generator& gen) {
     Array a = new_array(shape, "rand");
-    for (auto& v : a) v = gen.uniform();
+    if (g_skip_init) a.fill(0.0f);
+    else for (auto& v : a) v = gen.uniform();
     return Tensor(std::move(a));
 }
 Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen) {
     Array a = new_array(shape, "uniform");
-    for (auto& v : a) v = gen.uniform(lo, hi);
+    if (g_skip_init) a.fill(0.0f);
+    else for (auto& v : a) v = gen.uniform(lo, hi);
     return Tensor(std::move(a));
 }
 

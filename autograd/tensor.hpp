@@ -181,6 +181,20 @@ private:
     bool previous_;
 };
 
+/// RAII: while one is alive on this thread, randn, rand and uniform give zeros and draw nothing, so a
+/// model whose every weight is then loaded is built without the cost of its random init
+/// (torch.nn.utils.skip_init). The generator is left where it was.
+class SkipInitGuard {
+public:
+    SkipInitGuard();
+    ~SkipInitGuard();
+    SkipInitGuard(const SkipInitGuard&) = delete;
+    SkipInitGuard& operator=(const SkipInitGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
 /// What an op's backward reads besides its inputs: its output y too (exp, tanh, softmax...), in which
 /// case editing y in place before backward() is an error, as editing an input always is.
 enum class BackwardReads { Inputs, InputsAndOutput };
