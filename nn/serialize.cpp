@@ -215,5 +215,42 @@ void load(Module& module, const std::string& path, bool strict) {
     }
 }
 
+void save_checkpoint(const std::string& path, const Module& model, const Optimizer& optimizer,
+                     const std::map<std::string, std::string>& metadata) {
+    StateDict tensors;
+    for (auto& [k, v] : model.state_dict()) tensors["model." + k] = v;
+    const OptimizerState opt = optimizer.state_dict();
+    for (auto& [k, v] : opt.tensors) tensors["optimizer." + k] = v;
+    std::map<std::string, std::string> meta = metadata;
+    for (auto& [k, v] : opt.scalars) meta["optimizer." + k] = v;
+    meta["format"] = "xgrad checkpoint";
+    save_safetensors(path, tensors, meta);
+}
+
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Module& model, Optimizer& optimizer) {
+    SafetensorsFile f = load_safetensors(path);
+    if (f.metadata["format"] != "xgrad checkpoint")
+        throw FileError(fmt::format("{}: not a checkpoint of save_checkpoint (no \"format\": \"xgrad checkpoint\" in its metadata)", path));
+    StateDict weights;
+    OptimizerState opt;
+    std::map<std::string, std::string> rest;
+    auto under = [](const std::string& k, const char* prefix) { return k.rfind(prefix, 0) == 0; };
+    for (auto& [k, v] : f.tensors) {
+        if (under(k, "model.")) weights[k.substr(6)] = std::move(v);
+        else if (under(k, "optimizer.")) opt.tensors[k.substr(10)] = std::move(v);
+        else throw FileError(fmt::format("{}: tensor {} is neither model. nor optimizer.", path, k));
+    }
+    for (auto& [k, v] : f.metadata) {
+        if (under(k, "optimizer.")) opt.scalars[k.substr(10)] = v;
+        else if (k != "format") rest[k] = v;
+    }
+    try {
+        model.load_state_dict(weights, true);
+        optimizer.load_state_dict(opt);
+    } catch (const Error& e) {
+        throw FileError(fmt::format("{}: {}", path, e.what()));
+    }
+    return rest;
+}
 
 }  // namespace xgrad::nn

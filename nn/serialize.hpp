@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nn/module.hpp"
+#include "nn/optim/optimizer.hpp"
 
 namespace xgrad::nn {
 
@@ -45,5 +46,15 @@ Array parse_npy(const std::string& bytes, const std::string& name);
 /// module.state_dict() to a safetensors file, and back (load_state_dict with `strict`).
 void save(const Module& module, const std::string& path);
 void load(Module& module, const std::string& path, bool strict = true);
+
+/// A training run in one safetensors file, as torch.save({"model_state_dict": …, "optimizer_state_dict": …,
+/// …}): the model's tensors under "model.", the optimizer's under "optimizer." (its scalars in the
+/// metadata under "optimizer."), and `metadata` (epoch, step, losses: strings the caller chooses).
+/// Written whole or not at all.
+void save_checkpoint(const std::string& path, const Module& model, const Optimizer& optimizer,
+                     const std::map<std::string, std::string>& metadata = {});
+/// Restores model and optimizer from save_checkpoint's file (strictly: every tensor named, of its
+/// shape) and returns the caller's metadata. FileError names the file and what does not fit.
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Module& model, Optimizer& optimizer);
 
 }  // namespace xgrad::nn

@@ -1,0 +1,133 @@
+// The gpt2 program's flags, checks, data and output (see args.hpp).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "cli_parse.hpp"
+#include "plot.hpp"
+
+namespace gpt2_program {
+
+using namespace xgrad;
+
+std::optional<int> parse_args(Args& a, int argc, char** argv) {
+    CLI::App app{"the book's GPT-2 (ch. 4-5): build, pretrain on a text, load OpenAI's weights, generate"};
+    std::string model = "124M";
+    app.add_option("--model", model, "size: 124M, 355M, 774M, 1558M (the book's GPT_CONFIG names)")->capture_default_str();
+    auto& c = a.config;
+    app.add_option("--context-length", c.context_length, "positions (the ch. 4 config's 1024; ch. 5 trains at 256)")->capture_default_str()->check(examples::positive);
+    app.add_option("--emb-dim", c.emb_dim, "embedding size (overrides --model)")->check(examples::positive);
+    app.add_option("--n-heads", c.n_heads, "attention heads (overrides --model)")->check(examples::positive);
+    app.add_option("--n-layers", c.n_layers, "transformer blocks (overrides --model)")->check(examples::positive);
+    app.add_option("--drop-rate", c.drop_rate, "dropout")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    app.add_option("--seed", a.seed, "torch.manual_seed's seed")->capture_default_str();
+    app.add_option("--text", a.text, "training text (UTF-8)")->capture_default_str();
+    app.add_option("--epochs", a.epochs, "training epochs (0: no training)")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--batch-size", a.batch_size, "windows a step")->capture_default_str()->check(examples::positive);
+    app.add_option("--lr", a.lr, "AdamW's learning rate")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--weight-decay", a.weight_decay, "AdamW's weight decay")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--train-ratio", a.train_ratio, "share of the text's characters to train on")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    app.add_option("--eval-freq", a.eval_freq, "steps between evaluations")->capture_default_str()->check(examples::positive);
+    app.add_option("--eval-iter", a.eval_iter, "batches an evaluation")->capture_default_str()->check(examples::positive);
+    app.add_option("--prompt", a.prompt, "text to continue")->capture_default_str();
+    app.add_option("--max-new-tokens", a.max_new_tokens, "tokens to generate")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--temperature", a.temperature, "0: greedy; above: sample from softmax(logits / T)")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--top-k", a.top_k, "sample from the k likeliest tokens")->check(examples::positive);
+    app.add_option("--top-p", a.top_p, "sample from the likeliest tokens whose probability reaches p")->check(CLI::Range(1e-9, 1.0));
+    app.add_flag("--no-cache", a.no_cache, "generate without the KV cache (the whole window every token)");
+    app.add_option("--from-pretrained", a.from_pretrained, "a Hugging Face GPT-2 folder (config.json, model.safetensors)");
+    app.add_option("--save", a.save, "write model, optimizer and progress after each epoch (safetensors)");
+    app.add_option("--resume", a.resume, "go on from a --save file (an interrupted run saves to --save or gpt2-interrupted.safetensors)");
+    app.add_option("--plot", a.plot, "write the loss plot (SVG) here");
+    app.add_option("--threads", a.threads, "threads (the same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_flag("--json", a.json, "one JSON object at the end (ids, text, losses, seconds); progress to stderr");
+    if (auto status = examples::parse(app, argc, argv, "gpt2")) return status;
+    try {
+        gpt2::Config named = gpt2::Config::named(model);
+        if (!app.count("--emb-dim")) c.emb_dim = named.emb_dim;
+        if (!app.count("--n-heads")) c.n_heads = named.n_heads;
+        if (!app.count("--n-layers")) c.n_layers = named.n_layers;
+        c.check();
+    } catch (const ValueError& e) {
+        fmt::print(stderr, "gpt2: error: --model {}: {}\n", model, e.what());
+        return 2;
+    }
+    if (!a.from_pretrained.empty() && app.count("--context-length")) {
+        fmt::print(stderr, "gpt2: error: --context-length {} with --from-pretrained: the folder's config.json sets it\n", c.context_length);
+        return 2;
+    }
+    return std::nullopt;
+}
+
+void check_run(const Args& a, const GPTModel& model, const IdArray& prompt) {
+    const auto& c = model.cfg;
+    if (prompt.size() == 0) throw ValueError("--prompt is empty: generation starts from at least one token");
+    if (long(prompt.size()) > c.context_length)
+        throw ValueError(fmt::format("--prompt is {} tokens, longer than the context length {}", prompt.size(), c.context_length));
+    for (int64_t id : prompt)
+        if (id >= c.vocab_size)
+            throw ValueError(fmt::format("--prompt has token id {}, outside the model's vocabulary of {}", id, c.vocab_size));
+    auto o = a.generate_options();
+    o.max_new_tokens = 0;  // checks the options, generates nothing
+    gpt2::generate(model, prompt, o);
+    if (!a.save.empty()) nn::check_writable(a.save, "--save");
+    if (!a.plot.empty()) nn::check_writable(a.plot, "--plot");
+}
+
+namespace {
+
+// The byte offset of code point n of UTF-8 text (Python's text[:n] cuts there).
+std::size_t code_point_offset(const std::string& s, std::size_t n) {
+    std::size_t i = 0;
+    for (std::size_t seen = 0; i < s.size(); ++i)
+        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && seen++ == n) break;
+    return i;
+}
+
+}  // namespace
+
+Data load_data(const Args& a, long context_length, const text::Tokenizer& tok) {
+    const std::string text = nn::read_file(a.text);
+    std::size_t chars = 0;
+    for (unsigned char ch : text) chars += (ch & 0xC0) != 0x80;
+    const std::size_t split = code_point_offset(text, std::size_t(a.train_ratio * double(chars)));  // int(0.9 * len(text))
+    auto loader = [&](std::string_view part, const char* name, text::DataLoaderOptions o) {
+        try {
+            return GptDataLoader(text::GptDataset(tok.encode(part), context_length, context_length), o);
+        } catch (const ValueError& e) {
+            throw ValueError(fmt::format("{}: the {} part: {}", a.text, name, e.what()));
+        }
+    };
+    const std::string_view all(text);
+    return {loader(all.substr(0, split), "training", {.batch_size = a.batch_size, .shuffle = true, .drop_last = true}),
+            loader(all.substr(split), "validation", {.batch_size = a.batch_size, .shuffle = false, .drop_last = false})};
+}
+
+void write_plot(const std::string& path, const Progress& p) {
+    plot::LineChart chart{"the book's GPT-2 pretraining", "tokens seen", "loss", false, false,
+                          {{"Training loss", p.track_tokens_seen, p.train_losses, "", false},
+                           {"Validation loss", p.track_tokens_seen, p.val_losses, "", true}}, {}};
+    nn::write_file_atomic(path, plot::line_chart(chart));
+}
+
+void print_result(const Args& a, const Progress& p, const std::vector<text::Token>& ids, const std::string& text,
+                  double run_seconds, double generate_seconds, long new_tokens) {
+    const double tps = generate_seconds > 0 ? double(new_tokens) / generate_seconds : 0.0;
+    if (a.json) {
+        nlohmann::json j = {{"ids", ids}, {"text", text}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
+                            {"tokens_seen", p.track_tokens_seen}, {"seconds", run_seconds + generate_seconds},
+                            {"generate_seconds", generate_seconds}, {"new_tokens", new_tokens}, {"tokens_per_second", tps},
+                            {"kv_cache", !a.no_cache}};
+        fmt::print("{}\n", j.dump());
+        return;
+    }
+    fmt::print("Output ids: [{}]\nOutput text:\n{}\n", fmt::join(ids, ", "), text);
+    fmt::print("({} new tokens in {:.2f} s, {:.1f} tokens/s{})\n", new_tokens, generate_seconds, tps,
+               a.no_cache ? ", no KV cache" : ", KV cache");
+}
+
+}  // namespace gpt2_program

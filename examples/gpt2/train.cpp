@@ -1,0 +1,85 @@
+// The book's ch. 5 helpers (see train.hpp).
+#include "train.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace gpt2_program {
+
+using namespace xgrad;
+using nlohmann::json;
+
+double calc_loss_loader(const GPTModel& model, GptDataLoader& loader, long num_batches) {
+    const long n = std::min<long>(num_batches, long(loader.size()));
+    double total = 0.0;
+    auto epoch = loader.epoch();  // draws from the generator as iter(loader) does, even when we stop early
+    for (long i = 0; i < n; ++i) {
+        auto batch = epoch.next();
+        total += gpt2::loss(model.forward(batch->inputs), batch->targets).item();
+    }
+    return total / double(n);
+}
+
+std::pair<double, double> evaluate_model(GPTModel& model, GptDataLoader& train, GptDataLoader& val, long eval_iter) {
+    model.eval();
+    NoGradGuard no_grad;
+    const double t = calc_loss_loader(model, train, eval_iter), v = calc_loss_loader(model, val, eval_iter);
+    model.train();
+    return {t, v};
+}
+
+std::string sample(GPTModel& model, const text::Tokenizer& tok, const std::string& prompt) {
+    model.eval();
+    const auto ids = tok.encode(prompt);
+    IdArray idx = IdArray::from_shape({1, ids.size()});
+    std::copy(ids.begin(), ids.end(), idx.begin());
+    const IdArray out = gpt2::generate(model, idx, {.max_new_tokens = 50});
+    model.train();
+    std::string s = tok.decode(std::vector<text::Token>(out.begin(), out.end()));
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    return s;
+}
+
+namespace {
+
+json config_json(const gpt2::Config& c) {
+    return {{"vocab_size", c.vocab_size}, {"context_length", c.context_length}, {"emb_dim", c.emb_dim},
+            {"n_heads", c.n_heads}, {"n_layers", c.n_layers}, {"qkv_bias", c.qkv_bias}};
+}
+
+}  // namespace
+
+void save_run(const std::string& path, const GPTModel& model, const nn::Optimizer& opt, const Progress& p) {
+    const Generator::State g = default_generator().state();
+    json progress = {{"epochs_done", p.epochs_done}, {"batches_done", p.batches_done}, {"global_step", p.global_step},
+                     {"tokens_seen", p.tokens_seen}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
+                     {"track_tokens_seen", p.track_tokens_seen}, {"epoch_start_engine", p.epoch_start.engine},
+                     {"epoch_start_seed", p.epoch_start.seed}, {"engine", g.engine}, {"seed", g.seed}};
+    if (g.next_normal) progress["next_normal"] = *g.next_normal;
+    nn::save_checkpoint(path, model, opt, {{"config", config_json(model.cfg).dump()}, {"progress", progress.dump()}});
+}
+
+Progress load_run(const std::string& path, GPTModel& model, nn::Optimizer& opt) {
+    nn::SafetensorsFile peek = nn::load_safetensors(path);
+    if (peek.metadata.count("config") && json::parse(peek.metadata["config"]) != config_json(model.cfg))
+        throw FileError(fmt::format("{}: a checkpoint of the model {}, not of this run's {} (--resume needs the same sizes)",
+                                    path, peek.metadata["config"], config_json(model.cfg).dump()));
+    auto meta = nn::load_checkpoint(path, model, opt);
+    if (!meta.count("progress")) throw FileError(fmt::format("{}: no \"progress\" in its metadata: not a gpt2 run", path));
+    const json j = json::parse(meta["progress"]);
+    Progress p;
+    p.epochs_done = j["epochs_done"], p.batches_done = j["batches_done"], p.global_step = j["global_step"];
+    p.tokens_seen = j["tokens_seen"];
+    p.train_losses = j["train_losses"].get<std::vector<double>>();
+    p.val_losses = j["val_losses"].get<std::vector<double>>();
+    p.track_tokens_seen = j["track_tokens_seen"].get<std::vector<double>>();
+    p.epoch_start = {j["epoch_start_engine"], j["epoch_start_seed"], std::nullopt};
+    Generator::State g{j["engine"], j["seed"], std::nullopt};
+    if (j.contains("next_normal")) g.next_normal = j["next_normal"].get<double>();
+    default_generator().set_state(g);
+    return p;
+}
+
+}  // namespace gpt2_program
