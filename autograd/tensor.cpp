@@ -381,11 +381,29 @@ Tensor arange(float start, float end, float step) {
     for (std::size_t i = 0; i < a.size(); ++i) a(i) = static_cast<float>(start + double(step) * i);
     return Tensor(std::move(a));
 }
-Tensor tensor(float value) { return Tensor(Array(value)); }
-Tensor tensor(xt::nested_initializer_list_t<float, 1> v) { return Tensor(Array(v)); }
-Tensor tensor(xt::nested_initializer_list_t<float, 2> v) { return Tensor(Array(v)); }
-Tensor tensor(xt::nested_initializer_list_t<float, 3> v) { return Tensor(Array(v)); }
-Tensor tensor(xt::nested_initializer_list_t<float, 4> v) { return Tensor(Array(v)); }
+Shape TensorData::shape() const {
+    if (scalar_) return {};
+    Shape s{items_.size()};
+    if (items_.empty()) return s;
+    const Shape inner = items_[0].shape();
+    for (std::size_t i = 1; i < items_.size(); ++i)
+        if (items_[i].shape() != inner)
+            throw ShapeError(fmt::format("tensor: ragged nested list: item 0 has shape {}, item {} has shape {}",
+                                         shape_str(inner), i, shape_str(items_[i].shape())));
+    s.insert(s.end(), inner.begin(), inner.end());
+    return s;
+}
+
+void TensorData::flatten(std::vector<float>& out) const {
+    if (scalar_) return out.push_back(value_);
+    for (const TensorData& item : items_) item.flatten(out);
+}
+
+Tensor tensor(const TensorData& values) {
+    std::vector<float> flat;
+    values.flatten(flat);
+    return from_vector(flat, values.shape());
+}
 
 Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
     if (values.size() != shape_numel(shape))

@@ -219,14 +219,24 @@ Tensor full(const Shape& shape, float value);
 /// [0, 1, ..., n-1] and [start, start+step, ...) below end.
 Tensor arange(float end);
 Tensor arange(float start, float end, float step = 1.0f);
-/// From nested braces: tensor({{1, 2}, {3, 4}}). NOTE: a column of single elements, {{1}, {2}}, is
-/// ambiguous in C++ (it also reads as the 1-D list {1, 2}); write from_vector({1, 2}, {2, 1}).
-/// A rank-0 tensor (shape ()), as torch.tensor(3.0).
-Tensor tensor(float value);
-Tensor tensor(xt::nested_initializer_list_t<float, 1> values);
-Tensor tensor(xt::nested_initializer_list_t<float, 2> values);
-Tensor tensor(xt::nested_initializer_list_t<float, 3> values);
-Tensor tensor(xt::nested_initializer_list_t<float, 4> values);
+/// The values of tensor(): a number, or a braced list of them nested to any depth, as torch.tensor's
+/// nested lists: 3.0f is shape (), {1, 2} is (2), {{0}} is (1, 1), {{1}, {2}} is (2, 1), {} is (0).
+class TensorData {
+public:
+    TensorData(float value) : value_(value), scalar_(true) {}  // NOLINT: implicit, so a number is a leaf
+    TensorData(std::initializer_list<TensorData> items) : items_(items) {}
+    /// The shape of the nesting; ragged lists ({{1, 2}, {3}}) throw ShapeError naming where.
+    Shape shape() const;
+    /// The numbers in row-major order.
+    void flatten(std::vector<float>& out) const;
+
+private:
+    std::vector<TensorData> items_;
+    float value_ = 0.0f;
+    bool scalar_ = false;
+};
+/// From nested braces: tensor({{1, 2}, {3, 4}}), tensor({{0.f}}), tensor(3.0f) (rank 0).
+Tensor tensor(const TensorData& values);
 /// From flat values and a shape (sizes must agree).
 Tensor from_vector(const std::vector<float>& values, const Shape& shape);
 /// N(0, 1), U[0, 1) and U[lo, hi) from `gen` (default: the process-wide generator).

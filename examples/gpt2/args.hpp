@@ -45,8 +45,13 @@ Data load_data(const Args& a, long context_length, const xgrad::text::Tokenizer&
 /// The book's plot_losses: train and val loss against tokens seen, as an SVG.
 void write_plot(const std::string& path, const Progress& p);
 
+/// Wall-clock seconds: building (or loading) the model, everything before generating, generating.
+struct Seconds {
+    double model = 0, run = 0, generate = 0;
+};
+
 /// The generated ids and text (and the losses), as lines or as --json's one object.
 void print_result(const Args& a, const Progress& p, const std::vector<xgrad::text::Token>& ids, const std::string& text,
-                  double run_seconds, double generate_seconds, long new_tokens);
+                  const Seconds& t, long new_tokens);
 
 }  // namespace gpt2_program

@@ -115,18 +115,18 @@ void write_plot(const std::string& path, const Progress& p) {
 }
 
 void print_result(const Args& a, const Progress& p, const std::vector<text::Token>& ids, const std::string& text,
-                  double run_seconds, double generate_seconds, long new_tokens) {
-    const double tps = generate_seconds > 0 ? double(new_tokens) / generate_seconds : 0.0;
+                  const Seconds& t, long new_tokens) {
+    const double tps = t.generate > 0 ? double(new_tokens) / t.generate : 0.0;
     if (a.json) {
         nlohmann::json j = {{"ids", ids}, {"text", text}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
-                            {"tokens_seen", p.track_tokens_seen}, {"seconds", run_seconds + generate_seconds},
-                            {"generate_seconds", generate_seconds}, {"new_tokens", new_tokens}, {"tokens_per_second", tps},
+                            {"tokens_seen", p.track_tokens_seen}, {"seconds", t.run + t.generate},
+                            {"model_seconds", t.model}, {"generate_seconds", t.generate}, {"new_tokens", new_tokens}, {"tokens_per_second", tps},
                             {"kv_cache", !a.no_cache}};
         fmt::print("{}\n", j.dump());
         return;
     }
     fmt::print("Output ids: [{}]\nOutput text:\n{}\n", fmt::join(ids, ", "), text);
-    fmt::print("({} new tokens in {:.2f} s, {:.1f} tokens/s{})\n", new_tokens, generate_seconds, tps,
+    fmt::print("({} new tokens in {:.2f} s, {:.1f} tokens/s{})\n", new_tokens, t.generate, tps,
                a.no_cache ? ", no KV cache" : ", KV cache");
 }
 

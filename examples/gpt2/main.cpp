@@ -23,6 +23,10 @@ namespace {
 
 std::atomic<bool> interrupted{false};
 
+double since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 IdArray row(const std::vector<text::Token>& ids) {
     IdArray a = IdArray::from_shape({1, ids.size()});
     std::copy(ids.begin(), ids.end(), a.begin());
@@ -67,6 +71,7 @@ int run(const Args& a) {
     const auto t0 = std::chrono::steady_clock::now();
     manual_seed(a.seed);
     auto model = a.from_pretrained.empty() ? nn::make<GPTModel>(a.config) : gpt2::from_pretrained(a.from_pretrained);
+    Seconds t{.model = since(t0)};
     const IdArray prompt = row(tok.encode(a.prompt));
     check_run(a, *model, prompt);  // every flag against the model before any work
 
@@ -86,14 +91,14 @@ int run(const Args& a) {
         }
         if (!a.plot.empty()) write_plot(a.plot, p);
     }
-    const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    t.run = since(t0);
 
     model->eval();
     const auto g0 = std::chrono::steady_clock::now();
     const IdArray out = gpt2::generate(*model, prompt, a.generate_options());
-    const double gen_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+    t.generate = since(g0);
     const std::vector<text::Token> ids(out.begin(), out.end());
-    print_result(a, p, ids, tok.decode(ids), train_s, gen_s, long(out.size() - prompt.size()));
+    print_result(a, p, ids, tok.decode(ids), t, long(out.size() - prompt.size()));
     return 0;
 }
 

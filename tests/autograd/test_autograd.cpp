@@ -236,3 +236,24 @@ TEST(Autograd, TheDeprecatedBoolSpellingOfRecordStillGuardsTheOutput) {
 #pragma GCC diagnostic pop
 }  // namespace
 }  // namespace xgrad
+
+namespace xgrad {
+namespace {
+
+// tensor() reads nested braces as torch.tensor reads nested lists, at any depth and with single elements.
+TEST(TensorFactory, NestedBracesGiveTorchsShapes) {
+    EXPECT_EQ(tensor(3.0f).shape(), Shape{});
+    EXPECT_EQ(tensor({{0.f}}).shape(), (Shape{1, 1}));
+    EXPECT_EQ(tensor({{1}, {2}}).shape(), (Shape{2, 1}));  // a column, not the list {1, 2}
+    EXPECT_EQ(tensor({1, 2}).shape(), Shape{2});
+    EXPECT_EQ(tensor({}).shape(), Shape{0});
+    const Tensor t = tensor({{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}, {{9, 10}, {11, 12}}});
+    EXPECT_EQ(t.shape(), (Shape{3, 2, 2}));
+    EXPECT_EQ(t.data()(2, 1, 0), 11.0f);
+    EXPECT_EQ(tensor({{{{{0.5f}}}}}).shape(), (Shape{1, 1, 1, 1, 1}));
+    EXPECT_TRUE(testing::throws_with<ShapeError>([] { tensor({{1, 2}, {3}}); },
+                                                  {"ragged nested list: item 0 has shape (2), item 1 has shape (1)"}));
+}
+
+}  // namespace
+}  // namespace xgrad
