@@ -104,6 +104,8 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 /// Σ_d x[..., d]·y[..., d] over `dim`, x and y broadcast together (torch.linalg.vecdot): (B, K, D)
 /// and (B, 1, D) → (B, K), a score for each of K rows against its batch's vector. dx = dy·y, dy = dy·x.
 Tensor vecdot(const Tensor& x, const Tensor& y, int dim = -1);
+/// Σ_i a_i·b_i of two 1-D tensors of one length (torch.dot) → shape (). da = dy·b, db = dy·a.
+Tensor dot(const Tensor& a, const Tensor& b);
 
 // --- shapes (ops/shape.cpp) ----------------------------------------------------------------------
 // NOTE: PyTorch's reshape/view/transpose/unsqueeze/squeeze return views that alias their input; xgrad's
@@ -202,6 +204,11 @@ IdArray arange_ids(int64_t start, int64_t end, int64_t step = 1);
 /// An id array of `shape` filled with `value` (torch.full(shape, value) of integers; [[ix]] is
 /// full_ids({1, 1}, ix)).
 IdArray full_ids(const Shape& shape, int64_t value);
+/// Occurrences of each value 0 … max(x) (at least minlength of them) in 1-D non-negative ids (torch.bincount);
+/// a negative id is a ValueError naming it and its position.
+IdArray bincount(const IdArray& x, long minlength = 0);
+/// The same with weights (x's length): out[v] = Σ weights[i] over x[i] = v (float, no gradient).
+Tensor bincount(const IdArray& x, const Tensor& weights, long minlength = 0);
 /// Uniform integers in [low, high) (or [0, high)) of `shape`, from `gen` (torch.randint).
 IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen = default_generator());
 IdArray randint(int64_t high, const Shape& shape, Generator& gen = default_generator());

@@ -188,6 +188,13 @@ Tensor Tensor::t() const { return xgrad::t(*this); }
 Tensor Tensor::transpose(int d0, int d1) const { return xgrad::transpose(*this, d0, d1); }
 Tensor Tensor::permute(const std::vector<int>& dims) const { return xgrad::permute(*this, dims); }
 Tensor Tensor::reshape(const std::vector<long>& s) const { return xgrad::reshape(*this, s); }
+Tensor Tensor::operator[](long i) const { return xgrad::select(*this, 0, i); }
+Tensor Tensor::operator[](const IdArray& ids) const {
+    if (dim() == 0) throw IndexError("x[ids]: a 0-dim tensor has no rows to index");
+    std::vector<long> s(ids.shape().begin(), ids.shape().end());  // ids.shape + shape[1:]
+    for (std::size_t d = 1; d < dim(); ++d) s.push_back(long(shape()[d]));
+    return xgrad::reshape(index_select(*this, 0, xgrad::reshape(ids, {-1})), s);
+}
 Tensor Tensor::sum() const { return xgrad::sum(*this); }
 Tensor Tensor::mean() const { return xgrad::mean(*this); }
 
@@ -381,6 +388,33 @@ Tensor arange(float start, float end, float step) {
     for (std::size_t i = 0; i < a.size(); ++i) a(i) = static_cast<float>(start + double(step) * i);
     return Tensor(std::move(a));
 }
+// torch.linspace's CPU kernel (AVX2 build): value i = fma(step, i, start) below steps / 2, else
+// fma(-step, steps-1-i, end); in its vectorised part, blocks of 16 are two runs of 8 that each take the
+// formula's value at their first index and add j·step (j = 1…7) to it. Bit for bit PyTorch's numbers.
+Tensor linspace(float start, float end, long steps) {
+    if (steps < 0) throw ValueError(fmt::format("linspace: number of steps must be non-negative, got {}", steps));
+    if (!std::isfinite(start) || !std::isfinite(end))
+        throw ValueError(fmt::format("linspace: unsupported range: {} -> {}", start, end));
+    Array a = Array::from_shape({static_cast<std::size_t>(steps)});
+    if (steps == 1) a(0) = start;
+    if (steps <= 1) return Tensor(std::move(a));
+    const float step = (end - start) / static_cast<float>(steps - 1);
+    auto value = [&](long i) {
+        return i < steps / 2 ? std::fma(step, float(i), start) : std::fma(-step, float(steps - 1 - i), end);
+    };
+    const long vectorised = steps / 16 * 16;
+    for (long i = 0; i < vectorised; i += 8) {
+        const float base = value(i);
+        a(i) = base;
+        for (long j = 1; j < 8; ++j) {
+            const float inc = float(j) * step;  // rounded on its own: not fused into an fma with the add
+            a(i + j) = base + inc;
+        }
+    }
+    for (long i = vectorised; i < steps; ++i) a(i) = value(i);
+    return Tensor(std::move(a));
+}
+
 Shape TensorData::shape() const {
     if (scalar_) return {};
     Shape s{items_.size()};

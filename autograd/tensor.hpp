@@ -152,6 +152,10 @@ public:
     Tensor transpose(int d0, int d1) const;
     Tensor permute(const std::vector<int>& dims) const;
     Tensor reshape(const std::vector<long>& shape) const;
+    /// x[i]: row i of dim 0 (negative from the end), as select(x, 0, i).
+    Tensor operator[](long i) const;
+    /// x[ids]: rows of dim 0 by id, shape ids.shape + x.shape[1:] (torch's integer-tensor indexing).
+    Tensor operator[](const IdArray& ids) const;
     Tensor sum() const;
     Tensor mean() const;
 
@@ -219,6 +223,9 @@ Tensor full(const Shape& shape, float value);
 /// [0, 1, ..., n-1] and [start, start+step, ...) below end.
 Tensor arange(float end);
 Tensor arange(float start, float end, float step = 1.0f);
+/// `steps` values from start to end inclusive, step = (end - start) / (steps - 1): start + i·step for the
+/// first half, end - (steps-1-i)·step for the rest, rounded as torch.linspace's CPU kernel rounds them.
+Tensor linspace(float start, float end, long steps);
 /// The values of tensor(): a number, or a braced list of them nested to any depth, as torch.tensor's
 /// nested lists: 3.0f is shape (), {1, 2} is (2), {{0}} is (1, 1), {{1}, {2}} is (2, 1), {} is (0).
 class TensorData {

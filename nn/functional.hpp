@@ -66,6 +66,9 @@ struct BCEWithLogitsOptions {
 ///   ℓ = w·[max(x, 0) - x·t + log(1 + e^(-|x|))] = -w·[t·log σ(x) + (1 - t)·log(1 - σ(x))]
 ///   dx = w·(σ(x) - t), dt = -w·x; reduced by mean (default), sum or none, as PyTorch's.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BCEWithLogitsOptions& options = {});
+/// Mean squared error (F.mse_loss): ℓ = (x - t)², reduced by mean (default), sum or none; x and t of one
+/// shape (a different shape is a ShapeError, where PyTorch warns and broadcasts). dx = 2(x - t)·dy, dt = -dx.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 /// log σ(x), stable for any x (torch.nn.functional.logsigmoid); dx = dy·σ(-x).
 Tensor logsigmoid(const Tensor& x);
 

@@ -34,4 +34,18 @@ protected:
     }
 };
 
+/// MSELoss(reduction = mean): the module form of nn::mse_loss, input and target of one shape.
+class MSELoss : public Module {
+public:
+    explicit MSELoss(Reduction reduction = Reduction::Mean) : Module("MSELoss"), reduction(reduction) {}
+    Tensor forward(const Tensor& input, const Tensor& target) const { return mse_loss(input, target, reduction); }
+    Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
+    const Reduction reduction;
+
+protected:
+    std::string extra_repr() const override {
+        return reduction == Reduction::Mean ? "" : fmt::format("reduction={}", reduction == Reduction::Sum ? "sum" : "none");
+    }
+};
+
 }  // namespace xgrad::nn

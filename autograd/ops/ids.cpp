@@ -37,6 +37,38 @@ IdArray full_ids(const Shape& shape, int64_t value) {
     return out;
 }
 
+namespace {
+
+// The size of bincount's output, after checking x is 1-D and non-negative.
+std::size_t bincount_size(const IdArray& x, long minlength) {
+    if (x.dimension() != 1) throw ShapeError(fmt::format("bincount: ids must be 1-D, got shape {}", shape_str(Shape(x.shape().begin(), x.shape().end()))));
+    if (minlength < 0) throw ValueError(fmt::format("bincount: minlength = {} must be non-negative", minlength));
+    int64_t top = -1;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (x(i) < 0) throw ValueError(fmt::format("bincount: id {} at position {} is negative", x(i), i));
+        top = std::max(top, x(i));
+    }
+    return std::max<std::size_t>(std::size_t(top + 1), std::size_t(minlength));
+}
+
+}  // namespace
+
+IdArray bincount(const IdArray& x, long minlength) {
+    IdArray out = IdArray::from_shape({bincount_size(x, minlength)});
+    out.fill(0);
+    for (int64_t v : x) ++out(std::size_t(v));
+    return out;
+}
+
+Tensor bincount(const IdArray& x, const Tensor& weights, long minlength) {
+    if (weights.dim() != 1 || weights.shape()[0] != x.size())
+        throw ShapeError(fmt::format("bincount: weights {} must be 1-D with one weight per id ({})", shape_str(weights.shape()), x.size()));
+    Array out = Array::from_shape({bincount_size(x, minlength)});
+    out.fill(0.0f);
+    for (std::size_t i = 0; i < x.size(); ++i) out(std::size_t(x(i))) += weights.data()(i);
+    return Tensor(std::move(out));
+}
+
 IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
     if (high <= low) throw ValueError(fmt::format("randint: high ({}) must be greater than low ({})", high, low));
     IdArray out = IdArray::from_shape(IdArray::shape_type(shape.begin(), shape.end()));

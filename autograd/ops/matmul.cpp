@@ -185,4 +185,11 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
     });
 }
 
+Tensor dot(const Tensor& a, const Tensor& b) {
+    if (a.dim() != 1 || b.dim() != 1 || a.shape()[0] != b.shape()[0])
+        throw ShapeError(fmt::format("dot: expected two 1-D tensors of one length, got {} and {}", shape_str(a.shape()),
+                                     shape_str(b.shape())));
+    return vecdot(a, b, 0);
+}
+
 }  // namespace xgrad

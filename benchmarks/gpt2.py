@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""GPT-2 124M in xgrad's `gpt2` program against PyTorch (the book's code, book_gpt.py), in one run:
+
+  load      a GPT-2 folder in Hugging Face's layout (config.json + model.safetensors, 124M, random weights
+            written here with numpy, since the published ones cannot be downloaded on this machine):
+            `gpt2 --from-pretrained` (its model_seconds, peak RSS) against reading the file (best of 3,
+            page cache warm) and against the model's own size in memory;
+  generate  tokens/s of the untrained 124M (seed 123, context 1024) from "Hello, I am": xgrad with its KV
+            cache and without, PyTorch's generate_text_simple (the book's, uncached) with
+            OPENBLAS_CORETYPE as set and unset (the faster is reported).
+
+    /usr/bin/python3 benchmarks/gpt2.py --build build [--new-tokens 100] [--threads 1] [--folder /tmp/gpt2-124M]
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+from make_hf_gpt2_reference import save_safetensors  # noqa: E402
+
+CONFIG = {"model_type": "gpt2", "vocab_size": 50257, "n_positions": 1024, "n_ctx": 1024, "n_embd": 768, "n_head": 12,
+          "n_layer": 12, "layer_norm_epsilon": 1e-5, "resid_pdrop": 0.1, "embd_pdrop": 0.1, "attn_pdrop": 0.1}
+
+
+def make_folder(path):
+    if os.path.exists(os.path.join(path, "model.safetensors")):
+        return
+    import torch  # the writer takes torch tensors
+    os.makedirs(path, exist_ok=True)
+    rng = np.random.default_rng(0)
+    r = lambda *s: torch.from_numpy(rng.standard_normal(s, dtype=np.float32) * 0.02)  # noqa: E731
+    C, V, P = 768, 50257, 1024
+    w = {"wte.weight": r(V, C), "wpe.weight": r(P, C)}
+    for i in range(12):
+        h = f"h.{i}."
+        w.update({h + "ln_1.weight": r(C) + 1, h + "ln_1.bias": r(C), h + "attn.c_attn.weight": r(C, 3 * C),
+                  h + "attn.c_attn.bias": r(3 * C), h + "attn.c_proj.weight": r(C, C), h + "attn.c_proj.bias": r(C),
+                  h + "ln_2.weight": r(C) + 1, h + "ln_2.bias": r(C), h + "mlp.c_fc.weight": r(C, 4 * C),
+                  h + "mlp.c_fc.bias": r(4 * C), h + "mlp.c_proj.weight": r(4 * C, C), h + "mlp.c_proj.bias": r(C)})
+    w["ln_f.weight"], w["ln_f.bias"] = r(C) + 1, r(C)
+    save_safetensors(os.path.join(path, "model.safetensors"), w, "F32")
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(CONFIG, f)
+
+
+def read_seconds(path):
+    buf = bytearray(os.path.getsize(path))
+    best = 1e9
+    for _ in range(3):
+        t = time.perf_counter()
+        with open(path, "rb", buffering=0) as f:
+            f.readinto(buf)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def run(cmd, env=None):
+    """(the program's --json object, its peak RSS in MB)"""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return json.loads(out.strip().splitlines()[-1]), (peak if peak > before else float("nan")) / 1024
+
+
+def torch_generate(n, threads, env):
+    code = f"""
+import sys, time, json, torch
+sys.path.insert(0, {os.path.join(ROOT, 'tests', 'reference')!r})
+from book_gpt import GPTModel, generate
+torch.set_num_threads({threads})
+torch.manual_seed(123)
+cfg = {{"vocab_size": 50257, "context_length": 1024, "emb_dim": 768, "n_heads": 12, "n_layers": 12, "drop_rate": 0.1, "qkv_bias": False}}
+m = GPTModel(cfg); m.eval()
+idx = torch.tensor([[15496, 11, 314, 716]])
+t = time.perf_counter(); out = generate(m, idx, {n}, 1024); s = time.perf_counter() - t
+print(json.dumps({{"ids": out[0].tolist(), "tokens_per_second": {n} / s}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--folder", default="/tmp/gpt2-124M-random")
+    p.add_argument("--new-tokens", type=int, default=100)
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    gpt2 = os.path.join(a.build, "examples", "gpt2")
+    make_folder(a.folder)
+    st = os.path.join(a.folder, "model.safetensors")
+    read_s = read_seconds(st)
+    load, load_rss = run([gpt2, "--from-pretrained", a.folder, "--max-new-tokens", "0", "--json", "--threads", str(a.threads)])
+    params = 50257 * 768 * 2 + 1024 * 768 + 12 * (4 * 768 + 768 * 3 * 768 + 3 * 768 + 768 * 768 + 768 + 2 * 4 * 768 * 768 + 4 * 768 + 768) + 2 * 768
+    model_mb = params * 4 / 2**20
+    print(f"load: file {os.path.getsize(st) / 2**20:.0f} MB read in {read_s:.3f} s; xgrad from_pretrained {load['model_seconds']:.3f} s "
+          f"({load['model_seconds'] / read_s:.2f}x reading); peak RSS {load_rss:.0f} MB = {load_rss / model_mb:.2f}x the model's "
+          f"{model_mb:.0f} MB ({params / 1e6:.1f} M parameters, head untied)")
+
+    common = ["--seed", "123", "--context-length", "1024", "--prompt", "Hello, I am", "--max-new-tokens", str(a.new_tokens),
+              "--json", "--threads", str(a.threads)]
+    cached, _ = run([gpt2] + common)
+    uncached, _ = run([gpt2] + common + ["--no-cache"])
+    env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    peers = {"OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)"): torch_generate(a.new_tokens, a.threads, dict(os.environ)),
+             "OPENBLAS_CORETYPE unset": torch_generate(a.new_tokens, a.threads, env_unset)}
+    best_name, best = max(peers.items(), key=lambda kv: kv[1]["tokens_per_second"])
+    same = cached["ids"] == uncached["ids"] == best["ids"]
+    print(f"generate {a.new_tokens} tokens, untrained 124M, {a.threads} thread(s): xgrad KV cache {cached['tokens_per_second']:.1f} tok/s, "
+          f"xgrad uncached {uncached['tokens_per_second']:.1f} tok/s, PyTorch (book's generate, uncached; {best_name}) "
+          f"{best['tokens_per_second']:.1f} tok/s [{', '.join(f'{k}: {v['tokens_per_second']:.1f}' for k, v in peers.items())}]; "
+          f"cache / PyTorch {cached['tokens_per_second'] / best['tokens_per_second']:.2f}x, uncached / PyTorch "
+          f"{uncached['tokens_per_second'] / best['tokens_per_second']:.2f}x; ids equal: {same}")
+
+
+if __name__ == "__main__":
+    main()
