@@ -12,12 +12,12 @@ namespace xgrad::gpt2 {
 struct GenerateOptions {
     long max_new_tokens = 0;
     double temperature = 0.0;         ///< 0: greedy (argmax); > 0: logits / temperature, then sampled
-    std::optional<long> top_k;        ///< keep the k largest logits (k ≥ 1); none: all
-    std::optional<double> top_p;      ///< keep the smallest set of tokens whose probability reaches p, in (0, 1]
-    std::optional<int64_t> eos_id;    ///< stop when every row draws it (it is not appended), as the book
+    std::optional<long> top_k = std::nullopt;    ///< keep the k largest logits (k ≥ 1); none: all
+    std::optional<double> top_p = std::nullopt;  ///< keep the smallest set of tokens whose probability reaches p, in (0, 1]
+    std::optional<int64_t> eos_id = std::nullopt;  ///< stop when every row draws it (it is not appended), as the book
     bool use_cache = true;            ///< a KV cache: each new token costs one position, not the whole window
     /// Called with each new column of ids (B) as it is chosen (to stream text); may be empty.
-    std::function<void(const IdArray& next)> on_token;
+    std::function<void(const IdArray& next)> on_token = nullptr;
 };
 
 /// idx (B, T) → (B, T + n), n ≤ max_new_tokens. Runs in the mode the model is in (call eval() first, as
