@@ -55,26 +55,40 @@ void write_block(std::string& out, const Shape& shape, std::size_t dim, std::siz
     out += ']';
 }
 
+// Whether flat element i is printed when the array is summarized: along every dim longer than
+// 2·kEdgeItems, its index is among the first or last kEdgeItems (torch's get_summarized_data).
+bool shown(const Shape& shape, std::size_t i) {
+    for (std::size_t d = shape.size(); d-- > 0;) {
+        const std::size_t n = shape[d], k = i % n;
+        if (n > 2 * kEdgeItems && k >= kEdgeItems && k < n - kEdgeItems) return false;
+        i /= n;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string format_array(const Array& a, const std::string& suffix) {
     const bool summarize = a.size() > kSummarizeAbove;
-    // Choose one format for all finite values, as PyTorch does.
+    // One format for all values, chosen as torch's _Formatter does from the nonzero finite values it
+    // prints (only the summary's, for a summarized array): integers print "3.", others "0.3613", and
+    // scientific "3.6126e-01" when max |v| / min |v| > 1000 or max |v| > 1e8 (or, not integers, min |v| < 1e-4).
     bool ints = true;
     double amax = 0.0, amin = INFINITY;
-    for (float v : a) {
-        if (!std::isfinite(v)) continue;
-        if (v != std::nearbyint(v)) ints = false;
-        double m = std::fabs(v);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const float v = a.data()[i];
+        if (!std::isfinite(v) || v == 0.0f || (summarize && !shown(a.shape(), i))) continue;
+        if (v != std::ceil(v)) ints = false;
+        const double m = std::fabs(double(v));
         amax = std::max(amax, m);
-        if (m > 0) amin = std::min(amin, m);
+        amin = std::min(amin, m);
     }
-    const bool sci = amax > 0 && (amax >= 1e8 || (!ints && (amin < 1e-4 || amax / amin > 1e3)));
+    const bool sci = amax > 0 && (amax / amin > 1e3 || amax > 1e8 || (!ints && amin < 1e-4));
     auto raw = [&](float v) -> std::string {
         if (std::isnan(v)) return "nan";
         if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
         if (sci) return fmt::format("{:.4e}", v);
-        if (ints) return fmt::format("{:.0f}.", v);
+        if (ints) return fmt::format("{:.0f}.", v);  // (0 and non-finite values keep the format chosen)
         return fmt::format("{:.4f}", v);
     };
     std::size_t width = 0;

@@ -61,6 +61,12 @@ def case(out, name, fn, inputs, ids=None):
     out.append("end")
 
 
+def summarized_with_tiny_middle():
+    t = randn(60, 50)
+    t[30, 25] = 1e-9  # not printed: PyTorch's formatter never sees it
+    return t
+
+
 def main():
     out = []
     a, b = randn(2, 3, 4), randn(3, 1)
@@ -129,6 +135,9 @@ def main():
         torch.tensor([-0.5, 0.25, 1e-5]),
         torch.tensor([1e9, 1.0]),
         torch.arange(2000, dtype=torch.float32).reshape(40, 50) / 7,
+        torch.tensor([1.0, 5000.0]),                   # integers 1000× apart: scientific, as floats
+        torch.tensor([0.3613, -0.0011, 0.25]),         # within 1000×: fixed, 4 decimals
+        summarized_with_tiny_middle(),                 # the format comes from the printed corners only
     ]
     for t in samples:
         prints.append("values " + shape_str(t) + " | " + fmt_vals(t))
