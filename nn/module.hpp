@@ -160,3 +160,17 @@ Ptr<M> module_cast(const std::shared_ptr<Module>& m, const std::string& where) {
 }
 
 }  // namespace xgrad::nn
+
+/// fmt::print("{}", model) and fmt::print("{}", *model) print a module as PyTorch's print(model) does.
+template <class M>
+struct fmt::formatter<M, char, std::enable_if_t<std::is_base_of_v<xgrad::nn::Module, M>>> : fmt::formatter<std::string_view> {
+    auto format(const M& m, format_context& ctx) const {
+        return fmt::formatter<std::string_view>::format(m.to_string(), ctx);
+    }
+};
+template <class M>
+struct fmt::formatter<xgrad::nn::Ptr<M>, char> : fmt::formatter<std::string_view> {
+    auto format(const xgrad::nn::Ptr<M>& m, format_context& ctx) const {
+        return fmt::formatter<std::string_view>::format(m ? m->to_string() : std::string("None"), ctx);
+    }
+};

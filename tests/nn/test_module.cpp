@@ -26,6 +26,11 @@ TEST(Module, NamedParametersUseDottedNames) {
     EXPECT_EQ(named[1].first, "U.weight");
     EXPECT_EQ(m.parameters().size(), 2u);
     EXPECT_EQ(m.to_string(), "Bigram(\n  (V): Embedding(8, 2)\n  (U): Linear(in_features=2, out_features=8, bias=False)\n)");
+    EXPECT_EQ(fmt::format("{}", m), m.to_string());  // print(model), with fmt
+    auto p = make<Linear>(3, 4);
+    EXPECT_EQ(fmt::format("{}", p), "Linear(in_features=3, out_features=4, bias=True)");
+    EXPECT_EQ(fmt::format("{}", *p), fmt::format("{}", p));
+    EXPECT_EQ(fmt::format("{}", Ptr<Linear>()), "None");
 }
 
 TEST(Module, TiedParameterIsListedAndStoredOnceAndStaysTiedAfterLoading) {
