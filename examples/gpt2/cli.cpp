@@ -1,5 +1,6 @@
 // The gpt2 program's flags, checks, data and output (see args.hpp).
 #include <cstdio>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -74,8 +75,13 @@ void check_run(const Args& a, const GPTModel& model, const IdArray& prompt) {
     auto o = a.generate_options();
     o.max_new_tokens = 0;  // checks the options, generates nothing
     gpt2::generate(model, prompt, o);
-    if (!a.save.empty()) nn::check_writable(a.save, "--save");
-    if (!a.plot.empty()) nn::check_writable(a.plot, "--plot");
+    for (const auto& [flag, path] : {std::pair{"--save", a.save}, std::pair{"--plot", a.plot}}) {
+        if (path.empty()) continue;
+        nn::check_writable(path, flag);
+        std::error_code ec;  // the same file as the text (device and inode), by any name: refused
+        if (a.epochs > 0 && std::filesystem::exists(path) && std::filesystem::equivalent(path, a.text, ec))
+            throw FileError(fmt::format("{} {} is the training text {} itself: writing it would replace the text", flag, path, a.text));
+    }
 }
 
 namespace {

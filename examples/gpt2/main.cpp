@@ -6,6 +6,7 @@
 //   --from-pretrained DIR: OpenAI's weights from a Hugging Face GPT-2 folder, to generate or train on.
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 
 #include <fmt/format.h>
@@ -21,7 +22,7 @@ using namespace gpt2_program;
 
 namespace {
 
-std::atomic<bool> interrupted{false};
+std::atomic<int> interrupted{0};  // the signal that asked the run to stop (SIGINT, SIGTERM), or 0
 
 double since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -48,6 +49,9 @@ bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataL
     while (auto batch = epoch.next()) {
         opt.zero_grad();
         Tensor loss = gpt2::loss(model.forward(batch->inputs), batch->targets);
+        if (!std::isfinite(loss.item()))  // before the update: the weights are still the last finite ones
+            throw ValueError(fmt::format("training: the batch loss became {} at step {} (lower --lr?); nothing was saved "
+                                         "after it", loss.item(), p.global_step + 1));
         loss.backward();
         opt.step();
         p.tokens_seen += long(batch->inputs.size());
@@ -66,7 +70,8 @@ bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataL
 }
 
 int run(const Args& a) {
-    std::signal(SIGINT, [](int) { interrupted = true; });  // training finishes its step, saves, exits
+    for (int sig : {SIGINT, SIGTERM})  // training finishes its step, saves, exits with 128 + the signal
+        std::signal(sig, [](int s) { interrupted = s; });
     const text::Tokenizer tok = text::Tokenizer::gpt2();
     const auto t0 = std::chrono::steady_clock::now();
     manual_seed(a.seed);
@@ -83,8 +88,10 @@ int run(const Args& a) {
         while (p.epochs_done < a.epochs) {
             if (!train_epoch(*model, opt, d.train, d.val, a, p)) {
                 save_run(a.save_or_interrupted(), *model, opt, p);
-                fmt::print(stderr, "gpt2: interrupted at step {}; saved to {} (--resume it)\n", p.global_step, a.save_or_interrupted());
-                return 130;
+                fmt::print(stderr, "gpt2: {} at step {}; saved to {} (go on with --resume {})\n",
+                           interrupted == SIGTERM ? "terminated" : "interrupted", p.global_step, a.save_or_interrupted(),
+                           a.save_or_interrupted());
+                return 128 + interrupted;
             }
             fmt::print(a.json ? stderr : stdout, "{}\n", sample(*model, tok, a.prompt));
             if (!a.save.empty()) save_run(a.save, *model, opt, p);

@@ -1,7 +1,8 @@
 // The gpt2 program (the book's ch. 4–5) at the size of the book's own ch. 5 test (context 12, emb 32,
 // 4 heads, 2 layers): two epochs of the ch. 5 recipe follow the book's code in PyTorch from seed 123
-// (tests/reference/gpt2/ch5_small.json, written by benchmarks/gpt2_ch5_reference.py); an interrupted run
-// saves and its resumption lands on the same numbers; bad input is named before any work.
+// (tests/reference/gpt2/ch5_small.json, written by benchmarks/gpt2_ch5_reference.py); a run stopped by
+// SIGINT or SIGTERM saves and its resumption lands on the same numbers; a NaN loss stops the run before
+// any save; bad input (an output that is the text included) is named before any work.
 #include <filesystem>
 #include <fstream>
 
@@ -37,24 +38,35 @@ TEST(Gpt2Program, TwoEpochsFollowTheBooksPyTorchRun) {
     EXPECT_EQ(got["ids"], want["samples"][1]);   // greedy 50 tokens after "Every effort moves you"
 }
 
-TEST(Gpt2Program, AnInterruptedRunSavesAndResumesToTheSameNumbers) {
-    const fs::path ckpt = fs::temp_directory_path() / fmt::format("xgrad_gpt2_{}.safetensors", getpid());
-    fs::remove(ckpt);
-    // Ctrl-C after 1 s of a run too long to finish by then: it completes its step, saves, exits with 130
-    const std::string run = kSmall + "--epochs 50 --json --save " + ckpt.string();
-    auto [status, out] = testing::run_program("timeout --preserve-status -s INT 1", std::string(XGRAD_GPT2) + " " + run);
-    ASSERT_EQ(status, 130) << out;
-    EXPECT_NE(out.find("interrupted at step"), std::string::npos) << out;
-    ASSERT_TRUE(fs::exists(ckpt));
-    // resumed to two epochs (or past them on a fast machine): the uninterrupted run's numbers
-    auto [status2, out2] = testing::run_program(XGRAD_GPT2, kSmall + "--epochs 2 --json --resume " + ckpt.string());
-    ASSERT_EQ(status2, 0) << out2;
-    expect_losses(testing::last_json(out2), reference(), 1e-4, /*prefix=*/true);
-    // a checkpoint of another size is refused
-    auto [status3, out3] = testing::run_program(XGRAD_GPT2, "--context-length 12 --emb-dim 16 --n-heads 4 --n-layers 2 --resume " + ckpt.string());
-    EXPECT_EQ(status3, 1);
-    EXPECT_NE(out3.find("not of this run's"), std::string::npos) << out3;
-    fs::remove(ckpt);
+TEST(Gpt2Program, AnInterruptedOrTerminatedRunSavesAndResumesToTheSameNumbers) {
+    for (const auto& [signal, status_want, said] : {std::tuple{"INT", 130, "interrupted at step"}, std::tuple{"TERM", 143, "terminated at step"}}) {
+        SCOPED_TRACE(signal);
+        const fs::path ckpt = fs::temp_directory_path() / fmt::format("xgrad_gpt2_{}_{}.safetensors", getpid(), signal);
+        fs::remove(ckpt);
+        // the signal after 1 s of a run too long to finish by then: it completes its step, saves, exits 128 + signal
+        const std::string run = kSmall + "--epochs 50 --json --save " + ckpt.string();
+        auto [status, out] = testing::run_program(fmt::format("timeout --preserve-status -s {} 1", signal), std::string(XGRAD_GPT2) + " " + run);
+        ASSERT_EQ(status, status_want) << out;
+        EXPECT_NE(out.find(said), std::string::npos) << out;
+        ASSERT_TRUE(fs::exists(ckpt));
+        // resumed to two epochs (or past them on a fast machine): the uninterrupted run's numbers
+        auto [status2, out2] = testing::run_program(XGRAD_GPT2, kSmall + "--epochs 2 --json --resume " + ckpt.string());
+        ASSERT_EQ(status2, 0) << out2;
+        expect_losses(testing::last_json(out2), reference(), 1e-4, /*prefix=*/true);
+        // a checkpoint of another size is refused
+        auto [status3, out3] = testing::run_program(XGRAD_GPT2, "--context-length 12 --emb-dim 16 --n-heads 4 --n-layers 2 --resume " + ckpt.string());
+        EXPECT_EQ(status3, 1);
+        EXPECT_NE(out3.find("not of this run's"), std::string::npos) << out3;
+        fs::remove(ckpt);
+    }
+}
+
+TEST(Gpt2Program, ANonFiniteLossStopsWithoutSaving) {
+    const fs::path ckpt = fs::temp_directory_path() / fmt::format("xgrad_gpt2_{}_nan.safetensors", getpid());
+    auto [status, out] = testing::run_program(XGRAD_GPT2, kSmall + "--epochs 1 --lr 1e10 --save " + ckpt.string());
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("training: the batch loss became"), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(ckpt));
 }
 
 TEST(Gpt2Program, GeneratesFromAHuggingFaceFolder) {
@@ -83,6 +95,7 @@ TEST(Gpt2Program, BadInputIsNamedBeforeAnyWork) {
         {"--model 2B", "--model 2B: gpt2::Config: unknown model \"2B\""},
         {kSmall + "--epochs 1 --text " + short_text.string(), "short.txt: the training part: GptDataLoader: 16 tokens make 1 windows of 12: too few for a batch of 2"},
         {kSmall + "--save /nonexistent-dir/x.safetensors", "--save"},
+        {kSmall + "--epochs 1 --text " + short_text.string() + " --save " + short_text.string(), "is the training text"},
     };
     for (const auto& [args, message] : cases) {
         auto [status, out] = testing::run_program(XGRAD_GPT2, args);
