@@ -38,10 +38,9 @@ struct LayerNorm : nn::Module {
 struct FeedForward : nn::Module {
     nn::Ptr<nn::Sequential> layers;
     explicit FeedForward(const Config& c)
-        : layers(register_module("layers", nn::make<nn::Sequential>(nn::make<nn::Linear>(c.emb_dim, 4 * c.emb_dim)))) {
-        layers->push_back(nn::make<nn::GELU>("tanh"));
-        layers->push_back(nn::make<nn::Linear>(4 * c.emb_dim, c.emb_dim));
-    }
+        : layers(register_module("layers", nn::make<nn::Sequential>({nn::make<nn::Linear>(c.emb_dim, 4 * c.emb_dim),
+                                                                     nn::make<nn::GELU>("tanh"),
+                                                                     nn::make<nn::Linear>(4 * c.emb_dim, c.emb_dim)}))) {}
     Tensor forward(const Tensor& x) const { return layers(x); }
 };
 

@@ -59,6 +59,11 @@ template <class M, class... A>
 Ptr<M> make(A&&... args) {
     return Ptr<M>(std::make_shared<M>(std::forward<A>(args)...));
 }
+/// make<Sequential>({a, b, c}): a container from a braced list, its elements built left to right.
+template <class M>
+Ptr<M> make(std::initializer_list<typename M::Item> items) {
+    return Ptr<M>(std::make_shared<M>(items));
+}
 
 class Module {
 public:

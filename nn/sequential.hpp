@@ -1,7 +1,10 @@
 // Sequential: modules applied in order; children are named "0", "1", ... as in PyTorch.
 // The first module may take ids (an Embedding); the rest take the previous module's Tensor.
-//   nn::Sequential mlp(nn::make<nn::Linear>(30, 200), nn::make<nn::Tanh>(), nn::make<nn::Linear>(200, 27));
-//   mlp.ptr<nn::Linear>(0)->weight       // a child, typed (throws when child 0 is not a Linear)
+//   auto mlp = nn::make<nn::Sequential>({nn::make<nn::Linear>(30, 200), nn::make<nn::Tanh>(), nn::make<nn::Linear>(200, 27)});
+//   mlp->ptr<nn::Linear>(0)->weight      // a child, typed (throws when child 0 is not a Linear)
+// The braces matter when the modules draw random weights: the elements of a braced list are built left to
+// right, as PyTorch builds them, while a function's arguments — Sequential(a, b, c) — are built in an
+// order the compiler picks (g++: right to left), so the seeded weights would differ.
 #pragma once
 #include <concepts>
 #include <functional>
@@ -13,7 +16,23 @@ namespace xgrad::nn {
 
 class Sequential : public Module {
 public:
+    /// One module of a braced list (any module type; its forward is checked as push_back checks it).
+    class Item {
+    public:
+        template <class M>
+        Item(std::shared_ptr<M> m) : add_([m](Sequential& s) { s.push_back(m); }) {}  // NOLINT: implicit
+
+    private:
+        friend class Sequential;
+        std::function<void(Sequential&)> add_;
+    };
+
     Sequential() : Module("Sequential") {}
+    /// Sequential({a, b, c}): the modules built left to right (the form to use with seeded weights).
+    explicit Sequential(std::initializer_list<Item> items) : Module("Sequential") {
+        for (const Item& item : items) item.add_(*this);
+    }
+    /// Sequential(a, b, c): modules already built (the compiler picks the order of building arguments).
     template <class... Ms>
     explicit Sequential(std::shared_ptr<Ms>... modules) : Module("Sequential") {
         (push_back(std::move(modules)), ...);

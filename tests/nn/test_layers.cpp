@@ -180,5 +180,19 @@ TEST(Layers, TheReadmesAttentionHeadIsCausalAndGradchecks) {
     EXPECT_TRUE(r.ok) << r.message;
 }
 
+// A braced Sequential builds its modules left to right, as PyTorch's nn.Sequential(...) after the same seed:
+// its weights are those of the modules built one after the other (a function's arguments would not be).
+TEST(Layers, BracedSequentialBuildsInTheWrittenOrder) {
+    manual_seed(5);
+    auto seq = make<Sequential>({make<Linear>(2, 3), make<Tanh>(), make<Linear>(3, 4)});
+    manual_seed(5);
+    auto first = make<Linear>(2, 3);
+    auto second = make<Linear>(3, 4);
+    EXPECT_TRUE(testing::all_close(seq->ptr<Linear>(0)->weight, first->weight.data(), 0, 0));
+    EXPECT_TRUE(testing::all_close(seq->ptr<Linear>(2)->bias, second->bias.data(), 0, 0));
+    EXPECT_EQ(seq->size(), 3u);
+    EXPECT_EQ(seq->named_parameters()[2].first, "2.weight");
+}
+
 }  // namespace
 }  // namespace xgrad
