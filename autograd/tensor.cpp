@@ -450,20 +450,19 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
 
 Tensor randn(const Shape& shape, Generator& gen) {
     Array a = new_array(shape, "randn");
-    if (g_skip_init) a.fill(0.0f);
-    else gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
+    if (!g_skip_init) gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
     return Tensor(std::move(a));
 }
 Tensor rand(const Shape& shape, Generator& gen) {
     Array a = new_array(shape, "rand");
-    if (g_skip_init) a.fill(0.0f);
-    else for (auto& v : a) v = gen.uniform();
+    if (!g_skip_init)
+        for (auto& v : a) v = gen.uniform();
     return Tensor(std::move(a));
 }
 Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen) {
     Array a = new_array(shape, "uniform");
-    if (g_skip_init) a.fill(0.0f);
-    else for (auto& v : a) v = gen.uniform(lo, hi);
+    if (!g_skip_init)
+        for (auto& v : a) v = gen.uniform(lo, hi);
     return Tensor(std::move(a));
 }
 

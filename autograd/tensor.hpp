@@ -185,8 +185,9 @@ private:
     bool previous_;
 };
 
-/// RAII: while one is alive on this thread, randn, rand and uniform give zeros and draw nothing, so a
-/// model whose every weight is then loaded is built without the cost of its random init
+/// RAII: while one is alive on this thread, randn, rand and uniform leave their tensors uninitialised
+/// (torch.empty's values: whatever the memory held) and draw nothing, so a model whose every weight is
+/// then loaded is built without the cost of its random init, nor of writing memory twice
 /// (torch.nn.utils.skip_init). The generator is left where it was.
 class SkipInitGuard {
 public:

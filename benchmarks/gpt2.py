@@ -112,10 +112,11 @@ def main():
     peers = {"OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)"): torch_generate(a.new_tokens, a.threads, dict(os.environ)),
              "OPENBLAS_CORETYPE unset": torch_generate(a.new_tokens, a.threads, env_unset)}
     best_name, best = max(peers.items(), key=lambda kv: kv[1]["tokens_per_second"])
+    peer_list = ", ".join(f"{k}: {v['tokens_per_second']:.1f}" for k, v in peers.items())
     same = cached["ids"] == uncached["ids"] == best["ids"]
     print(f"generate {a.new_tokens} tokens, untrained 124M, {a.threads} thread(s): xgrad KV cache {cached['tokens_per_second']:.1f} tok/s, "
           f"xgrad uncached {uncached['tokens_per_second']:.1f} tok/s, PyTorch (book's generate, uncached; {best_name}) "
-          f"{best['tokens_per_second']:.1f} tok/s [{', '.join(f'{k}: {v['tokens_per_second']:.1f}' for k, v in peers.items())}]; "
+          f"{best['tokens_per_second']:.1f} tok/s [{peer_list}]; "
           f"cache / PyTorch {cached['tokens_per_second'] / best['tokens_per_second']:.2f}x, uncached / PyTorch "
           f"{uncached['tokens_per_second'] / best['tokens_per_second']:.2f}x; ids equal: {same}")
 

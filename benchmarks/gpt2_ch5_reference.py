@@ -9,7 +9,11 @@ tiktoken. Writes a JSON object with train_losses, val_losses, tokens_seen, sampl
 after each epoch) and seconds.
 
   /usr/bin/python3 benchmarks/gpt2_ch5_reference.py --tokenize build/examples/tokenize \
-      --out benchmarks/results/gpt2_ch5_torch.json [--epochs 10] [--context-length 256] [--emb-dim 768 ...]
+      --out /tmp/ch5_torch.json [--epochs 10] [--context-length 256] [--emb-dim 768 ...]
+  ./build/examples/gpt2 --context-length 256 --epochs 10 --json > /tmp/ch5_xgrad.json
+  /usr/bin/python3 benchmarks/gpt2_ch5_reference.py --compare /tmp/ch5_torch.json /tmp/ch5_xgrad.json
+
+--compare prints the largest difference of the evaluated losses and whether the samples agree.
 """
 import argparse
 import json
@@ -50,7 +54,18 @@ def loss_loader(model, loader, num_batches):
     return total / n
 
 
+def compare(torch_json, xgrad_json):
+    t, x = json.load(open(torch_json)), json.load(open(xgrad_json))
+    diffs = [abs(a - b) for k in ("train_losses", "val_losses") for a, b in zip(t[k], x[k])]
+    n = len(t["train_losses"])
+    print(f"{n} evaluations each ({len(x['train_losses'])} in xgrad's run): largest |xgrad - PyTorch| {max(diffs):.2e}; "
+          f"final sample equal: {t['samples'][-1] == x['ids']}; tokens seen equal: {t['tokens_seen'] == x['tokens_seen']}; "
+          f"PyTorch {t['seconds']:.0f} s ({t['threads']} threads), xgrad {x['seconds']:.0f} s")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--compare":
+        return compare(sys.argv[2], sys.argv[3])
     p = argparse.ArgumentParser()
     p.add_argument("--tokenize", required=True)
     p.add_argument("--out", required=True)

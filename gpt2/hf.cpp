@@ -126,6 +126,16 @@ Config read_hf_config(const std::string& dir) {
 
 namespace {
 
+// dst (c × r) = the transpose of src's r × c block whose rows are ld floats apart, in 32 × 32 tiles so
+// that both sides stay in cache.
+void transpose_into(const float* src, std::size_t r, std::size_t c, std::size_t ld, float* dst) {
+    constexpr std::size_t B = 32;
+    for (std::size_t i0 = 0; i0 < r; i0 += B)
+        for (std::size_t j0 = 0; j0 < c; j0 += B)
+            for (std::size_t i = i0; i < std::min(r, i0 + B); ++i)
+                for (std::size_t j = j0; j < std::min(c, j0 + B); ++j) dst[j * r + i] = src[i * ld + j];
+}
+
 // One tensor to load: its name in the file, the shape the config implies, and where its values go —
 // straight into a parameter (`direct`, when they are copied as they are) or through `put`.
 struct Target {
@@ -145,10 +155,7 @@ std::vector<Target> targets(GPTModel& model, bool has_head) {
     // src [r, c] (Conv1D, [in, out]) → dst [c, r]
     auto transposed = [&](std::string name, std::size_t r, std::size_t c, const std::string& to) {
         float* dst = p.at(to);
-        out.push_back({std::move(name), {r, c}, nullptr, [=](const float* src) {
-            for (std::size_t i = 0; i < r; ++i)
-                for (std::size_t j = 0; j < c; ++j) dst[j * r + i] = src[i * c + j];
-        }});
+        out.push_back({std::move(name), {r, c}, nullptr, [=](const float* src) { transpose_into(src, r, c, c, dst); }});
     };
     copy("wte.weight", {V, C}, "tok_emb.weight");
     copy("wpe.weight", {P, C}, "pos_emb.weight");
@@ -158,9 +165,7 @@ std::vector<Target> targets(GPTModel& model, bool has_head) {
         copy(h + "ln_1.bias", {C}, b + "norm1.shift");
         float* q[3] = {p.at(b + "att.W_query.weight"), p.at(b + "att.W_key.weight"), p.at(b + "att.W_value.weight")};
         out.push_back({h + "attn.c_attn.weight", {C, 3 * C}, nullptr, [=](const float* src) {  // [C, 3C] → 3 × [C, C]ᵀ
-            for (std::size_t part = 0; part < 3; ++part)
-                for (std::size_t i = 0; i < C; ++i)
-                    for (std::size_t o = 0; o < C; ++o) q[part][o * C + i] = src[i * 3 * C + part * C + o];
+            for (std::size_t part = 0; part < 3; ++part) transpose_into(src + part * C, C, C, 3 * C, q[part]);
         }});
         float* qb[3] = {p.at(b + "att.W_query.bias"), p.at(b + "att.W_key.bias"), p.at(b + "att.W_value.bias")};
         out.push_back({h + "attn.c_attn.bias", {3 * C}, nullptr, [=](const float* src) {

@@ -130,6 +130,9 @@ void* allocate_large_buffer(std::size_t bytes) {
         p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
     }
+    // Huge pages for buffers of 2 MiB and more: a first touch costs one fault per 2 MiB instead of one per
+    // 4 KiB (a 124M-parameter model is 160,000 faults otherwise). Advice only: refused, nothing changes.
+    if (size >= (std::size_t(2) << 20)) ::madvise(p, size, MADV_HUGEPAGE);
     std::lock_guard lock(c.mu);
     c.stats.live_bytes += size;
     ++c.stats.maps;
