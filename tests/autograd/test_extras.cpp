@@ -16,8 +16,10 @@ TEST(ExtrasReference, DotMseIndexing) {
     testing::check_case(cases(), "dot", [](RefInputs& x, const RefIds&) { return dot(x["a"], x["b"]); });
     const std::pair<const char*, nn::Reduction> reductions[] = {
         {"mse_mean", nn::Reduction::Mean}, {"mse_sum", nn::Reduction::Sum}, {"mse_none", nn::Reduction::None}};
-    for (auto [name, r] : reductions)
-        testing::check_case(cases(), name, [r](RefInputs& x, const RefIds&) { return nn::MSELoss(r)(x["x"], x["t"]); });
+    for (const auto& named : reductions) {
+        const nn::Reduction r = named.second;
+        testing::check_case(cases(), named.first, [r](RefInputs& x, const RefIds&) { return nn::MSELoss(r)(x["x"], x["t"]); });
+    }
     testing::check_case(cases(), "index_ids_2d", [](RefInputs& x, const RefIds& i) { return x["x"][i.at("i")]; });
     testing::check_case(cases(), "index_ids_3d_table", [](RefInputs& x, const RefIds& i) { return x["x"][i.at("i")]; });
 }
