@@ -17,9 +17,9 @@ thread_local bool g_skip_init = false;
 SkipInitGuard::SkipInitGuard() : previous_(g_skip_init) { g_skip_init = true; }
 SkipInitGuard::~SkipInitGuard() { g_skip_init = previous_; }
 
-Tensor zeros(const Shape& shape) { return Tensor(full_array(shape, 0.0f, "zeros")); }
-Tensor ones(const Shape& shape) { return Tensor(full_array(shape, 1.0f, "ones")); }
-Tensor full(const Shape& shape, float value) { return Tensor(full_array(shape, value, "full")); }
+Tensor zeros(const Sizes& shape) { return Tensor(full_array(shape, 0.0f, "zeros")); }
+Tensor ones(const Sizes& shape) { return Tensor(full_array(shape, 1.0f, "ones")); }
+Tensor full(const Sizes& shape, float value) { return Tensor(full_array(shape, value, "full")); }
 Tensor arange(float end) { return arange(0.0f, end, 1.0f); }
 Tensor arange(float start, float end, float step) {
     if (!std::isfinite(start) || !std::isfinite(end))
@@ -81,27 +81,27 @@ Tensor tensor(const TensorData& values) {
     return from_vector(flat, values.shape());
 }
 
-Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
+Tensor from_vector(const std::vector<float>& values, const Sizes& shape) {
     if (values.size() != shape_numel(shape))
         throw ShapeError(fmt::format("from_vector: {} values cannot fill shape {} ({} elements)", values.size(),
                                      shape_str(shape), shape_numel(shape)));
-    Array a = Array::from_shape(shape);
+    Array a = Array::from_shape(shape.shape());
     std::copy(values.begin(), values.end(), a.begin());
     return Tensor(std::move(a));
 }
 
-Tensor randn(const Shape& shape, Generator& gen) {
+Tensor randn(const Sizes& shape, Generator& gen) {
     Array a = new_array(shape, "randn");
     if (!g_skip_init) gen.normal(std::span<float>(a.data(), a.size()));  // torch.randn's two paths: below 16 elements and from 16
     return Tensor(std::move(a));
 }
-Tensor rand(const Shape& shape, Generator& gen) {
+Tensor rand(const Sizes& shape, Generator& gen) {
     Array a = new_array(shape, "rand");
     if (!g_skip_init)
         for (auto& v : a) v = gen.uniform();
     return Tensor(std::move(a));
 }
-Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen) {
+Tensor uniform(const Sizes& shape, float lo, float hi, Generator& gen) {
     Array a = new_array(shape, "uniform");
     if (!g_skip_init)
         for (auto& v : a) v = gen.uniform(lo, hi);

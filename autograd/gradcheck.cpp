@@ -35,7 +35,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     for (std::size_t k = 0; k < inputs.size(); ++k) {
         const Tensor& x = inputs[k];
         if (!x.requires_grad()) continue;
-        const Array analytic = x.has_grad() ? x.grad() : full_array(x.shape(), 0.0f);
+        const Array analytic = x.has_grad() ? x.grad_data() : full_array(x.shape(), 0.0f);
         Array& data = x.impl().data;  // perturbed in place (no graph is recorded here)
         for (std::size_t i = 0; i < data.size(); ++i) {
             const float orig = data.data()[i];

@@ -203,15 +203,15 @@ IdArray arange_ids(int64_t end);
 IdArray arange_ids(int64_t start, int64_t end, int64_t step = 1);
 /// An id array of `shape` filled with `value` (torch.full(shape, value) of integers; [[ix]] is
 /// full_ids({1, 1}, ix)).
-IdArray full_ids(const Shape& shape, int64_t value);
+IdArray full_ids(const Sizes& shape, int64_t value);
 /// Occurrences of each value 0 … max(x) (at least minlength of them) in 1-D non-negative ids (torch.bincount);
 /// a negative id is a ValueError naming it and its position.
 IdArray bincount(const IdArray& x, long minlength = 0);
 /// The same with weights (x's length): out[v] = Σ weights[i] over x[i] = v (float, no gradient).
 Tensor bincount(const IdArray& x, const Tensor& weights, long minlength = 0);
 /// Uniform integers in [low, high) (or [0, high)) of `shape`, from `gen` (torch.randint).
-IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen = default_generator());
-IdArray randint(int64_t high, const Shape& shape, Generator& gen = default_generator());
+IdArray randint(int64_t low, int64_t high, const Sizes& shape, Generator& gen = default_generator());
+IdArray randint(int64_t high, const Sizes& shape, Generator& gen = default_generator());
 /// A random permutation of [0, n) (torch.randperm).
 IdArray randperm(int64_t n, Generator& gen = default_generator());
 /// cat / stack / index_select for id arrays: torch.cat((idx, idx_next), 1), torch.stack(rows), X[ix].

@@ -21,6 +21,14 @@ struct Scratch {
     std::vector<std::pair<TensorImpl*, std::size_t>> stack;
     std::vector<std::shared_ptr<Node>> walked;
 };
+
+// Where a gradient's values are: in the tensor grad() handed out, else in the engine's slot.
+Array& grad_values(TensorImpl& im) { return im.grad_tensor ? im.grad_tensor->data : *im.grad; }
+void store_grad(TensorImpl& im, Array&& g) {
+    im.grad_tensor.reset();
+    im.grad = std::move(g);
+    im.has_grad = true;
+}
 }  // namespace
 
 bool is_grad_enabled() { return g_grad_enabled; }
@@ -34,6 +42,14 @@ Tensor::Tensor(Array data, bool requires_grad) : impl_(std::make_shared<TensorIm
 TensorImpl& Tensor::impl() const {
     if (!impl_) throw ValueError("Tensor: this tensor is undefined (default-constructed)");
     return *impl_;
+}
+
+long Tensor::size(long d) const {
+    const long n = dim();
+    if (d < -n || d >= n)
+        throw IndexError(fmt::format("size: dim {} is out of range for a tensor of shape {} (dims -{}..{})", d,
+                                     shape_str(shape()), n, n - 1));
+    return static_cast<long>(shape()[static_cast<std::size_t>(d < 0 ? d + n : d)]);
 }
 
 float Tensor::item() const {
@@ -58,28 +74,38 @@ Tensor& Tensor::requires_grad_(bool on) {
 
 const char* Tensor::grad_fn_name() const { return impl().grad_fn ? impl().grad_fn->name : ""; }
 
-Array& Tensor::grad() const {
+const Array& Tensor::grad_data() const {
     auto& im = impl();
     if (im.sparse_grad) {  // densify once: grad (V×D) = scatter of the rows
         RowSparseGrad sg = std::move(*im.sparse_grad);
         im.sparse_grad.reset();
-        Array dense = im.has_grad ? *im.grad : full_array(im.data.shape(), 0.0f);
+        if (!im.has_grad) store_grad(im, full_array(im.data.shape(), 0.0f));
+        float* dense = grad_values(im).data();
         const std::size_t D = sg.rows.empty() ? 0 : sg.values.size() / sg.rows.size();
         for (std::size_t i = 0; i < sg.rows.size(); ++i)
-            for (std::size_t j = 0; j < D; ++j) dense.data()[sg.rows[i] * D + j] += sg.values.data()[i * D + j];
-        im.grad = std::move(dense);
-        im.has_grad = true;
+            for (std::size_t j = 0; j < D; ++j) dense[sg.rows[i] * D + j] += sg.values.data()[i * D + j];
     }
     if (!impl().has_grad)
         throw ValueError(fmt::format("grad: this tensor of shape {} has no gradient ({})", shape_str(shape()),
                                      !requires_grad() ? "it does not require grad"
                                      : is_leaf()      ? "no backward() has reached it since the last zero_grad()"
                                                       : "it is not a leaf: call retain_grad() before backward()"));
-    return *impl().grad;
+    return grad_values(im);
+}
+
+Tensor Tensor::grad() const {
+    grad_data();  // checks, densifies
+    auto& im = impl();
+    if (!im.grad_tensor) {  // the first grad() since backward: move the values into a tensor of their own
+        im.grad_tensor = std::make_shared<TensorImpl>(std::move(*im.grad));
+        im.grad.reset();
+    }
+    return Tensor(im.grad_tensor);
 }
 
 void Tensor::zero_grad() const {
     impl().grad.reset();
+    impl().grad_tensor.reset();
     impl().has_grad = false;
     impl().sparse_grad.reset();
 }
@@ -105,7 +131,7 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
                                          i, n_rows));
     if (im.has_grad) {  // already dense: add the rows in
         for (std::size_t i = 0; i < rows.size(); ++i)
-            for (std::size_t j = 0; j < D; ++j) im.grad->data()[rows[i] * D + j] += values.data()[i * D + j];
+            for (std::size_t j = 0; j < D; ++j) grad_values(im).data()[rows[i] * D + j] += values.data()[i * D + j];
         return;
     }
     // Merge with what is there (rows sorted, unique), then coalesce: sort by row, sum in order.
@@ -144,8 +170,7 @@ void Tensor::set_grad(Array g) const {
     if (g.shape() != shape())
         throw ShapeError(fmt::format("set_grad: gradient of shape {} for a tensor of shape {}", shape_str(g.shape()),
                                      shape_str(shape())));
-    impl().grad = std::move(g);
-    impl().has_grad = true;
+    store_grad(impl(), std::move(g));
 }
 
 void Tensor::accumulate_grad(const Array& g) const {
@@ -156,12 +181,11 @@ void Tensor::accumulate_grad(const Array& g) const {
                                      shape_str(g.shape()), shape_str(im.data.shape()), grad_fn_name()));
     if (im.sparse_grad) grad();  // dense + row-sparse: make it dense first
     if (im.has_grad) {
-        float* acc = im.grad->data();
+        float* acc = grad_values(im).data();
         const float* add = g.data();
         for (std::size_t i = 0, n = g.size(); i < n; ++i) acc[i] += add[i];
     } else {
-        im.grad = g;
-        im.has_grad = true;
+        store_grad(im, Array(g));
     }
 }
 
@@ -169,8 +193,7 @@ void Tensor::accumulate_grad(Array&& g) const {
     if (!requires_grad()) return;
     auto& im = impl();
     if (!im.has_grad && !im.sparse_grad && g.shape() == im.data.shape()) {
-        im.grad = std::move(g);
-        im.has_grad = true;
+        store_grad(im, std::move(g));
         return;
     }
     accumulate_grad(static_cast<const Array&>(g));
@@ -184,11 +207,10 @@ Tensor Tensor::t() const { return xgrad::t(*this); }
 Tensor Tensor::transpose(int d0, int d1) const { return xgrad::transpose(*this, d0, d1); }
 Tensor Tensor::permute(const std::vector<int>& dims) const { return xgrad::permute(*this, dims); }
 Tensor Tensor::reshape(const std::vector<long>& s) const { return xgrad::reshape(*this, s); }
-Tensor Tensor::operator[](long i) const { return xgrad::select(*this, 0, i); }
 Tensor Tensor::operator[](const IdArray& ids) const {
     if (dim() == 0) throw IndexError("x[ids]: a 0-dim tensor has no rows to index");
     std::vector<long> s(ids.shape().begin(), ids.shape().end());  // ids.shape + shape[1:]
-    for (std::size_t d = 1; d < dim(); ++d) s.push_back(long(shape()[d]));
+    for (long d = 1; d < dim(); ++d) s.push_back(size(d));
     return xgrad::reshape(index_select(*this, 0, xgrad::reshape(ids, {-1})), s);
 }
 Tensor Tensor::sum() const { return xgrad::sum(*this); }
@@ -332,9 +354,10 @@ void Tensor::backward(const BackwardOptions& options) const {
         Node* node = t->grad_fn.get();
         if (!node || !t->has_grad) continue;
         check_saved(*node, *t);
-        node->backward(*t->grad, t->data, Inputs(node->inputs));
+        node->backward(grad_values(*t), t->data, Inputs(node->inputs));
         if (!t->retains_grad) {
             t->grad.reset();
+            t->grad_tensor.reset();
             t->has_grad = false;
         }
         mine.walked.push_back(t->grad_fn);

@@ -50,7 +50,8 @@ struct RowSparseGrad {
 
 struct TensorImpl {
     Array data;
-    std::optional<Array> grad;   // set exactly when has_grad
+    std::optional<Array> grad;    // the gradient backward accumulates (has_grad), until grad() hands it out:
+    std::shared_ptr<TensorImpl> grad_tensor;  // then it lives here, a tensor of its own, and grad is empty
     bool has_grad = false;
     std::unique_ptr<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients (a pointer: rare, and 264 bytes inline)
     std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer may move (padding_idx)
@@ -78,6 +79,8 @@ struct BackwardOptions {
     bool retain_graph = false;
 };
 
+class RowRef;
+
 class Tensor {
 public:
     /// An undefined tensor (like a default torch::Tensor); defined() is false.
@@ -85,9 +88,14 @@ public:
     explicit Tensor(Array data, bool requires_grad = false);
 
     bool defined() const { return impl_ != nullptr; }
+    /// The shape as xtensor's (unsigned) sizes; size(d) and sizes() give them signed, as PyTorch.
     const Shape& shape() const { return impl().data.shape(); }
-    std::size_t dim() const { return impl().data.dimension(); }
-    std::size_t numel() const { return impl().data.size(); }
+    /// Size of dim d (negative counts from the end), as torch's x.size(d); IndexError out of range.
+    long size(long d) const;
+    /// The sizes as signed integers, as torch's x.sizes(): what reshape, view and the factories take.
+    std::vector<long> sizes() const { return {shape().begin(), shape().end()}; }
+    long dim() const { return static_cast<long>(impl().data.dimension()); }
+    long numel() const { return static_cast<long>(impl().data.size()); }
     /// The value of a one-element tensor; throws ValueError otherwise.
     float item() const;
     /// Element access (read-only): t(i, j), one index a dim; a negative index counts from the end, as
@@ -116,9 +124,13 @@ public:
 
     /// True when a gradient (dense or row-sparse) has been accumulated since the last zero_grad().
     bool has_grad() const { return impl().has_grad || (impl().sparse_grad != nullptr); }
-    /// The accumulated gradient; throws ValueError when there is none. A row-sparse gradient is made
-    /// dense (V×D) here, once: optimizers read sparse_grad() instead to stay O(touched rows).
-    Array& grad() const;
+    /// The accumulated gradient, a tensor of the same shape (as torch's x.grad: a handle, not a copy;
+    /// grad().mutable_data() changes it in place). Throws ValueError when there is none. A row-sparse
+    /// gradient is made dense (V×D) here, once: optimizers read sparse_grad() instead to stay O(touched rows).
+    Tensor grad() const;
+    /// The gradient's values, read-only, without making a tensor of them (what optimizers read each
+    /// step); the same checks and densifying as grad().
+    const Array& grad_data() const;
     /// True when the gradient is row-sparse (Embedding with sparse=true).
     bool has_sparse_grad() const { return (impl().sparse_grad != nullptr); }
     const RowSparseGrad& sparse_grad() const;
@@ -152,8 +164,9 @@ public:
     Tensor transpose(int d0, int d1) const;
     Tensor permute(const std::vector<int>& dims) const;
     Tensor reshape(const std::vector<long>& shape) const;
-    /// x[i]: row i of dim 0 (negative from the end), as select(x, 0, i).
-    Tensor operator[](long i) const;
+    /// x[i]: row i of dim 0 (negative from the end), as select(x, 0, i); x[i][j] goes on down. Assigned
+    /// to, it writes into x in place: x[i] = y, x[i][j] = 2.5f (see RowRef).
+    RowRef operator[](long i) const;
     /// x[ids]: rows of dim 0 by id, shape ids.shape + x.shape[1:] (torch's integer-tensor indexing).
     Tensor operator[](const IdArray& ids) const;
     Tensor sum() const;
@@ -164,7 +177,29 @@ public:
     const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
 
 private:
+    explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<TensorImpl> impl_;
+};
+
+/// What x[i] (x[i][j], …) gives: the row as a tensor — a copy, as select(), so reading it works as any
+/// tensor — that remembers where it came from, so an assignment writes into x in place, as PyTorch's
+///   x[i] = y      y broadcast to the row's shape (x.shape[k:] after k indices)
+///   x[i][j] = v   one number everywhere in the row
+/// The write bumps x's version (a graph that saved x refuses backward). It is not recorded: x and y must
+/// not require grad while grad mode is on (ValueError; write under NoGradGuard, as torch.no_grad()).
+class RowRef : public Tensor {
+public:
+    RowRef(Tensor base, std::vector<long> index);
+    RowRef operator[](long i) const;
+    Tensor operator[](const IdArray& ids) const { return Tensor::operator[](ids); }
+    RowRef& operator=(const Tensor& value) &&;
+    RowRef& operator=(const RowRef& value) && { return std::move(*this) = static_cast<const Tensor&>(value); }
+    RowRef& operator=(float value) &&;
+    RowRef(const RowRef&) = default;
+
+private:
+    Tensor base_;              // the tensor written into
+    std::vector<long> index_;  // the leading indices, each in range
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
@@ -218,9 +253,9 @@ Tensor record(const char* name, Array result, std::vector<Tensor> inputs, Backwa
 
 // --- factories ----------------------------------------------------------------------------------
 
-Tensor zeros(const Shape& shape);
-Tensor ones(const Shape& shape);
-Tensor full(const Shape& shape, float value);
+Tensor zeros(const Sizes& shape);
+Tensor ones(const Sizes& shape);
+Tensor full(const Sizes& shape, float value);
 /// [0, 1, ..., n-1] and [start, start+step, ...) below end.
 Tensor arange(float end);
 Tensor arange(float start, float end, float step = 1.0f);
@@ -246,11 +281,11 @@ private:
 /// From nested braces: tensor({{1, 2}, {3, 4}}), tensor({{0.f}}), tensor(3.0f) (rank 0).
 Tensor tensor(const TensorData& values);
 /// From flat values and a shape (sizes must agree).
-Tensor from_vector(const std::vector<float>& values, const Shape& shape);
+Tensor from_vector(const std::vector<float>& values, const Sizes& shape);
 /// N(0, 1), U[0, 1) and U[lo, hi) from `gen` (default: the process-wide generator).
-Tensor randn(const Shape& shape, Generator& gen = default_generator());
-Tensor rand(const Shape& shape, Generator& gen = default_generator());
-Tensor uniform(const Shape& shape, float lo, float hi, Generator& gen = default_generator());
+Tensor randn(const Sizes& shape, Generator& gen = default_generator());
+Tensor rand(const Sizes& shape, Generator& gen = default_generator());
+Tensor uniform(const Sizes& shape, float lo, float hi, Generator& gen = default_generator());
 
 }  // namespace xgrad
 

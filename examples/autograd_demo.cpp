@@ -27,8 +27,8 @@ int main() {
         loss.backward();
         {
             NoGradGuard no_grad;
-            V.mutable_data() -= 0.1f * V.grad();
-            U.mutable_data() -= 0.1f * U.grad();
+            V.mutable_data() -= 0.1f * V.grad().data();
+            U.mutable_data() -= 0.1f * U.grad().data();
         }
     }
     fmt::print("best possible (8·ln2/11) {:.6f}\n", 8 * std::log(2.0) / 11);

@@ -34,7 +34,7 @@ void part1() {
     const Array dout = randn({3, 5}).data();
     rows.backward({.grad = dout});
     out.backward({.grad = dout});
-    const Array lin_grad_t = t(Tensor(lin->weight.grad())).data();
+    const Array lin_grad_t = t(lin->weight.grad()).data();
     float out_diff = 0, grad_diff = 0;
     for (std::size_t i = 0; i < rows.numel(); ++i) out_diff = std::max(out_diff, std::abs(rows.data().data()[i] - out.data().data()[i]));
     for (std::size_t i = 0; i < lin_grad_t.size(); ++i)

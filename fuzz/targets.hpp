@@ -28,7 +28,7 @@ inline void check_safetensors(const std::string& bytes) {
     try {
         const auto f = nn::parse_safetensors(bytes, "fuzz.safetensors");
         std::size_t total = 0;
-        for (const auto& [name, t] : f.tensors) total += t.size() * sizeof(float);
+        for (const auto& [name, t] : f.tensors) total += t.numel() * sizeof(float);
         invariant(total <= bytes.size(), "tensors hold more bytes than the file");
     } catch (const Error&) {
     }

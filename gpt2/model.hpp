@@ -29,8 +29,8 @@ struct LayerNorm : nn::Module {
     Tensor& scale;
     Tensor& shift;
     LayerNorm(long emb_dim, double eps = 1e-5)
-        : eps(eps), scale(register_parameter("scale", ones({std::size_t(emb_dim)}))),
-          shift(register_parameter("shift", zeros({std::size_t(emb_dim)}))) {}
+        : eps(eps), scale(register_parameter("scale", ones({emb_dim}))),
+          shift(register_parameter("shift", zeros({emb_dim}))) {}
     Tensor forward(const Tensor& x) const { return nn::layer_norm(x, {scale.shape()[0]}, scale, shift, eps); }
 };
 

@@ -24,7 +24,7 @@ std::pair<double, double> fans(const Tensor& t, const char* op) {
         throw ShapeError(fmt::format("nn::init::{}: fan in and fan out need a tensor of at least 2 dims, got shape {}",
                                      op, shape_str(t.shape())));
     double receptive = 1;
-    for (std::size_t i = 2; i < t.dim(); ++i) receptive *= static_cast<double>(t.shape()[i]);
+    for (std::size_t i = 2; i < t.shape().size(); ++i) receptive *= static_cast<double>(t.shape()[i]);
     return {static_cast<double>(t.shape()[1]) * receptive, static_cast<double>(t.shape()[0]) * receptive};
 }
 

@@ -135,8 +135,8 @@ void Module::train(bool on) {
 
 StateDict Module::state_dict() const {
     StateDict d;
-    for (auto& [n, t] : named_parameters()) d[n] = t.data();
-    for (auto& [n, t] : named_buffers()) d[n] = t.data();
+    for (auto& [n, t] : named_parameters()) d[n] = t;
+    for (auto& [n, t] : named_buffers()) d[n] = t;
     return d;
 }
 
@@ -158,7 +158,7 @@ void Module::load_state_dict(const StateDict& dict, bool strict) {
         const Array* src = nullptr;
         std::string from;
         for (const auto& n : ns)
-            if (auto it = dict.find(n); it != dict.end() && !src) src = &it->second, from = n;
+            if (auto it = dict.find(n); it != dict.end() && !src) src = &it->second.data(), from = n;
         if (!src) {
             missing.push_back(ns.front());
             continue;

@@ -32,8 +32,9 @@
 
 namespace xgrad::nn {
 
-/// Name → values, sorted by name. What save_safetensors writes and load_state_dict reads.
-using StateDict = std::map<std::string, Array>;
+/// Name → tensor, sorted by name. What save_safetensors writes and load_state_dict reads. A module's
+/// state_dict() holds the module's own tensors (handles, not copies), as PyTorch's shares their storage.
+using StateDict = std::map<std::string, Tensor>;
 
 /// A shared pointer to a module, callable as the module: p(args...) is p->forward(args...).
 /// Converts to and from std::shared_ptr<M> (and to a pointer to any base, e.g. Module).

@@ -55,14 +55,14 @@ protected:
 private:
     // (B, T, d_out) → (B, H, T, hd)
     Tensor heads(const Tensor& y) const {
-        return transpose(y.reshape({long(y.shape()[0]), long(y.shape()[1]), num_heads, head_dim}), 1, 2);
+        return transpose(y.reshape({y.size(0), y.size(1), num_heads, head_dim}), 1, 2);
     }
     // (B, H, T, hd) → (B, T, d_out), then the output projection
     Tensor merge_heads(const Tensor& ctx) const {
-        return out_proj(transpose(ctx, 1, 2).reshape({long(ctx.shape()[0]), long(ctx.shape()[2]), d_out}));
+        return out_proj(transpose(ctx, 1, 2).reshape({ctx.size(0), ctx.size(2), d_out}));
     }
     void check_input(const Tensor& x, std::size_t cached) const {
-        if (x.dim() != 3 || long(x.shape()[2]) != long(W_query->in_features))
+        if (x.dim() != 3 || x.size(2) != long(W_query->in_features))
             throw ShapeError(fmt::format("MultiHeadAttention: input {} is not (batch, tokens, d_in = {})",
                                          shape_str(x.shape()), long(W_query->in_features)));
         if (long(cached + x.shape()[1]) > context_length)

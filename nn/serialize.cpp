@@ -24,7 +24,8 @@ static_assert(std::endian::native == std::endian::little, "xgrad's file formats 
 void save_safetensors(const std::string& path, const StateDict& tensors, const std::map<std::string, std::string>& metadata) {
     nlohmann::json header = nlohmann::json::object();
     std::size_t offset = 0;
-    for (const auto& [name, a] : tensors) {
+    for (const auto& [name, t] : tensors) {
+        const Array& a = t.data();
         if (name == "__metadata__") throw ValueError(fmt::format("{}: \"__metadata__\" cannot be a tensor name", path));
         std::vector<std::size_t> shape(a.shape().begin(), a.shape().end());
         header[name] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {offset, offset + a.size() * 4}}};
@@ -38,7 +39,7 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const s
     std::memcpy(out.data(), &n, 8);
     out += h;
     out.reserve(out.size() + offset);
-    for (const auto& [name, a] : tensors) out.append(reinterpret_cast<const char*>(a.data()), a.size() * 4);
+    for (const auto& [name, t] : tensors) out.append(reinterpret_cast<const char*>(t.data().data()), t.numel() * 4);
     write_file_atomic(path, out);
 }
 
@@ -98,7 +99,7 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
         ranges.emplace_back(b, e);
         Array a = Array::from_shape(shape);
         if (numel) std::memcpy(a.data(), bytes.data() + data_start + b, numel * 4);
-        out.tensors[key] = std::move(a);
+        out.tensors[key] = Tensor(std::move(a));
     }
     std::sort(ranges.begin(), ranges.end());
     for (std::size_t i = 1; i < ranges.size(); ++i)

@@ -8,6 +8,13 @@
 
 namespace xgrad {
 
+Sizes::Sizes(const std::vector<long>& sizes) {
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+        if (sizes[i] < 0)
+            throw ValueError(fmt::format("size {} at dim {} of ({}) is negative", sizes[i], i, fmt::join(sizes, ", ")));
+    shape_.assign(sizes.begin(), sizes.end());
+}
+
 std::string shape_str(const Shape& shape) {
     std::string s = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);

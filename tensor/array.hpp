@@ -1,7 +1,9 @@
 // The array types xgrad stores its data in: row-major xtensor containers. This is the one header
 // that includes xtensor's container; the math headers are included by tensor/xt.hpp (for .cpp files).
 #pragma once
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,25 @@ namespace xgrad {
 using Array = xt::xarray<float, xt::layout_type::row_major, BufferAllocator<float>>;
 using IdArray = xt::xarray<int64_t>;  ///< token ids / class ids, any rank
 using Shape = Array::shape_type;      ///< a shape, e.g. {3, 4}
+
+/// The sizes a factory takes (PyTorch's IntArrayRef): a Shape, or integers in braces or a vector, signed
+/// or not — zeros({B, T, C}) with long B, T, C, as in PyTorch. A negative size throws ValueError naming it.
+class Sizes {
+public:
+    Sizes(const Shape& shape) : shape_(shape) {}                           // NOLINT: implicit on purpose
+    Sizes(const std::vector<long>& sizes);                                 // NOLINT
+    Sizes(std::initializer_list<long> sizes) : Sizes(std::vector<long>(sizes)) {}  // NOLINT: {B, 2} mixed
+    template <std::integral I>
+    Sizes(std::initializer_list<I> sizes) {  // NOLINT: {n, m} of one integer type
+        if constexpr (std::is_signed_v<I>) *this = Sizes(std::vector<long>(sizes.begin(), sizes.end()));
+        else shape_.assign(sizes.begin(), sizes.end());
+    }
+    operator const Shape&() const { return shape_; }  // NOLINT
+    const Shape& shape() const { return shape_; }
+
+private:
+    Shape shape_;
+};
 
 /// "(3, 4)"; "()" for rank 0.
 std::string shape_str(const Shape& shape);

@@ -32,7 +32,7 @@ inline Leaves check_nn_case(const std::string& name, const std::function<Tensor(
     if (c.has_dout) {
         y.backward({.grad = c.dout});
         for (const auto& [k, g] : c.grad) {
-            Array mine = in[k].has_grad() ? in[k].grad() : full_array(in[k].shape(), 0.0f);
+            Array mine = in[k].has_grad() ? in[k].grad().data() : full_array(in[k].shape(), 0.0f);
             EXPECT_TRUE(all_close(mine, g, atol, rtol)) << "gradient of " << k << " in " << name;
         }
     }

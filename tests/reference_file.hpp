@@ -96,7 +96,7 @@ inline void check_case(const std::map<std::string, RefCase>& cases, const std::s
     if (!c.has_dout) return;
     y.backward({.grad = c.dout});
     for (const auto& [k, g] : c.grad) {
-        Array mine = in[k].has_grad() ? in[k].grad() : full_array(in[k].shape(), 0.0f);
+        Array mine = in[k].has_grad() ? in[k].grad().data() : full_array(in[k].shape(), 0.0f);
         EXPECT_TRUE(all_close(mine, g, atol, rtol)) << "gradient of " << k << " in " << name;
     }
 }

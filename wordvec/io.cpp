@@ -214,7 +214,7 @@ KeyedVectors checkpoint_table(const nn::SafetensorsFile& f, const std::string& p
     }
     auto t = f.tensors.find(table);
     if (t == f.tensors.end()) throw FileError(fmt::format("{}: no tensor \"{}\" in it", path, table));
-    const Array& a = t->second;
+    const Array& a = t->second.data();
     const Shape& s = a.shape();
     if (s.size() != 2 || s[0] != words.size())
         throw FileError(fmt::format("{}: {} has shape {}, expected ({}, dim) for its {} words", path, table, shape_str(s),

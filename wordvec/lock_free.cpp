@@ -81,9 +81,9 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
                 if (!std::isfinite(l))
                     throw ValueError(fmt::format("word2vec: the loss became {} (after {} of {} words); the updates are too "
                                                  "large: lower --alpha ({}) or --batch ({})", l, all, words_total, o.alpha, o.batch));
-                subtract(out, D, b.tgt.data(), n * K, u.grad().data(), lr);
-                if (o.cbow) subtract(in, D, b.windows.data(), n * C, v.grad().data(), lr, b.mask.data().data());
-                else subtract(in, D, b.ctx.data(), n, v.grad().data(), lr);
+                subtract(out, D, b.tgt.data(), n * K, u.grad_data().data(), lr);
+                if (o.cbow) subtract(in, D, b.windows.data(), n * C, v.grad_data().data(), lr, b.mask.data().data());
+                else subtract(in, D, b.ctx.data(), n, v.grad_data().data(), lr);
                 st.pairs += n, loss_acc += l, loss_pairs += n;
                 if (all * 100 >= words_total * 99) st.last_losses += l, st.last_pairs += n;
                 if (t == 0 && progress && all >= next_report) {

@@ -138,8 +138,8 @@ struct SkipGram : nn::Module {
         for (Part* p : parts) {
             p->loss = 0;
             for (std::size_t i = at * K; i < (at + p->b.rows) * K; ++i) p->loss += losses.data().data()[i];
-            p->g_in = s.v.grad().data() + at * in_rows * D;
-            p->g_out = s.u.grad().data() + at * K * D;
+            p->g_in = s.v.grad_data().data() + at * in_rows * D;
+            p->g_out = s.u.grad_data().data() + at * K * D;
             at += p->b.rows;
         }
     }

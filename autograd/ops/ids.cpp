@@ -31,8 +31,8 @@ IdArray arange_ids(int64_t start, int64_t end, int64_t step) {
     return out;
 }
 
-IdArray full_ids(const Shape& shape, int64_t value) {
-    IdArray out = IdArray::from_shape(IdArray::shape_type(shape.begin(), shape.end()));
+IdArray full_ids(const Sizes& shape, int64_t value) {
+    IdArray out = IdArray::from_shape(IdArray::shape_type(shape.shape().begin(), shape.shape().end()));
     out.fill(value);
     return out;
 }
@@ -69,15 +69,15 @@ Tensor bincount(const IdArray& x, const Tensor& weights, long minlength) {
     return Tensor(std::move(out));
 }
 
-IdArray randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
+IdArray randint(int64_t low, int64_t high, const Sizes& shape, Generator& gen) {
     if (high <= low) throw ValueError(fmt::format("randint: high ({}) must be greater than low ({})", high, low));
-    IdArray out = IdArray::from_shape(IdArray::shape_type(shape.begin(), shape.end()));
+    IdArray out = IdArray::from_shape(IdArray::shape_type(shape.shape().begin(), shape.shape().end()));
     const auto range = static_cast<uint64_t>(high - low);
     for (auto& v : out) v = low + static_cast<int64_t>(gen.randint(range));
     return out;
 }
 
-IdArray randint(int64_t high, const Shape& shape, Generator& gen) { return randint(0, high, shape, gen); }
+IdArray randint(int64_t high, const Sizes& shape, Generator& gen) { return randint(0, high, shape, gen); }
 
 // Fisher-Yates from the front, as PyTorch's CPU randperm: for i = 0 … n-2 swap p[i] with p[i + z],
 // z = one word modulo (n - i)

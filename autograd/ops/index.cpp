@@ -1,5 +1,6 @@
 // Indexing: index_select (the embedding primitive: a row gather whose backward is a duplicate-safe
-// scatter-add) and one_hot. Every id is checked by check_ids, so the message is the same on every path.
+// scatter-add), one_hot, and x[i] as a value and as the left side of an assignment (RowRef). Every id
+// is checked by check_ids, so the message is the same on every path.
 #include <fmt/format.h>
 
 #include "autograd/ops.hpp"
@@ -82,7 +83,7 @@ Tensor one_hot(const IdArray& ids, long num_classes) {
 Tensor gather(const Tensor& x, int dim, const IdArray& index) {
     const std::size_t d = normalize_dim(dim, x.dim(), "gather");
     const Shape is(index.shape().begin(), index.shape().end());
-    bool fits = is.size() == x.dim();
+    bool fits = long(is.size()) == x.dim();
     for (std::size_t i = 0; fits && i < is.size(); ++i) fits = i == d || is[i] <= x.shape()[i];
     if (!fits)
         throw ShapeError(fmt::format("gather: index of shape {} does not fit input of shape {} along dim {} (same "
@@ -108,6 +109,78 @@ Tensor gather(const Tensor& x, int dim, const IdArray& index) {
         for (std::size_t f = 0; f < src.size(); ++f) g.data()[src[f]] += dy.data()[f];
         in[0].accumulate_grad(std::move(g));
     });
+}
+
+// --- x[i], x[i] = … -----------------------------------------------------------------------------------
+
+RowRef Tensor::operator[](long i) const { return RowRef(*this, {i}); }
+
+// The value is select(base, 0, index[0]) then select(…, 0, index[1]) …: in the graph when base is.
+RowRef::RowRef(Tensor base, std::vector<long> index) : base_(std::move(base)), index_(std::move(index)) {
+    Tensor row = base_;
+    for (std::size_t k = 0; k < index_.size(); ++k) {
+        if (row.dim() == 0)
+            throw IndexError(fmt::format("x[{}]: too many indices for a tensor of shape {}", fmt::join(index_, "]["),
+                                         shape_str(base_.shape())));
+        if (index_[k] < 0) index_[k] += row.size(0);  // select checks the range
+        row = select(row, 0, index_[k]);
+    }
+    static_cast<Tensor&>(*this) = row;
+}
+
+RowRef RowRef::operator[](long i) const {
+    std::vector<long> index = index_;
+    index.push_back(i);
+    return RowRef(base_, std::move(index));
+}
+
+namespace {
+// The span of x.data() that x[index...] covers: its first offset and its numel (row-major).
+std::pair<std::size_t, std::size_t> row_span(const Shape& shape, const std::vector<long>& index) {
+    std::size_t offset = 0;
+    for (std::size_t k = 0; k < index.size(); ++k) offset = offset * shape[k] + static_cast<std::size_t>(index[k]);
+    std::size_t n = 1;
+    for (std::size_t k = index.size(); k < shape.size(); ++k) n *= shape[k];
+    return {offset * n, n};
+}
+
+void check_writable(const Tensor& base, const Tensor* value, const std::vector<long>& index) {
+    if (!is_grad_enabled()) return;
+    const std::string where = fmt::format("x[{}] = …", fmt::join(index, "]["));
+    if (base.requires_grad())
+        throw ValueError(fmt::format("{}: x (shape {}) requires grad and an in-place write is not recorded; write "
+                                     "under NoGradGuard (as torch.no_grad()), or build the tensor with cat/stack",
+                                     where, shape_str(base.shape())));
+    if (value && value->requires_grad())
+        throw ValueError(fmt::format("{}: the value (shape {}) requires grad, which the write would drop; write "
+                                     "under NoGradGuard, or build the tensor with cat/stack", where,
+                                     shape_str(value->shape())));
+}
+}  // namespace
+
+RowRef& RowRef::operator=(const Tensor& value) && {
+    check_writable(base_, &value, index_);
+    const Shape& row = shape();
+    const Shape& from = value.shape();  // broadcasts when, aligned at the right, each size is the row's or 1
+    bool fits = from.size() <= row.size();
+    for (std::size_t k = 1; fits && k <= from.size(); ++k)
+        fits = from[from.size() - k] == 1 || from[from.size() - k] == row[row.size() - k];
+    if (!fits)
+        throw ShapeError(fmt::format("x[{}] = y: y of shape {} does not broadcast to the row's shape {}",
+                                     fmt::join(index_, "]["), shape_str(value.shape()), shape_str(row)));
+    const Array filled = xt::broadcast(value.data(), row);  // copied first: value may be base itself
+    std::copy(filled.begin(), filled.end(), base_.mutable_data().data() + row_span(base_.shape(), index_).first);
+    static_cast<Tensor&>(*this) = Tensor(filled);
+    return *this;
+}
+
+RowRef& RowRef::operator=(float value) && {
+    check_writable(base_, nullptr, index_);
+    const auto [offset, n] = row_span(base_.shape(), index_);
+    float* p = base_.mutable_data().data() + offset;
+    std::fill(p, p + n, value);
+    static_cast<Tensor&>(*this) = Tensor(full_array(shape(), value));
+    return *this;
 }
 
 }  // namespace xgrad

@@ -171,7 +171,7 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
         // row i is output i's alone), else summed into zeros
         auto grad = [&](const Tensor& input, const std::vector<int64_t>& mine, const Tensor& other,
                         const std::vector<int64_t>& theirs) {
-            if (input.numel() == n * D) {
+            if (input.numel() == long(n * D)) {
                 Array g = Array::from_shape(input.shape());
                 kernels::scaled_rows(g.data(), other.data().data(), theirs.data(), dy.data(), n, D);
                 return g;

@@ -91,7 +91,7 @@ Tensor transpose(const Tensor& x, int d0, int d1) {
 
 // permute: y's dim i is x's dim dims[i] (a copy)                               dx = dy permuted back
 Tensor permute(const Tensor& x, const std::vector<int>& dims) {
-    if (dims.size() != x.dim())
+    if (long(dims.size()) != x.dim())
         throw ShapeError(fmt::format("permute: {} dims given for a tensor of rank {} (shape {}); give each dim once",
                                      dims.size(), x.dim(), shape_str(x.shape())));
     std::vector<std::size_t> perm(dims.size()), inverse(dims.size(), dims.size());

@@ -64,7 +64,7 @@ Data load_data(const std::string& path) {
 std::pair<IdArray, IdArray> get_batch(const IdArray& data, long batch_size, long block_size) {
     if (long(data.size()) <= block_size)
         throw ValueError(fmt::format("a split of {} characters is too short for block_size {}", data.size(), block_size));
-    const IdArray ix = randint(long(data.size()) - block_size, {std::size_t(batch_size)});
+    const IdArray ix = randint(long(data.size()) - block_size, {batch_size});
     std::vector<IdArray> xs, ys;
     for (auto i : ix) xs.push_back(slice(data, 0, i, i + block_size)), ys.push_back(slice(data, 0, i + 1, i + block_size + 1));
     return {stack(xs), stack(ys)};

@@ -32,7 +32,7 @@ struct Head : nn::Module {
           tril(register_buffer("tril", xgrad::tril(xgrad::ones({std::size_t(c.block_size), std::size_t(c.block_size)})))),
           dropout(register_module("dropout", nn::make<nn::Dropout>(c.dropout))) {}
     Tensor forward(const Tensor& x) const {
-        const long T = long(x.shape()[1]);
+        const long T = x.size(1);
         Tensor k = key(x), q = query(x);                                                       // (B, T, hs)
         const float scale = static_cast<float>(std::pow(double(k.shape()[2]), -0.5));
         Tensor wei = matmul(q, transpose(k, -2, -1)) * scale;                                   // (B, T, T)

@@ -65,7 +65,7 @@ double split_loss(const Mlp& model, const Dataset& d) {
 
 std::string sample_name(const Mlp& model, long block, Generator& gen) {
     NoGradGuard no_grad;
-    IdArray context = full_ids({1, static_cast<std::size_t>(block)}, 0);  // [[0] * block_size]
+    IdArray context = full_ids({1L, block}, 0);  // [[0] * block_size]
     std::string out;
     for (int len = 0; len < 100; ++len) {  // a name longer than 100 letters is cut there
         const Tensor probs = softmax(model.forward(context), 1);

@@ -19,7 +19,7 @@ inline float sgd_step(Mlp& model, const Dataset& train, long batch, float lr) {
     model.zero_grad();
     loss.backward();
     // p.data += -lr * p.grad, in place (xt::noalias: without it xtensor computes into a temporary first)
-    for (auto& p : model.parameters()) xt::noalias(p.mutable_data()) += -lr * p.grad();
+    for (auto& p : model.parameters()) xt::noalias(p.mutable_data()) += -lr * p.grad().data();
     return loss.item();
 }
 

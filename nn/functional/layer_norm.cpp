@@ -27,7 +27,7 @@ double lane_sum(std::size_t n, Term term) {
 
 void check_shapes(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias) {
     const std::size_t k = normalized_shape.size();
-    bool ok = k >= 1 && k <= x.dim();
+    bool ok = k >= 1 && long(k) <= x.dim();
     for (std::size_t i = 0; ok && i < k; ++i) ok = x.shape()[x.dim() - k + i] == normalized_shape[i];
     if (!ok)
         throw ShapeError(fmt::format("layer_norm: normalized_shape {} does not match the last dims of the input's "

@@ -55,7 +55,7 @@ void Adam::step() {
         float* v = buffer(st, "exp_avg_sq", p).data();
         float* vmax = o.amsgrad ? buffer(st, "max_exp_avg_sq", p).data() : nullptr;
         float* pd = p.mutable_data().data();
-        const float* g = p.grad().data();
+        const float* g = p.grad_data().data();
         for_each_free_span(p, [&](std::size_t b, std::size_t e) {
             kernels::adam_update(pd + b, g + b, m + b, v + b, vmax ? vmax + b : nullptr, e - b, c);
         });

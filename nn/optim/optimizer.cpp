@@ -72,16 +72,16 @@ Array& Optimizer::buffer(ParamState& state, const std::string& name, const Tenso
         throw ShapeError(fmt::format("optimizer: the state '{}' of a parameter has shape {}, but the parameter now has "
                                      "shape {} (it changed after the optimizer's first step; make a new optimizer for it)",
                                      name, shape_str(it->second.shape()), shape_str(p.shape())));
-    if (p.has_grad() && !p.has_sparse_grad() && p.grad().shape() != p.shape())
+    if (p.has_grad() && !p.has_sparse_grad() && p.grad_data().shape() != p.shape())
         throw ShapeError(fmt::format("optimizer: a parameter of shape {} has a gradient of shape {}",
-                                     shape_str(p.shape()), shape_str(p.grad().shape())));
+                                     shape_str(p.shape()), shape_str(p.grad_data().shape())));
     return it->second;
 }
 
 OptimizerState Optimizer::state_dict() const {
     OptimizerState s;
     for (std::size_t i = 0; i < states_.size(); ++i) {
-        for (const auto& [name, a] : states_[i].buffers) s.tensors[fmt::format("{}.{}", i, name)] = a;
+        for (const auto& [name, a] : states_[i].buffers) s.tensors[fmt::format("{}.{}", i, name)] = Tensor(a);
         s.scalars[fmt::format("{}.step", i)] = std::to_string(states_[i].step);
     }
     for (std::size_t g = 0; g < num_groups(); ++g) s.scalars[fmt::format("group.{}.lr", g)] = fmt::format("{:.17g}", lr(g));
@@ -123,7 +123,7 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
         if (a.shape() != ps[i].shape())
             throw ShapeError(fmt::format("optimizer load_state_dict: \"{}\" has shape {} but parameter {} has shape {}",
                                          key, shape_str(a.shape()), i, shape_str(ps[i].shape())));
-        loaded[i].buffers[key.substr(dot + 1)] = a;
+        loaded[i].buffers[key.substr(dot + 1)] = a.data();
     }
     for (std::size_t i = 0; i < ps.size(); ++i)
         if (auto it = s.scalars.find(fmt::format("{}.step", i)); it != s.scalars.end()) {
@@ -151,7 +151,7 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
     if (std::isnan(norm_type) || norm_type < 0)
         throw ValueError(fmt::format("clip_grad_norm: norm_type {} (0, a positive number, or inf)", norm_type));
-    auto values = [](const Tensor& p) -> const Array& { return p.has_sparse_grad() ? p.sparse_grad().values : p.grad(); };
+    auto values = [](const Tensor& p) -> const Array& { return p.has_sparse_grad() ? p.sparse_grad().values : p.grad_data(); };
     double total = 0;
     if (norm_type == 0) {  // as PyTorch: the 0-norm of the parameters' 0-norms, i.e. how many have a non-zero
         for (const auto& p : params)
@@ -171,7 +171,7 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
     if (coef < 1.0)
         for (const auto& p : params) {
             if (!p.has_grad()) continue;
-            Array& g = p.has_sparse_grad() ? p.impl().sparse_grad->values : p.grad();
+            Array& g = p.has_sparse_grad() ? p.impl().sparse_grad->values : p.grad().mutable_data();
             g *= static_cast<float>(coef);
         }
     return total;

@@ -51,7 +51,7 @@ void SGD::step() {
             }
             return;
         }
-        const float* g = p.grad().data();
+        const float* g = p.grad_data().data();
         for_each_free_span(p, [&](std::size_t b, std::size_t e) {
             kernels::sgd_update(pd + b, g + b, buf ? buf + b : nullptr, e - b, c);
         });

@@ -10,13 +10,32 @@ using testing::all_close;
 TEST(Autograd, GradientsAccumulateUntilZeroGrad) {
     Tensor x = tensor({1, 2, 3}).requires_grad_();
     sum(x * x).backward();  // d/dx Σx² = 2x
-    EXPECT_TRUE(all_close(x.grad(), Array{2, 4, 6}));
+    EXPECT_TRUE(all_close(x.grad().data(), Array{2, 4, 6}));
     sum(x * 3.0f).backward();  // + 3
-    EXPECT_TRUE(all_close(x.grad(), Array{5, 7, 9}));
+    EXPECT_TRUE(all_close(x.grad().data(), Array{5, 7, 9}));
     x.zero_grad();
     EXPECT_FALSE(x.has_grad());
     sum(x).backward();
-    EXPECT_TRUE(all_close(x.grad(), Array{1, 1, 1}));
+    EXPECT_TRUE(all_close(x.grad().data(), Array{1, 1, 1}));
+}
+
+TEST(Autograd, GradIsATensorHandleAsTorchs) {
+    Tensor x = tensor({1, 2, 3}).requires_grad_();
+    sum(x * x).backward();
+    const Tensor g = x.grad();  // a tensor: printable, usable in ops, not a copy
+    EXPECT_EQ(g.impl_ptr(), x.grad().impl_ptr());
+    EXPECT_FALSE(g.requires_grad());
+    EXPECT_EQ(g(2), 6.0f);
+    EXPECT_EQ(fmt::format("{}", g), "tensor([2., 4., 6.])");
+    EXPECT_EQ((g * 0.5f).data(), (Array{1, 2, 3}));
+    sum(x).backward();  // accumulates into the same tensor, as x.grad in PyTorch
+    EXPECT_EQ(g(0), 3.0f);
+    g.mutable_data()(0) = 10.0f;  // an in-place change of the handle is the gradient's
+    EXPECT_EQ(x.grad()(0), 10.0f);
+    x.zero_grad();  // set to None: the old handle keeps its values, x has none
+    EXPECT_FALSE(x.has_grad());
+    EXPECT_EQ(g(1), 5.0f);
+    EXPECT_THROW(x.grad(), ValueError);
 }
 
 TEST(Autograd, SharedSubexpressionGetsTheSumOfItsUses) {
@@ -25,13 +44,13 @@ TEST(Autograd, SharedSubexpressionGetsTheSumOfItsUses) {
     Tensor y = sum(h * h + h);  // dy/dx = (2h + 1)·h
     y.backward();
     const Array h_val = h.data();
-    EXPECT_TRUE(all_close(x.grad(), Array((2.0f * h_val + 1.0f) * h_val)));
+    EXPECT_TRUE(all_close(x.grad().data(), Array((2.0f * h_val + 1.0f) * h_val)));
 }
 
 TEST(Autograd, SameTensorAsBothInputs) {
     Tensor x = tensor({3.0f}).requires_grad_();
     (x * x).backward();
-    EXPECT_TRUE(all_close(x.grad(), Array{6.0f}));
+    EXPECT_TRUE(all_close(x.grad().data(), Array{6.0f}));
 }
 
 TEST(Autograd, NoGradGuardRecordsNothing) {
@@ -62,7 +81,7 @@ TEST(Autograd, DetachStopsGradients) {
     EXPECT_TRUE(d.is_leaf());
     Tensor y = sum(x * d);  // d is a constant here: dy/dx = d
     y.backward();
-    EXPECT_TRUE(all_close(x.grad(), Array{2, 4}));
+    EXPECT_TRUE(all_close(x.grad().data(), Array{2, 4}));
 }
 
 TEST(Autograd, SecondBackwardThrowsUnlessRetained) {
@@ -75,7 +94,7 @@ TEST(Autograd, SecondBackwardThrowsUnlessRetained) {
     x.zero_grad();
     z.backward({.retain_graph = true});
     z.backward();
-    EXPECT_TRUE(all_close(x.grad(), Array(2.0f * xt::xarray<float>{std::exp(1.0f), std::exp(2.0f)})));
+    EXPECT_TRUE(all_close(x.grad().data(), Array(2.0f * xt::xarray<float>{std::exp(1.0f), std::exp(2.0f)})));
 }
 
 TEST(Autograd, TensorsNoGradientReachesGetNone) {
@@ -87,7 +106,7 @@ TEST(Autograd, TensorsNoGradientReachesGetNone) {
     EXPECT_TRUE(a.has_grad());
     EXPECT_FALSE(b.has_grad());
     EXPECT_FALSE(c.has_grad());
-    EXPECT_THROW(b.grad(), ValueError);
+    EXPECT_THROW(b.grad().data(), ValueError);
 }
 
 TEST(Autograd, NonLeafGradOnlyWhenRetained) {
@@ -96,7 +115,7 @@ TEST(Autograd, NonLeafGradOnlyWhenRetained) {
     Tensor k = x * 4.0f;
     h.retain_grad();
     sum(h * k).backward();
-    EXPECT_TRUE(all_close(h.grad(), k.data()));
+    EXPECT_TRUE(all_close(h.grad().data(), k.data()));
     EXPECT_FALSE(k.has_grad());
     EXPECT_FALSE(h.is_leaf());
     EXPECT_STREQ(h.grad_fn_name(), "mul");
@@ -107,7 +126,7 @@ TEST(Autograd, ExplicitUpstreamGradient) {
     Tensor y = x * x;
     EXPECT_THROW(y.backward(), ValueError);  // not a scalar: needs a gradient
     y.backward({.grad = Array{{1, 0}, {0, 2}}});
-    EXPECT_TRUE(all_close(x.grad(), Array{{2, 0}, {0, 16}}));
+    EXPECT_TRUE(all_close(x.grad().data(), Array{{2, 0}, {0, 16}}));
     EXPECT_THROW(sum(x * x).backward({.grad = Array{1, 2}}), ShapeError);
 }
 
@@ -139,8 +158,8 @@ TEST(Autograd, VecdotAgreesWithTheSumOfAProduct) {
         Tensor w = uniform(y.shape(), -1.0f, 1.0f, g);
         sum(y * w).backward();
         sum(y2 * w).backward();
-        EXPECT_TRUE(testing::all_close(a.grad(), a2.grad(), 1e-5, 1e-5));
-        EXPECT_TRUE(testing::all_close(b.grad(), b2.grad(), 1e-5, 1e-5));
+        EXPECT_TRUE(testing::all_close(a.grad().data(), a2.grad().data(), 1e-5, 1e-5));
+        EXPECT_TRUE(testing::all_close(b.grad().data(), b2.grad().data(), 1e-5, 1e-5));
     }
 }
 
@@ -149,7 +168,7 @@ TEST(Autograd, DeepChainDoesNotOverflowTheStack) {
     Tensor y = x;
     for (int i = 0; i < 100000; ++i) y = y + 0.0f;
     y.backward();
-    EXPECT_FLOAT_EQ(x.grad()(0), 1.0f);
+    EXPECT_FLOAT_EQ(x.grad().data()(0), 1.0f);
 }
 
 TEST(Autograd, TrainingLoopDoesNotLeak) {
@@ -168,8 +187,8 @@ TEST(Autograd, TrainingLoopDoesNotLeak) {
         loss.backward();
         {
             NoGradGuard g;
-            V.mutable_data() -= 0.5f * V.grad();
-            U.mutable_data() -= 0.5f * U.grad();
+            V.mutable_data() -= 0.5f * V.grad().data();
+            U.mutable_data() -= 0.5f * U.grad().data();
         }
         (step == 0 ? first_loss : last_loss) = loss.item();
         if (step == 0) after_first = TensorImpl::live();

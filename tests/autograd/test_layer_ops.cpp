@@ -152,7 +152,7 @@ TEST(LayerOps, SoftmaxOverAnEmptyDimAndBadThreadCountsGetNoCrash) {
             Tensor y = softmax(x, dim), z = log_softmax(x, dim);
             EXPECT_EQ(y.shape(), s);
             sum(y + z).backward();
-            EXPECT_EQ(x.grad().shape(), s);
+            EXPECT_EQ(x.grad().data().shape(), s);
         }
     EXPECT_TRUE(throws_with<ValueError>([] { set_num_threads(0); }, {"set_num_threads", "at least 1", "got 0"}));
     // sizes that overflow, or that no memory holds: a named error up front, not a bad_alloc or a crash
@@ -196,7 +196,7 @@ TEST(LayerOps, BitIdenticalAtAnyThreadCount) {
         Tensor s = matmul(x, transpose(x, 1, 2));  // (4, 16, 16)
         Tensor y = sum(softmax(masked_fill(s, eq(tril(ones({16, 16})), 0.0f), -INFINITY), -1) * var(x, {-1}, true, true));
         y.backward();
-        return std::make_pair(y.data(), x.grad());
+        return std::make_pair(y.data(), x.grad().data());
     };
     const auto a = run(1), b = run(2);
     EXPECT_TRUE(testing::all_equal(a.first, b.first));
@@ -216,7 +216,7 @@ TEST(LayerOps, BlockKernelsAreBitIdenticalAtAnyThreadCount) {
         Tensor y = matmul(wei, relu(h)) + sum(tanh(cat({h, h}, -1)).reshape({16, 32, 2, 64}), {2});
         Tensor loss = sum(y * y);
         loss.backward();
-        return std::vector<Array>{loss.data(), x.grad(), w.grad(), b.grad()};
+        return std::vector<Array>{loss.data(), x.grad().data(), w.grad().data(), b.grad().data()};
     };
     const auto one = run(1);
     for (int t : {2, 3}) {

@@ -35,7 +35,7 @@ void check_case(const std::string& name, const Fn& fn) {
     if (!c.has_dout) return;
     y.backward({.grad = c.dout});
     for (const auto& [k, g] : c.grad) {
-        Array mine = in[k].has_grad() ? in[k].grad() : full_array(in[k].shape(), 0.0f);
+        Array mine = in[k].has_grad() ? in[k].grad().data() : full_array(in[k].shape(), 0.0f);
         EXPECT_TRUE(testing::all_close(mine, g, 1e-5, 1e-4)) << "gradient of " << k << " in " << name;
     }
 }

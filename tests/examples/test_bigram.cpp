@@ -74,8 +74,8 @@ TEST(Bigram, SeedZeroStartsFromTheWeightsOfPyTorchsLectureProgram) {
     Generator g(0);
     BigramModel m(8, 2, false, g);
     const nn::SafetensorsFile f = nn::load_safetensors(std::string(XGRAD_TEST_DATA) + "/bigram_init.safetensors");
-    EXPECT_TRUE(testing::all_close(m.V->weight.data(), f.tensors.at("V.weight"), 4e-6, 0));
-    EXPECT_TRUE(testing::all_equal(m.U->weight.data(), f.tensors.at("U.weight")));
+    EXPECT_TRUE(testing::all_close(m.V->weight.data(), f.tensors.at("V.weight").data(), 4e-6, 0));
+    EXPECT_TRUE(testing::all_equal(m.U->weight.data(), f.tensors.at("U.weight").data()));
 }
 
 TEST(Bigram, NamesCountModelAndTrainedModelReachIt) {

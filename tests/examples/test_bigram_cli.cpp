@@ -185,9 +185,9 @@ TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
     corrupt[8] = '#';  // the JSON header's opening brace
     // wrong shape: the same metadata (dim 2) with a V.weight of 3 columns
     nn::SafetensorsFile f = nn::load_safetensors(good);
-    f.tensors["V.weight"] = full_array({8, 3}, 0.5f);
+    f.tensors["V.weight"] = Tensor(full_array({8, 3}, 0.5f));
     nn::save_safetensors(s.path("shape.safetensors"), f.tensors, f.metadata);
-    nn::save_safetensors(s.path("weights_only.safetensors"), {{"V.weight", full_array({8, 2}, 0)}});
+    nn::save_safetensors(s.path("weights_only.safetensors"), {{"V.weight", Tensor(full_array({8, 2}, 0))}});
     // numbers in the metadata with bytes after them, or none: named, not half-read
     auto bad_meta = [&](const std::string& key, const std::string& value) {
         nn::SafetensorsFile g = nn::load_safetensors(good);
@@ -233,8 +233,8 @@ TEST(BigramCli, BadCheckpointsAndUnwritablePaths) {
 TEST(BigramCli, NonFiniteLossNamesTheStep) {
     Scratch s;
     // a NaN in the initial weights: the first step's loss is NaN
-    nn::StateDict w = {{"V.weight", full_array({8, 2}, 0.1f)}, {"U.weight", full_array({8, 2}, 0.1f)}};
-    w["V.weight"](3, 1) = std::numeric_limits<float>::quiet_NaN();
+    nn::StateDict w = {{"V.weight", Tensor(full_array({8, 2}, 0.1f))}, {"U.weight", Tensor(full_array({8, 2}, 0.1f))}};
+    w["V.weight"].mutable_data()(3, 1) = std::numeric_limits<float>::quiet_NaN();
     nn::save_safetensors(s.path("nan.safetensors"), w);
     expect_errors({
         {"--init " + s.path("nan.safetensors") + " --quiet", {"loss", "nan", "at step 0"}},
@@ -264,7 +264,7 @@ TEST(BigramCli, ResumedRunIsBitIdenticalToAnUnbrokenOne) {
     ASSERT_EQ(a.tensors.size(), b.tensors.size());
     for (const auto& [name, t] : a.tensors) {
         ASSERT_TRUE(b.tensors.count(name)) << name;
-        EXPECT_TRUE(testing::all_equal(t, b.tensors.at(name))) << name;  // weights and Adam's moments
+        EXPECT_TRUE(testing::all_equal(t.data(), b.tensors.at(name).data())) << name;  // weights and Adam's moments
     }
     EXPECT_EQ(a.metadata.at("step"), "40");
     EXPECT_EQ(a.metadata.at("rng"), b.metadata.at("rng"));

@@ -30,7 +30,7 @@ TEST(Embedding, SparseGradientEqualsDense) {
         embedding(c.ids.at("ids"), ws, {.padding_idx = 0, .scale_grad_by_freq = freq, .sparse = true}).backward({.grad = c.dout});
         ASSERT_TRUE(ws.has_sparse_grad());
         EXPECT_EQ(ws.sparse_grad().rows, (std::vector<int64_t>{1, 3}));  // unique, sorted, padding row 0 left out
-        EXPECT_TRUE(testing::all_equal(ws.grad(), wd.grad()));            // densified: bit-identical
+        EXPECT_TRUE(testing::all_equal(ws.grad().data(), wd.grad().data()));            // densified: bit-identical
     }
 }
 
@@ -58,8 +58,8 @@ TEST(Embedding, PaddingAndScaleGradByFreqChangeTheGradientAsDocumented) {
     const float count[5] = {1, 1, 1, 0, 3};
     for (std::size_t r = 0; r < 5; ++r)
         for (std::size_t j = 0; j < 3; ++j) {
-            EXPECT_EQ(w1.grad()(r, j), r == 4 ? 0.0f : w0.grad()(r, j));
-            EXPECT_NEAR(w2.grad()(r, j), count[r] ? w0.grad()(r, j) / count[r] : 0.0f, 1e-6);
+            EXPECT_EQ(w1.grad().data()(r, j), r == 4 ? 0.0f : w0.grad().data()(r, j));
+            EXPECT_NEAR(w2.grad().data()(r, j), count[r] ? w0.grad().data()(r, j) / count[r] : 0.0f, 1e-6);
         }
 }
 
@@ -77,7 +77,7 @@ TEST(Embedding, EqualsOneHotLinearForOutputsAndGradients) {
     const Tensor dout = randn({ids.size(), D}, g);
     a.backward({.grad = dout.data()});
     b.backward({.grad = dout.data()});
-    EXPECT_TRUE(all_close(emb.weight.grad(), t(Tensor(lin.weight.grad())).data(), 1e-6, 0));
+    EXPECT_TRUE(all_close(emb.weight.grad().data(), t(Tensor(lin.weight.grad().data())).data(), 1e-6, 0));
 }
 
 TEST(Embedding, PaddingRowStartsAtZeroGetsZeroGradAndNeverMoves) {
@@ -93,7 +93,7 @@ TEST(Embedding, PaddingRowStartsAtZeroGetsZeroGradAndNeverMoves) {
     for (int step = 0; step < 100; ++step) {
         opt.zero_grad();
         sum(pow(emb.forward(ids), 2)).backward();
-        for (std::size_t j = 0; j < 4; ++j) ASSERT_EQ(emb.weight.grad()(4, j), 0.0f);
+        for (std::size_t j = 0; j < 4; ++j) ASSERT_EQ(emb.weight.grad().data()(4, j), 0.0f);
         opt.step();
     }
     for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(emb.weight(4, j), before(4, j));
@@ -168,7 +168,7 @@ TEST(Embedding, BackwardIsBitIdenticalAtAnyThreadCount) {
         set_num_threads(threads);
         emb.zero_grad();
         emb.forward(ids).backward({.grad = dout});
-        grads[threads - 1] = emb.weight.grad();
+        grads[threads - 1] = emb.weight.grad().data();
     }
     set_num_threads(1);
     EXPECT_TRUE(testing::all_equal(grads[0], grads[1]));

@@ -39,13 +39,15 @@ TEST(Module, TiedParameterIsListedAndStoredOnceAndStaysTiedAfterLoading) {
     StateDict d = m.state_dict();
     EXPECT_EQ(d.size(), 1u);
     EXPECT_EQ(d.count("V.weight"), 1u);
-    d["V.weight"](3, 1) = 42.0f;
-    m.load_state_dict(d);
+    EXPECT_EQ(d["V.weight"].impl_ptr(), m.V->weight.impl_ptr());  // the module's own tensor, not a copy
+    Array changed = d["V.weight"].data();
+    changed(3, 1) = 42.0f;
+    m.load_state_dict({{"V.weight", Tensor(changed)}});
     EXPECT_EQ(m.V->weight(3, 1), 42.0f);
     EXPECT_EQ(m.U->weight(3, 1), 42.0f);
     EXPECT_EQ(m.V->weight.impl_ptr(), m.U->weight.impl_ptr());
     // a file that carries the other name (as PyTorch's state_dict of a tied model does) loads too
-    StateDict alias = {{"U.weight", full_array({8, 2}, 7.0f)}};
+    StateDict alias = {{"U.weight", Tensor(full_array({8, 2}, 7.0f))}};
     m.load_state_dict(alias);
     EXPECT_EQ(m.V->weight(0, 0), 7.0f);
     // the output uses the tied table: logits = v · Vᵀ
@@ -57,8 +59,8 @@ TEST(Module, LoadStateDictNamesMissingUnexpectedAndMisshapedKeys) {
     Bigram m(8, 2, false);
     StateDict d = m.state_dict();
     d.erase("U.weight");
-    d["V.bias"] = Array{1};
-    d["V.weight"] = full_array({9, 2}, 0);
+    d["V.bias"] = Tensor(Array{1});
+    d["V.weight"] = Tensor(full_array({9, 2}, 0));
     try {
         m.load_state_dict(d);
         FAIL() << "no error";
@@ -69,7 +71,7 @@ TEST(Module, LoadStateDictNamesMissingUnexpectedAndMisshapedKeys) {
         EXPECT_NE(msg.find("V.weight: the dict has shape (9, 2), the model (8, 2)"), std::string::npos) << msg;
     }
     // non-strict ignores missing and unexpected keys but never a wrong shape
-    d["V.weight"] = full_array({8, 2}, 1.5f);
+    d["V.weight"] = Tensor(full_array({8, 2}, 1.5f));
     m.load_state_dict(d, false);
     EXPECT_EQ(m.V->weight(0, 0), 1.5f);
 }

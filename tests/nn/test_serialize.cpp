@@ -68,8 +68,8 @@ TEST(Safetensors, ReadsAFileLaidOutByHand) {
     write_bytes(dir.file("hand.safetensors"), with_header(json, data));
     const SafetensorsFile f = load_safetensors(dir.file("hand.safetensors"));
     EXPECT_EQ(f.metadata.at("format"), "pt");
-    EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.weight"), Array{{1, 2, 3}, {4, 5, 6}}));
-    EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.bias"), Array{-1, 0.5f}));
+    EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.weight").data(), Array{{1, 2, 3}, {4, 5, 6}}));
+    EXPECT_TRUE(testing::all_equal(f.tensors.at("fc.bias").data(), Array{-1, 0.5f}));
     struct Net : Module {
         Ptr<Linear> fc = register_module("fc", make<Linear>(3, 2));
     } s;
@@ -112,7 +112,7 @@ TEST(Safetensors, BadFilesNameTheFileAndTheProblem) {
 
 TEST(Safetensors, LoadIntoAModelNamesMismatchedKeys) {
     TempDir dir;
-    save_safetensors(dir.file("w.safetensors"), {{"weight", full_array({3, 2}, 1)}});
+    save_safetensors(dir.file("w.safetensors"), {{"weight", Tensor(full_array({3, 2}, 1))}});
     Embedding emb(4, 2);
     EXPECT_TRUE(testing::throws_with<FileError>([&] { load(emb, dir.file("w.safetensors")); },
                                                 {"w.safetensors", "weight", "(3, 2)", "(4, 2)"}));
@@ -140,11 +140,11 @@ TEST(Npy, RoundTripAndHeader) {
 TEST(AtomicWrite, AFailedSaveLeavesThePreviousFileIntact) {
     TempDir dir;
     const std::string p = dir.file("ckpt.safetensors");
-    save_safetensors(p, {{"w", Array{1, 2}}});
+    save_safetensors(p, {{"w", Tensor(Array{1, 2})}});
     // A directory stands where the temporary file would go: the write fails before touching p.
     fs::create_directory(p + ".tmp." + std::to_string(::getpid()));
-    EXPECT_THROW(save_safetensors(p, {{"w", Array{3, 4}}}), FileError);
-    EXPECT_TRUE(testing::all_equal(load_safetensors(p).tensors.at("w"), Array{1, 2}));
+    EXPECT_THROW(save_safetensors(p, {{"w", Tensor(Array{3, 4})}}), FileError);
+    EXPECT_TRUE(testing::all_equal(load_safetensors(p).tensors.at("w").data(), Array{1, 2}));
     EXPECT_TRUE(testing::throws_with<FileError>([&] { save_npy(dir.file("no/such/dir/a.npy"), Array{1}); },
                                                 {"no/such/dir/a.npy", "cannot write"}));
 }
@@ -152,11 +152,11 @@ TEST(AtomicWrite, AFailedSaveLeavesThePreviousFileIntact) {
 TEST(SaveTarget, ASymbolicLinkIsFollowedToItsFile) {
     TempDir dir;
     const std::string real = dir.file("real.safetensors"), link = dir.file("link.safetensors");
-    save_safetensors(real, {{"w", Array{1, 2}}});
+    save_safetensors(real, {{"w", Tensor(Array{1, 2})}});
     fs::create_symlink("real.safetensors", link);  // relative, as `ln -s` makes them
-    save_safetensors(link, {{"w", Array{3, 4}}});
+    save_safetensors(link, {{"w", Tensor(Array{3, 4})}});
     EXPECT_TRUE(fs::is_symlink(link));  // the link stays a link ...
-    EXPECT_TRUE(testing::all_equal(load_safetensors(real).tensors.at("w"), Array{3, 4}));  // ... its file is new
+    EXPECT_TRUE(testing::all_equal(load_safetensors(real).tensors.at("w").data(), Array{3, 4}));  // ... its file is new
     // A dangling link: the save creates the file it names.
     fs::create_symlink(dir.file("new.npy"), dir.file("dangling.npy"));
     save_npy(dir.file("dangling.npy"), Array{5});
@@ -200,7 +200,7 @@ TEST(SaveTarget, TemporariesOfKilledSavesAreRemovedOthersKept) {
     check_writable(p, "--save");  // a program's start: the stale one goes
     EXPECT_FALSE(fs::exists(stale));
     std::ofstream(stale) << "half a checkpoint";
-    save_safetensors(p, {{"w", Array{1}}});  // and a save
+    save_safetensors(p, {{"w", Tensor(Array{1})}});  // and a save
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_TRUE(fs::exists(live));       // its process runs: perhaps a save in progress
     EXPECT_TRUE(fs::exists(other));      // not a name of ours

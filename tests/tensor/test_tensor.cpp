@@ -51,7 +51,7 @@ TEST(Tensor, DetachAndCloneCopy) {
     m.mutable_data()(0) = 5;  // its own data
     EXPECT_EQ(x(0), 1.0f);
     sum(m * 3.0f).backward();  // and the gradient reaches x
-    EXPECT_EQ(x.grad()(0), 3.0f);
+    EXPECT_EQ(x.grad().data()(0), 3.0f);
 }
 
 // Reads tests/reference/print.txt: "values <shape> | <flat values>", PyTorch's repr lines, "----".

@@ -126,12 +126,12 @@ TEST(Wordvec, WritesGensimsBytes) {
 TEST(Wordvec, ReadsTheTableOfAnXgradCheckpoint) {
     Array v = Array::from_shape({3, 2});
     for (std::size_t i = 0; i < 6; ++i) v.data()[i] = float(i);
-    nn::save_safetensors(scratch("bigram.safetensors"), {{"V.weight", v}, {"U.weight", v}},
+    nn::save_safetensors(scratch("bigram.safetensors"), {{"V.weight", Tensor(v)}, {"U.weight", Tensor(v)}},
                          {{"vocab", R"(["the", "cat", "."])"}});
     const KeyedVectors kv = wordvec::load_vectors(scratch("bigram.safetensors"));
     EXPECT_EQ(kv.words(), (std::vector<std::string>{"the", "cat", "."}));
     EXPECT_EQ(kv.vector("cat")[1], 3.0f);
-    nn::save_safetensors(scratch("other.safetensors"), {{"V.weight", v}});
+    nn::save_safetensors(scratch("other.safetensors"), {{"V.weight", Tensor(v)}});
     EXPECT_THROW(wordvec::load_vectors(scratch("other.safetensors")), FileError);
 }
 
