@@ -36,20 +36,27 @@ namespace {
 struct Cache {
     std::mutex mu;
     std::map<std::size_t, std::vector<void*>> free;  // rounded size → freed buffers of that size
-    std::size_t limit = 0;
+    std::size_t limit = kBufferCacheAuto;  // a fixed cap (XGRAD_BUFFER_CACHE_MB, set_buffer_cache_limit)
     BufferStats stats;
 
     Cache() {
-        limit = std::size_t(1) << 30;
         if (const char* env = std::getenv("XGRAD_BUFFER_CACHE_MB")) {
             char* end = nullptr;
             const unsigned long long mb = std::strtoull(env, &end, 10);
             if (end == env || *end != '\0' || env[0] == '-' || mb > (std::size_t(1) << 40))
                 std::fprintf(stderr, "xgrad: XGRAD_BUFFER_CACHE_MB=\"%s\" is not a number of megabytes; the buffer "
-                                     "cache keeps its default limit of 1024 MB\n", env);
+                                     "cache keeps its default (automatic) limit\n", env);
             else
                 limit = static_cast<std::size_t>(mb) << 20;
         }
+    }
+    // How many bytes may stay cached now. Automatic: the room under the program's own high-water mark of
+    // live buffers (peak − live) plus 1 GiB, since reuse is by exact size and a step's buffers of other
+    // sizes wait beside the ones in use. A step that made 4 GB of temporaries finds them again in the
+    // next step, and the cache never lifts the footprint more than 1 GiB above the program's peak.
+    std::size_t room() const {
+        if (limit != kBufferCacheAuto) return limit;
+        return (stats.peak_live_bytes - stats.live_bytes) + (std::size_t(1) << 30);
     }
     // Unmaps cached buffers, largest first, until at most `keep` bytes stay cached. Holds mu.
     void shrink_to(std::size_t keep) {
@@ -92,6 +99,7 @@ void* allocate_large_buffer(std::size_t bytes) {
     std::lock_guard lock(c.mu);
     c.stats.live_bytes += rounded(bytes);
     ++c.stats.maps;
+    c.stats.peak_live_bytes = std::max(c.stats.peak_live_bytes, c.stats.live_bytes);
     c.stats.peak_bytes = std::max(c.stats.peak_bytes, c.stats.live_bytes);
     return p;
 }
@@ -136,6 +144,8 @@ void* allocate_large_buffer(std::size_t bytes) {
     std::lock_guard lock(c.mu);
     c.stats.live_bytes += size;
     ++c.stats.maps;
+    c.stats.peak_live_bytes = std::max(c.stats.peak_live_bytes, c.stats.live_bytes);
+    c.shrink_to(c.room());
     c.stats.peak_bytes = std::max(c.stats.peak_bytes, c.stats.live_bytes + c.stats.cached_bytes);
     return p;
 }
@@ -146,13 +156,13 @@ void free_large_buffer(void* p, std::size_t bytes) {
     Cache& c = cache();
     std::lock_guard lock(c.mu);
     c.stats.live_bytes -= size;
-    if (size > c.limit) {
+    if (size > c.room()) {
         ::munmap(p, size);
         return;
     }
     c.free[size].push_back(p);
     c.stats.cached_bytes += size;
-    c.shrink_to(c.limit);
+    c.shrink_to(c.room());
 }
 
 #endif
@@ -251,7 +261,7 @@ void set_buffer_cache_limit(std::size_t bytes) {
     Cache& c = cache();
     std::lock_guard lock(c.mu);
     c.limit = bytes;
-    c.shrink_to(bytes);
+    c.shrink_to(c.room());
 }
 
 }  // namespace xgrad

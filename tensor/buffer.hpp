@@ -18,6 +18,7 @@ struct BufferStats {
     std::size_t live_bytes = 0;    ///< large buffers in use
     std::size_t cached_bytes = 0;  ///< freed large buffers kept for reuse
     std::size_t peak_bytes = 0;    ///< highest live + cached so far
+    std::size_t peak_live_bytes = 0;  ///< highest live so far: what the automatic limit keeps room for
     std::size_t maps = 0;          ///< buffers mapped from the system so far
     std::size_t reuses = 0;        ///< allocations served from the cache so far
 };
@@ -27,8 +28,12 @@ BufferStats buffer_stats();
 bool buffer_cache_enabled();
 /// Gives every cached buffer back to the system (live ones are untouched).
 void release_cached_buffers();
-/// The cache keeps at most this many bytes of freed buffers (default 1 GiB, or XGRAD_BUFFER_CACHE_MB);
-/// 0 turns caching off (every large buffer is unmapped when freed).
+/// set_buffer_cache_limit's default: the cache keeps freed buffers up to the program's own high-water
+/// mark of live buffers (peak live − live now) plus 1 GiB — a training step finds all of the last step's
+/// temporaries again, and caching never lifts the footprint more than 1 GiB above the live peak.
+inline constexpr std::size_t kBufferCacheAuto = ~std::size_t(0);
+/// A fixed limit instead: at most `bytes` of freed buffers (XGRAD_BUFFER_CACHE_MB sets it at start);
+/// 0 turns caching off (every large buffer is unmapped when freed); kBufferCacheAuto goes back to the default.
 void set_buffer_cache_limit(std::size_t bytes);
 
 /// A large buffer of `bytes` (a cached one of the same rounded size if there is one); throws

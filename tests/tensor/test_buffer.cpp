@@ -106,10 +106,30 @@ TEST(Buffer, TheLimitBoundsWhatIsCachedAndReleaseEmptiesIt) {
     set_buffer_cache_limit(0);
     { Array c = Array::from_shape({kBig}); }
     EXPECT_EQ(buffer_stats().cached_bytes, 0u);
-    set_buffer_cache_limit(std::size_t(1) << 30);
+    set_buffer_cache_limit(kBufferCacheAuto);
     { Array d = Array::from_shape({kBig}); }
     release_cached_buffers();
     EXPECT_EQ(buffer_stats().cached_bytes, 0u);
+}
+
+// By default the cache keeps room up to the program's own peak of live buffers, past 1 GiB: a step
+// whose temporaries add up to 1.5 GiB finds every one of them again in the next step (mapped, never
+// touched here, so this costs address space, not memory).
+TEST(Buffer, TheDefaultLimitKeepsAStepsTemporariesPastOneGiB) {
+    if (!buffer_cache_enabled()) GTEST_SKIP() << "sanitizer build: no buffer cache";
+    const std::size_t n = (std::size_t(256) << 20) / sizeof(float);  // 256 MiB arrays, six of them
+    auto step = [&] {
+        std::vector<Array> temporaries;
+        for (int i = 0; i < 6; ++i) temporaries.push_back(Array::from_shape({n}));
+    };
+    step();
+    const BufferStats after_first = buffer_stats();
+    EXPECT_GE(after_first.cached_bytes, 6 * n * sizeof(float));
+    step();
+    const BufferStats after_second = buffer_stats();
+    EXPECT_EQ(after_second.maps, after_first.maps);  // nothing mapped anew
+    EXPECT_EQ(after_second.reuses, after_first.reuses + 6);
+    release_cached_buffers();
 }
 
 TEST(Buffer, SmallBlocksAreReusedByTheirClassOnTheThreadThatFreedThem) {
