@@ -122,8 +122,9 @@ RowRef::RowRef(Tensor base, std::vector<long> index) : base_(std::move(base)), i
         if (row.dim() == 0)
             throw IndexError(fmt::format("x[{}]: too many indices for a tensor of shape {}", fmt::join(index_, "]["),
                                          shape_str(base_.shape())));
-        if (index_[k] < 0) index_[k] += row.size(0);  // select checks the range
-        row = select(row, 0, index_[k]);
+        const long n = row.size(0);
+        row = select(row, 0, index_[k]);  // checks the range, naming the index as given
+        if (index_[k] < 0) index_[k] += n;
     }
     static_cast<Tensor&>(*this) = row;
 }

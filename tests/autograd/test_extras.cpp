@@ -96,6 +96,8 @@ TEST(Extras, AssignmentIntoRowsWritesInPlace) {
 TEST(Extras, AssignmentIsCheckedAndNeverSilent) {
     Tensor x = zeros({3, 4});
     EXPECT_TRUE(throws_with<IndexError>([&] { x[3] = 1.0f; }, {"index 3", "size 3"}));
+    EXPECT_TRUE(throws_with<IndexError>([&] { x[-4] = 1.0f; }, {"index -4", "size 3"}));  // not wrapped twice
+    EXPECT_EQ(x.data(), full_array({3, 4}, 0.0f));
     EXPECT_TRUE(throws_with<IndexError>([&] { x[0][1][2] = 1.0f; }, {"x[0][1][2]", "too many indices", "(3, 4)"}));
     EXPECT_TRUE(throws_with<ShapeError>([&] { x[0] = tensor({1, 2}); }, {"x[0] = y", "(2)", "(4)"}));
     Tensor w = zeros({2, 2}).requires_grad_();
