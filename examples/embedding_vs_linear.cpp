@@ -10,8 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli_parse.hpp"
-#include "plot.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
+#include "programs/plot.hpp"
 #include "xgrad.hpp"
 
 using namespace xgrad;
@@ -68,21 +69,17 @@ int main(int argc, char** argv) {
     bool json = false;
     std::vector<std::size_t> vocabs = {1000, 2000, 5000, 10000, 20000, 50257};
     app.add_option("--plot", plot_dir, "write timing.svg into this directory");
-    app.add_option("--batch", batch, "ids per step")->check(examples::positive);
-    app.add_option("--dim", dim, "embedding size")->check(examples::positive);
-    app.add_option("--max-vocab", max_vocab, "largest vocabulary timed")->check(examples::positive);
-    app.add_option("--reps", reps, "timed repetitions (the median is shown)")->check(examples::positive);
+    app.add_option("--batch", batch, "ids per step")->check(programs::positive);
+    app.add_option("--dim", dim, "embedding size")->check(programs::positive);
+    app.add_option("--max-vocab", max_vocab, "largest vocabulary timed")->check(programs::positive);
+    app.add_option("--reps", reps, "timed repetitions (the median is shown)")->check(programs::positive);
     app.add_option("--threads", threads, "kernel threads")->check(CLI::Range(1, 256));
-    app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(examples::positive);
+    app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(programs::positive);
     app.add_flag("--json", json, "also print the timings as one JSON object on the last line");
-    if (const auto status = examples::parse(app, argc, argv, "embedding_vs_linear")) return *status;
+    if (const auto status = programs::parse(app, argc, argv, "embedding_vs_linear")) return *status;
     try {
     set_num_threads(threads);
-    if (!plot_dir.empty()) {  // checked before the timings, not after them
-        std::error_code ec;
-        std::filesystem::create_directories(plot_dir, ec);
-        nn::check_writable(plot_dir + "/timing.svg", "--plot");
-    }
+    if (!plot_dir.empty()) programs::make_output_dir(plot_dir, "--plot", "timing.svg");  // checked before the timings, not after them
     part1();
 
     fmt::print("forward + backward, batch {}, dim {}, {} thread(s), median of {} runs (ms):\n", batch, dim, threads, reps);
@@ -122,7 +119,6 @@ int main(int argc, char** argv) {
         }
     }
     if (!plot_dir.empty()) {
-        std::filesystem::create_directories(plot_dir);
         nn::write_file_atomic(plot_dir + "/timing.svg", plot::line_chart(chart));
         fmt::print("wrote {}/timing.svg\n", plot_dir);
     }

@@ -12,10 +12,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli_parse.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
 #include "corpus.hpp"
-#include "pca.hpp"
-#include "plot.hpp"
+#include "programs/pca.hpp"
+#include "programs/plot.hpp"
 #include "text/data_loader.hpp"
 #include "text/tokenizer.hpp"
 #include "xgrad.hpp"
@@ -89,11 +90,7 @@ Tokens tokenize(const std::string& path, const std::string& tokenizer) {
 }
 
 int run(const Args& a) {
-    if (!a.plot.empty()) {  // checked before the work
-        std::error_code ec;
-        std::filesystem::create_directories(a.plot, ec);
-        nn::check_writable(a.plot + "/embeddings.svg", "--plot");
-    }
+    if (!a.plot.empty()) programs::make_output_dir(a.plot, "--plot", "embeddings.svg");  // checked before the work
     const Tokens tokens = tokenize(a.text, a.tokenizer);
     const IdArray& ids = tokens.ids;
 
@@ -159,20 +156,17 @@ int main(int argc, char** argv) {
     app.add_option("--tokenizer", a.tokenizer, "gpt2 (the book's: GPT-2's BPE) or words (the bigram's word tokenizer)")
         ->capture_default_str()->check(CLI::IsMember({"gpt2", "words"}));
     app.add_option("--text", a.text, "the text to tokenize (default: the book's the-verdict.txt; with --tokenizer words, tinyshakespeare)");
-    app.add_option("--batch-size", a.batch_size, "windows in the batch")->capture_default_str()->check(examples::positive);
-    app.add_option("--max-length", a.max_length, "tokens a window (the context length)")->capture_default_str()->check(examples::positive);
-    app.add_option("--stride", a.stride, "tokens between window starts")->capture_default_str()->check(examples::positive);
-    app.add_option("--output-dim", a.output_dim, "embedding dimensions")->capture_default_str()->check(examples::positive);
+    app.add_option("--batch-size", a.batch_size, "windows in the batch")->capture_default_str()->check(programs::positive);
+    app.add_option("--max-length", a.max_length, "tokens a window (the context length)")->capture_default_str()->check(programs::positive);
+    app.add_option("--stride", a.stride, "tokens between window starts")->capture_default_str()->check(programs::positive);
+    app.add_option("--output-dim", a.output_dim, "embedding dimensions")->capture_default_str()->check(programs::positive);
     app.add_option("--seed", a.seed, "seed (torch.manual_seed's)")->capture_default_str();
     app.add_option("--plot", a.plot, "write embeddings.svg (the first window's token, positional and input embeddings in "
                                      "2-D) into this directory");
     app.add_flag("--json", a.json, "print the numbers as one JSON line (for tests)");
-    if (const auto status = examples::parse(app, argc, argv, "positional")) return *status;
+    if (const auto status = programs::parse(app, argc, argv, "positional")) return *status;
     if (a.text.empty()) a.text = a.tokenizer == "gpt2" ? XGRAD_DATA_DIR "/gpt2/the-verdict.txt" : XGRAD_DATA_DIR "/tinyshakespeare/input.txt";
-    try {
+    return programs::run_main("positional", [&] {
         return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "positional: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

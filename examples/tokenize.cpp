@@ -12,7 +12,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli_parse.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
 #include "nn/serialize.hpp"
 #include "tensor/error.hpp"
 #include "tensor/kernels/threads.hpp"
@@ -66,10 +67,8 @@ std::string shown(std::string_view bytes) {
 // The output file must not be the input (an encode would replace the text it read).
 void check_output(const Args& a) {
     if (a.out.empty()) return;
-    xgrad::nn::check_writable(a.out, "--out");
-    std::error_code ec;
-    if (a.input != "-" && std::filesystem::exists(a.out) && std::filesystem::equivalent(a.input, a.out, ec))
-        throw xgrad::FileError("--out " + a.out + " is the input file " + a.input + " itself: writing it would replace the text");
+    xgrad::programs::check_writable(a.out, "--out");
+    if (a.input != "-") xgrad::programs::check_not_input(a.out, "--out", a.input, "the input file");
 }
 
 int train(const Args& a) {
@@ -147,13 +146,6 @@ int main(int argc, char** argv) {
     app.add_flag("--train", a.train, "learn a byte-level BPE from FILE with GPT-2's pattern (minbpe's algorithm)");
     app.add_option("--vocab-size", a.vocab_size, "with --train: ids in all (256 bytes + merges + special tokens)")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
     app.add_option("--special", a.special, "with --train: special tokens to reserve, comma-separated")->capture_default_str();
-    if (auto status = examples::parse(app, argc, argv, "tokenize")) return *status;
-    try {
-        return run(a);
-    } catch (const std::bad_alloc&) {
-        fmt::print(stderr, "tokenize: error: out of memory\n");
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "tokenize: error: {}\n", e.what());
-    }
-    return 1;
+    if (auto status = xgrad::programs::parse(app, argc, argv, "tokenize")) return *status;
+    return xgrad::programs::run_main("tokenize", [&] { return run(a); });
 }

@@ -128,7 +128,15 @@ std::string read_file(const std::string& path) {
 }
 
 void check_writable(const std::string& path, const std::string& flag) {
-    const std::string shown = fmt::format("{} {}", flag, path);
+    try {
+        check_writable(path);
+    } catch (const FileError& e) {
+        throw FileError(fmt::format("{} {}", flag, e.what()));
+    }
+}
+
+void check_writable(const std::string& path) {
+    const std::string& shown = path;
     const fs::path target = write_target(path, shown);
     check_kind(target, shown);
     const fs::path dir = parent_of(target);

@@ -19,7 +19,11 @@ namespace xgrad::nn {
 void write_file_atomic(const std::string& path, const std::string& bytes);
 /// Fails early (before a long run) when `path` cannot be written: its directory is missing or not
 /// writable, or it is not a regular file or a new path (as write_file_atomic). The FileError names
-/// `flag` (e.g. "--save") and the path.
+/// the path. (A program naming its flag too: programs::check_writable(path, flag), programs/files.hpp.)
+void check_writable(const std::string& path);
+/// The same, the error naming `flag` first ("--save PATH: …").
+[[deprecated("a flag is the program's concern: use xgrad::programs::check_writable(path, flag) from "
+             "programs/files.hpp, or nn::check_writable(path)")]]
 void check_writable(const std::string& path, const std::string& flag);
 /// The whole file; throws FileError naming the path.
 std::string read_file(const std::string& path);

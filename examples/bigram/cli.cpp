@@ -9,10 +9,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli_parse.hpp"
+#include "programs/cli.hpp"
 #include "args.hpp"
 
 using namespace bigram;
+namespace programs = xgrad::programs;
 
 namespace {
 
@@ -80,18 +81,15 @@ int main(int argc, char** argv) {
                                                          "afresh instead of loading it");
     app.add_flag("--quiet", a.quiet, "no progress line");
     app.add_option("--progress", a.progress, "seconds between progress lines (default: 0.2 on a terminal, in place; "
-                                             "10 in a pipe or log, a line each)")->check(examples::non_negative);
+                                             "10 in a pipe or log, a line each)")->check(programs::non_negative);
     app.add_flag("--json", a.json, "print the final figures as one JSON object on the last line");
     app.add_option("--on-nonfinite", a.on_nonfinite, "a NaN or Inf batch loss: stop (an error naming the step) or warn (count and go on)")
         ->capture_default_str()->check(CLI::IsMember({"stop", "warn"}));
     app.add_flag("--no-eval", a.no_eval, "skip the mean loss over all training pairs before and after (timing runs)");
-    if (const auto status = examples::parse(app, argc, argv, "bigram")) return *status;
+    if (const auto status = programs::parse(app, argc, argv, "bigram")) return *status;
     for (const CLI::Option* opt : app.get_options())
         if (opt->count() > 0) a.given.insert(opt->get_name());
-    try {
+    return programs::run_main("bigram", [&] {
         return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "bigram: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

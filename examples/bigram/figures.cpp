@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "pca.hpp"
-#include "plot.hpp"
+#include "programs/pca.hpp"
+#include "programs/plot.hpp"
 
 namespace bigram {
 

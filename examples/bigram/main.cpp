@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
+#include "programs/files.hpp"
 #include "corpus.hpp"
 #include "figures.hpp"
 #include "session.hpp"
@@ -107,7 +108,7 @@ namespace bigram {
 
 int run(const Args& a) {
     set_num_threads(a.threads);
-    if (!a.save.empty()) nn::check_writable(a.save, "--save");
+    if (!a.save.empty()) programs::check_writable(a.save, "--save");
     const bool lecture = a.corpus.empty() && a.resume.empty();
     Session s;
     TrainOptions o;
@@ -249,7 +250,7 @@ int run(const Args& a) {
         std::filesystem::create_directories(a.plot, ec);
         if (ec || !std::filesystem::is_directory(a.plot))
             throw FileError(fmt::format("--plot {}: cannot make this directory: {}", a.plot, ec ? ec.message() : "a file is in the way"));
-        nn::check_writable(a.plot + "/loss.svg", "--plot");
+        programs::check_writable(a.plot + "/loss.svg", "--plot");
     }
     // The previous token of vectors_prev.svg: --plot-prev, else the lecture's "the" when there is one.
     std::optional<int64_t> plot_prev;

@@ -9,23 +9,36 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
-#include "cli_parse.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
 #include "model.hpp"
-#include "plot.hpp"
+#include "programs/plot.hpp"
+#include "programs/run.hpp"
 
 using namespace xgrad;
 
 namespace {
 
 struct Args {
-    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt", save, load, prompt = "\n", plot;
+    std::string text = XGRAD_DATA_DIR "/tinyshakespeare/input.txt", save, load, resume, prompt = "\n", plot;
     gpt::Config model;
     long batch_size = 16, max_iters = 5000, eval_interval = 500, eval_iters = 200, max_new_tokens = 500, top_k = 0;
     double learning_rate = 1e-3, temperature = 1.0;
     uint64_t seed = 1337;
     int threads = 1;
     bool json = false;
+
+    /// Where an interrupted run is saved whole (weights, AdamW's moments, step, generator): beside --save
+    /// (w.safetensors: w.run.safetensors), or gpt-interrupted.safetensors.
+    std::string interrupted_path() const {
+        if (save.empty()) return "gpt-interrupted.safetensors";
+        const std::string ext = ".safetensors";
+        const bool has_ext = save.size() > ext.size() && save.compare(save.size() - ext.size(), ext.size(), ext) == 0;
+        return (has_ext ? save.substr(0, save.size() - ext.size()) : save) + ".run.safetensors";
+    }
 };
 
 struct Data {
@@ -103,18 +116,87 @@ IdArray generate(const gpt::GPTLanguageModel& model, IdArray idx, long max_new_t
     return idx;
 }
 
-int run(Args a) {
-    const Data d = load_data(a.text);
-    a.model.vocab_size = long(d.chars.size());
+// Where a run is: what the loop has done and drawn so far (all of it saved with an interrupted run).
+struct Progress {
+    long iter = 0;  // training steps done
+    std::vector<float> losses;
+    plot::Series train_est{"train loss (estimate)", {}, {}, "#1f77b4"}, val_est{"val loss (estimate)", {}, {}, "#ff7f0e"};
+    float train_loss = NAN, val_loss = NAN;  // the last estimates
+    double train_secs = 0;  // the training steps alone, without the estimates
+};
+
+std::string progress_json(const Progress& p) {
+    return nlohmann::json{{"iter", p.iter}, {"losses", p.losses}, {"est_x", p.train_est.x}, {"train_est", p.train_est.y},
+                          {"val_est", p.val_est.y}, {"train_secs", p.train_secs}}.dump();
+}
+
+Progress resume(const std::string& path, gpt::GPTLanguageModel& model, nn::Optimizer& opt, const Args& a) {
+    const programs::SavedRun run = programs::load_run(path, model, opt);
+    const auto j = nlohmann::json::parse(run.progress);
+    Progress p;
+    p.iter = j.at("iter"), p.losses = j.at("losses").get<std::vector<float>>(), p.train_secs = j.at("train_secs");
+    p.train_est.x = p.val_est.x = j.at("est_x").get<std::vector<double>>();
+    p.train_est.y = j.at("train_est").get<std::vector<double>>(), p.val_est.y = j.at("val_est").get<std::vector<double>>();
+    if (!p.train_est.y.empty()) p.train_loss = float(p.train_est.y.back()), p.val_loss = float(p.val_est.y.back());
+    if (p.iter > a.max_iters)
+        throw ValueError(fmt::format("--max-iters {}: the run {} is already at step {}", a.max_iters, path, p.iter));
+    return p;
+}
+
+// The lecture's loop from step p.iter to max_iters. False when a signal asked it to stop (after a whole step).
+bool train(gpt::GPTLanguageModel& model, nn::AdamW& optimizer, const Data& d, const Args& a, Progress& p,
+           const programs::StopSignals& stop) {
+    for (; p.iter < a.max_iters; ++p.iter) {
+        if (stop.requested()) return false;
+        if (p.iter % a.eval_interval == 0 || p.iter == a.max_iters - 1) {
+            std::tie(p.train_loss, p.val_loss) = estimate_loss(model, d, a);
+            p.train_est.x.push_back(double(p.iter)), p.train_est.y.push_back(p.train_loss);
+            p.val_est.x.push_back(double(p.iter)), p.val_est.y.push_back(p.val_loss);
+            if (!a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", p.iter, p.train_loss, p.val_loss);
+            if (a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", p.iter, p.train_loss, p.val_loss);
+            std::fflush(stdout);  // a logged or piped run shows its progress as it goes
+        }
+        const auto s0 = std::chrono::steady_clock::now();
+        auto [xb, yb] = get_batch(d.train, a.batch_size, a.model.block_size);
+        Tensor loss = model.loss(model.forward(xb), yb);
+        programs::check_finite_loss(loss.item(), p.iter, "--learning-rate");  // before the update
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        p.losses.push_back(loss.item());
+        p.train_secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+    }
+    return true;
+}
+
+void write_plot(const std::string& dir, const Progress& p, const gpt::Config& c) {
+    plot::Series batch{"batch loss", {}, {}, "#c7c7c7"};
+    for (std::size_t i = 0; i < p.losses.size(); ++i) batch.x.push_back(double(i)), batch.y.push_back(p.losses[i]);
+    const plot::LineChart chart{fmt::format("GPT on tinyshakespeare: {} layers, {} heads, n_embd {}", c.n_layer, c.n_head, c.n_embd),
+                                "step", "cross-entropy loss", false, false, {batch, p.train_est, p.val_est}, {}};
+    nn::write_file_atomic(dir + "/loss.svg", plot::line_chart(chart));
+}
+
+// Everything that can fail after training is checked before it: the model's sizes, the prompt, the outputs.
+void check_run(const Args& a, const Data& d) {
     if (a.model.n_embd % a.model.n_head != 0)
         throw ValueError(fmt::format("--n-embd {} is not a multiple of --n-head {}", a.model.n_embd, a.model.n_head));
-    const IdArray context = d.encode(a.prompt);  // checked before training: a bad prompt loses nothing
-    if (!a.save.empty()) nn::check_writable(a.save, "--save");
-    if (!a.plot.empty()) {  // the directory is made and checked now: a late failure would lose the run's figure
-        std::error_code ec;
-        std::filesystem::create_directories(a.plot, ec);
-        nn::check_writable(a.plot + "/loss.svg", "--plot");
+    d.encode(a.prompt);
+    if (!a.load.empty() && !a.resume.empty())
+        throw ValueError(fmt::format("--load {} with --resume {}: a resumed run goes on from its own weights", a.load, a.resume));
+    if (!a.save.empty()) {
+        programs::check_writable(a.save, "--save");
+        programs::check_not_input(a.save, "--save", a.text, "the training text");
     }
+    if (!a.plot.empty())
+        programs::check_not_input(programs::make_output_dir(a.plot, "--plot", "loss.svg"), "--plot", a.text, "the training text");
+}
+
+int run(Args a) {
+    const programs::StopSignals stop;  // SIGINT/SIGTERM: the step finishes, the run is saved, exit 130/143
+    const Data d = load_data(a.text);
+    a.model.vocab_size = long(d.chars.size());
+    check_run(a, d);
 
     manual_seed(a.seed);
     gpt::GPTLanguageModel model(a.model);
@@ -124,51 +206,32 @@ int run(Args a) {
     if (!a.json) fmt::print("{} characters, vocabulary {}; {:.3f} M parameters\n", d.train.size() + d.val.size(),
                             a.model.vocab_size, double(n_params) / 1e6);
     nn::AdamW optimizer(model.parameters(), {.lr = a.learning_rate});
-    std::vector<float> losses;
-    float train_loss = NAN, val_loss = NAN;
-    plot::Series train_est{"train loss (estimate)", {}, {}, "#1f77b4"}, val_est{"val loss (estimate)", {}, {}, "#ff7f0e"};
-    double train_secs = 0;  // the training steps alone, without the estimates
+    Progress p;
+    if (!a.resume.empty()) p = resume(a.resume, model, optimizer, a);
     const auto t0 = std::chrono::steady_clock::now();
-    for (long iter = 0; iter < a.max_iters; ++iter) {
-        if (iter % a.eval_interval == 0 || iter == a.max_iters - 1) {
-            std::tie(train_loss, val_loss) = estimate_loss(model, d, a);
-            train_est.x.push_back(double(iter)), train_est.y.push_back(train_loss);
-            val_est.x.push_back(double(iter)), val_est.y.push_back(val_loss);
-            if (!a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", iter, train_loss, val_loss);
-            if (a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", iter, train_loss, val_loss);
-            std::fflush(stdout);  // a logged or piped run shows its progress as it goes
-        }
-        const auto s0 = std::chrono::steady_clock::now();
-        auto [xb, yb] = get_batch(d.train, a.batch_size, a.model.block_size);
-        Tensor loss = model.loss(model.forward(xb), yb);
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        losses.push_back(loss.item());
-        train_secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+    if (!train(model, optimizer, d, a, p, stop)) {
+        programs::save_run(a.interrupted_path(), model, optimizer, progress_json(p), {{"program", "gpt"}});
+        fmt::print(stderr, "gpt: {} at step {} of {}; the run is saved to {} (go on with --resume {})\n", stop.what(), p.iter,
+                   a.max_iters, a.interrupted_path(), a.interrupted_path());
+        return stop.exit_code();
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!a.save.empty()) nn::save(model, a.save);  // before generating: the weights are what matters
-    if (!a.plot.empty()) {
-        plot::Series batch{"batch loss", {}, {}, "#c7c7c7"};
-        for (std::size_t i = 0; i < losses.size(); ++i) batch.x.push_back(double(i)), batch.y.push_back(losses[i]);
-        const plot::LineChart chart{fmt::format("GPT on tinyshakespeare: {} layers, {} heads, n_embd {}", a.model.n_layer,
-                                                a.model.n_head, a.model.n_embd),
-                                    "step", "cross-entropy loss", false, false, {batch, train_est, val_est}, {}};
-        nn::write_file_atomic(a.plot + "/loss.svg", plot::line_chart(chart));
+    if (!a.save.empty()) {  // before generating: the weights are what matters
+        programs::check_finite_weights(model, a.save);
+        nn::save(model, a.save);
     }
+    if (!a.plot.empty()) write_plot(a.plot, p, a.model);
     model.eval();
-    IdArray start = reshape(context, {1, -1});
+    IdArray start = reshape(d.encode(a.prompt), {1, -1});
     const std::string text = d.decode(select(generate(model, start, a.max_new_tokens, a.temperature, a.top_k), 0, 0));
+    const double ms_step = 1e3 * p.train_secs / double(std::max(a.max_iters, 1L));
     if (a.json) {
         fmt::print("{{\"train_loss\": {:.9g}, \"valid_loss\": {:.9g}, \"seconds\": {:.3f}, \"ms_per_step\": {:.4f}, "
                    "\"parameters\": {}, \"losses\": [{}]}}\n",
-                   train_loss, val_loss, secs, 1e3 * train_secs / double(std::max(a.max_iters, 1L)), n_params,
-                   fmt::join(losses, ", "));
+                   p.train_loss, p.val_loss, secs, ms_step, n_params, fmt::join(p.losses, ", "));
         return 0;
     }
-    fmt::print("{} steps in {:.1f} s ({:.1f} ms a training step){}\n\n{}\n", a.max_iters, secs,
-               1e3 * train_secs / double(std::max(a.max_iters, 1L)),
+    fmt::print("{} steps in {:.1f} s ({:.1f} ms a training step){}\n\n{}\n", a.max_iters, secs, ms_step,
                a.save.empty() ? "" : "; weights saved to " + a.save, text);
     return 0;
 }
@@ -179,24 +242,26 @@ int main(int argc, char** argv) {
     Args a;
     CLI::App app{"the lecture's GPT on tinyshakespeare characters"};
     app.add_option("--text", a.text, "training text")->capture_default_str();
-    app.add_option("--batch-size", a.batch_size, "sequences a step")->capture_default_str()->check(examples::positive);
-    app.add_option("--block-size", a.model.block_size, "context length")->capture_default_str()->check(examples::positive);
-    app.add_option("--n-embd", a.model.n_embd, "embedding size C")->capture_default_str()->check(examples::positive);
-    app.add_option("--n-head", a.model.n_head, "attention heads (C must be a multiple)")->capture_default_str()->check(examples::positive);
-    app.add_option("--n-layer", a.model.n_layer, "blocks")->capture_default_str()->check(examples::positive);
+    app.add_option("--batch-size", a.batch_size, "sequences a step")->capture_default_str()->check(programs::positive);
+    app.add_option("--block-size", a.model.block_size, "context length")->capture_default_str()->check(programs::positive);
+    app.add_option("--n-embd", a.model.n_embd, "embedding size C")->capture_default_str()->check(programs::positive);
+    app.add_option("--n-head", a.model.n_head, "attention heads (C must be a multiple)")->capture_default_str()->check(programs::positive);
+    app.add_option("--n-layer", a.model.n_layer, "blocks")->capture_default_str()->check(programs::positive);
     app.add_option("--dropout", a.model.dropout, "dropout probability")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-    app.add_option("--max-iters", a.max_iters, "training steps")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--eval-interval", a.eval_interval, "steps between loss estimates")->capture_default_str()->check(examples::positive);
-    app.add_option("--eval-iters", a.eval_iters, "batches a loss estimate")->capture_default_str()->check(examples::positive);
-    app.add_option("--learning-rate", a.learning_rate, "AdamW's lr")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--max-iters", a.max_iters, "training steps")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--eval-interval", a.eval_interval, "steps between loss estimates")->capture_default_str()->check(programs::positive);
+    app.add_option("--eval-iters", a.eval_iters, "batches a loss estimate")->capture_default_str()->check(programs::positive);
+    app.add_option("--learning-rate", a.learning_rate, "AdamW's lr")->capture_default_str()->check(programs::non_negative);
     app.add_option("--seed", a.seed, "seed (torch.manual_seed's)")->capture_default_str();
     app.add_option("--prompt", a.prompt, "text to continue (default: a line break)");
-    app.add_option("--max-new-tokens", a.max_new_tokens, "characters to generate")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--temperature", a.temperature, "sampling temperature")->capture_default_str()->check(examples::positive);
-    app.add_option("--top-k", a.top_k, "sample from the k likeliest characters (0: all)")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--max-new-tokens", a.max_new_tokens, "characters to generate")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--temperature", a.temperature, "sampling temperature")->capture_default_str()->check(programs::positive);
+    app.add_option("--top-k", a.top_k, "sample from the k likeliest characters (0: all)")->capture_default_str()->check(programs::non_negative);
     app.add_option("--save", a.save, "write the trained weights (safetensors, the script's state_dict names)");
     app.add_option("--plot", a.plot, "write loss.svg (batch losses and the estimates) into this directory");
     app.add_option("--load", a.load, "start from these weights (safetensors, e.g. PyTorch's)");
+    app.add_option("--resume", a.resume, "go on from the run an interrupted gpt saved (on SIGINT/SIGTERM: W.run.safetensors "
+                                         "beside --save W.safetensors, or gpt-interrupted.safetensors)")->check(CLI::ExistingFile);
     app.add_option("--activation", a.model.activation, "feed-forward nonlinearity (gpt.py: relu; gelu is the tanh form)")
         ->capture_default_str()->check(CLI::IsMember({"relu", "gelu"}));
     app.add_option("--threads", a.threads, "threads (same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
@@ -205,7 +270,7 @@ int main(int argc, char** argv) {
     app.add_option("--preset", preset, "small: the defaults above; lecture: gpt.py's sizes (batch 64, block 256, "
                                        "n_embd 384, 6 heads, 6 layers, dropout 0.2, lr 3e-4); flags given win")
         ->capture_default_str()->check(CLI::IsMember({"small", "lecture"}));
-    if (const auto status = examples::parse(app, argc, argv, "gpt")) return *status;
+    if (const auto status = programs::parse(app, argc, argv, "gpt")) return *status;
     if (preset == "lecture") {  // gpt.py's hyperparameters, where no flag set them
         auto unset = [&](const char* flag) { return app.count(flag) == 0; };
         if (unset("--batch-size")) a.batch_size = 64;
@@ -216,11 +281,8 @@ int main(int argc, char** argv) {
         if (unset("--dropout")) a.model.dropout = 0.2;
         if (unset("--learning-rate")) a.learning_rate = 3e-4;
     }
-    try {
+    return programs::run_main("gpt", [&] {
         set_num_threads(a.threads);
         return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "gpt: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

@@ -8,8 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
-#include "cli_parse.hpp"
-#include "plot.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
+#include "programs/plot.hpp"
 
 namespace gpt2_program {
 
@@ -20,24 +21,24 @@ std::optional<int> parse_args(Args& a, int argc, char** argv) {
     std::string model = "124M";
     app.add_option("--model", model, "size: 124M, 355M, 774M, 1558M (the book's GPT_CONFIG names)")->capture_default_str();
     auto& c = a.config;
-    app.add_option("--context-length", c.context_length, "positions (the ch. 4 config's 1024; ch. 5 trains at 256)")->capture_default_str()->check(examples::positive);
-    app.add_option("--emb-dim", c.emb_dim, "embedding size (overrides --model)")->check(examples::positive);
-    app.add_option("--n-heads", c.n_heads, "attention heads (overrides --model)")->check(examples::positive);
-    app.add_option("--n-layers", c.n_layers, "transformer blocks (overrides --model)")->check(examples::positive);
+    app.add_option("--context-length", c.context_length, "positions (the ch. 4 config's 1024; ch. 5 trains at 256)")->capture_default_str()->check(programs::positive);
+    app.add_option("--emb-dim", c.emb_dim, "embedding size (overrides --model)")->check(programs::positive);
+    app.add_option("--n-heads", c.n_heads, "attention heads (overrides --model)")->check(programs::positive);
+    app.add_option("--n-layers", c.n_layers, "transformer blocks (overrides --model)")->check(programs::positive);
     app.add_option("--drop-rate", c.drop_rate, "dropout")->capture_default_str()->check(CLI::Range(0.0, 1.0));
     app.add_option("--seed", a.seed, "torch.manual_seed's seed")->capture_default_str();
     app.add_option("--text", a.text, "training text (UTF-8)")->capture_default_str();
-    app.add_option("--epochs", a.epochs, "training epochs (0: no training)")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--batch-size", a.batch_size, "windows a step")->capture_default_str()->check(examples::positive);
-    app.add_option("--lr", a.lr, "AdamW's learning rate")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--weight-decay", a.weight_decay, "AdamW's weight decay")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--epochs", a.epochs, "training epochs (0: no training)")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--batch-size", a.batch_size, "windows a step")->capture_default_str()->check(programs::positive);
+    app.add_option("--lr", a.lr, "AdamW's learning rate")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--weight-decay", a.weight_decay, "AdamW's weight decay")->capture_default_str()->check(programs::non_negative);
     app.add_option("--train-ratio", a.train_ratio, "share of the text's characters to train on")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-    app.add_option("--eval-freq", a.eval_freq, "steps between evaluations")->capture_default_str()->check(examples::positive);
-    app.add_option("--eval-iter", a.eval_iter, "batches an evaluation")->capture_default_str()->check(examples::positive);
+    app.add_option("--eval-freq", a.eval_freq, "steps between evaluations")->capture_default_str()->check(programs::positive);
+    app.add_option("--eval-iter", a.eval_iter, "batches an evaluation")->capture_default_str()->check(programs::positive);
     app.add_option("--prompt", a.prompt, "text to continue")->capture_default_str();
-    app.add_option("--max-new-tokens", a.max_new_tokens, "tokens to generate")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--temperature", a.temperature, "0: greedy; above: sample from softmax(logits / T)")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--top-k", a.top_k, "sample from the k likeliest tokens")->check(examples::positive);
+    app.add_option("--max-new-tokens", a.max_new_tokens, "tokens to generate")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--temperature", a.temperature, "0: greedy; above: sample from softmax(logits / T)")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--top-k", a.top_k, "sample from the k likeliest tokens")->check(programs::positive);
     app.add_option("--top-p", a.top_p, "sample from the likeliest tokens whose probability reaches p")->check(CLI::Range(1e-9, 1.0));
     app.add_flag("--no-cache", a.no_cache, "generate without the KV cache (the whole window every token)");
     app.add_option("--from-pretrained", a.from_pretrained, "a Hugging Face GPT-2 folder (config.json, model.safetensors)");
@@ -46,7 +47,7 @@ std::optional<int> parse_args(Args& a, int argc, char** argv) {
     app.add_option("--plot", a.plot, "write the loss plot (SVG) here");
     app.add_option("--threads", a.threads, "threads (the same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_flag("--json", a.json, "one JSON object at the end (ids, text, losses, seconds); progress to stderr");
-    if (auto status = examples::parse(app, argc, argv, "gpt2")) return status;
+    if (auto status = programs::parse(app, argc, argv, "gpt2")) return status;
     try {
         gpt2::Config named = gpt2::Config::named(model);
         if (!app.count("--emb-dim")) c.emb_dim = named.emb_dim;
@@ -77,10 +78,8 @@ void check_run(const Args& a, const GPTModel& model, const IdArray& prompt) {
     gpt2::generate(model, prompt, o);
     for (const auto& [flag, path] : {std::pair{"--save", a.save}, std::pair{"--plot", a.plot}}) {
         if (path.empty()) continue;
-        nn::check_writable(path, flag);
-        std::error_code ec;  // the same file as the text (device and inode), by any name: refused
-        if (a.epochs > 0 && std::filesystem::exists(path) && std::filesystem::equivalent(path, a.text, ec))
-            throw FileError(fmt::format("{} {} is the training text {} itself: writing it would replace the text", flag, path, a.text));
+        programs::check_writable(path, flag);
+        if (a.epochs > 0) programs::check_not_input(path, flag, a.text, "the training text");
     }
 }
 

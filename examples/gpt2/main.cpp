@@ -4,25 +4,21 @@
 //          evaluate every 5 steps on 5 batches ("Ep 1 (Step 000000): Train loss 9.781, Val loss 9.933"),
 //          a greedy sample after each epoch; then generation with temperature and top-k;
 //   --from-pretrained DIR: OpenAI's weights from a Hugging Face GPT-2 folder, to generate or train on.
-#include <atomic>
 #include <chrono>
-#include <cmath>
-#include <csignal>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
 #include "gpt2/hf.hpp"
-#include "plot.hpp"
+#include "programs/cli.hpp"
+#include "programs/run.hpp"
 #include "train.hpp"
 
 using namespace xgrad;
 using namespace gpt2_program;
 
 namespace {
-
-std::atomic<int> interrupted{0};  // the signal that asked the run to stop (SIGINT, SIGTERM), or 0
 
 double since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -35,7 +31,8 @@ IdArray row(const std::vector<text::Token>& ids) {
 }
 
 // One epoch of train_model_simple, from batch p.batches_done on (a resumed run skips those). False when interrupted.
-bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataLoader& val, const Args& a, Progress& p) {
+bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataLoader& val, const Args& a, Progress& p,
+                 const programs::StopSignals& stop) {
     Generator& gen = default_generator();
     if (p.batches_done == 0) p.epoch_start = gen.state();
     const Generator::State now = gen.state();
@@ -49,9 +46,7 @@ bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataL
     while (auto batch = epoch.next()) {
         opt.zero_grad();
         Tensor loss = gpt2::loss(model.forward(batch->inputs), batch->targets);
-        if (!std::isfinite(loss.item()))  // before the update: the weights are still the last finite ones
-            throw ValueError(fmt::format("training: the batch loss became {} at step {} (lower --lr?); nothing was saved "
-                                         "after it", loss.item(), p.global_step + 1));
+        programs::check_finite_loss(loss.item(), p.global_step + 1, "--lr");  // before the update
         loss.backward();
         opt.step();
         p.tokens_seen += long(batch->inputs.size());
@@ -63,15 +58,14 @@ bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataL
                        p.epochs_done + 1, p.global_step, tl, vl);
             std::fflush(a.json ? stderr : stdout);
         }
-        if (interrupted) return false;
+        if (stop.requested()) return false;
     }
     ++p.epochs_done, p.batches_done = 0;
     return true;
 }
 
 int run(const Args& a) {
-    for (int sig : {SIGINT, SIGTERM})  // training finishes its step, saves, exits with 128 + the signal
-        std::signal(sig, [](int s) { interrupted = s; });
+    const programs::StopSignals stop;  // SIGINT/SIGTERM: training finishes its step, saves, exits 130/143
     const text::Tokenizer tok = text::Tokenizer::gpt2();
     const auto t0 = std::chrono::steady_clock::now();
     manual_seed(a.seed);
@@ -86,12 +80,11 @@ int run(const Args& a) {
     if (a.epochs > p.epochs_done) {
         Data d = load_data(a, model->cfg.context_length, tok);
         while (p.epochs_done < a.epochs) {
-            if (!train_epoch(*model, opt, d.train, d.val, a, p)) {
+            if (!train_epoch(*model, opt, d.train, d.val, a, p, stop)) {
                 save_run(a.save_or_interrupted(), *model, opt, p);
-                fmt::print(stderr, "gpt2: {} at step {}; saved to {} (go on with --resume {})\n",
-                           interrupted == SIGTERM ? "terminated" : "interrupted", p.global_step, a.save_or_interrupted(),
-                           a.save_or_interrupted());
-                return 128 + interrupted;
+                fmt::print(stderr, "gpt2: {} at step {}; saved to {} (go on with --resume {})\n", stop.what(), p.global_step,
+                           a.save_or_interrupted(), a.save_or_interrupted());
+                return stop.exit_code();
             }
             fmt::print(a.json ? stderr : stdout, "{}\n", sample(*model, tok, a.prompt));
             if (!a.save.empty()) save_run(a.save, *model, opt, p);
@@ -114,11 +107,8 @@ int run(const Args& a) {
 int main(int argc, char** argv) {
     Args a;
     if (const auto status = parse_args(a, argc, argv)) return *status;
-    try {
+    return programs::run_main("gpt2", [&] {
         set_num_threads(a.threads);
         return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "gpt2: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

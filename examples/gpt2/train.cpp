@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "programs/run.hpp"
+
 namespace gpt2_program {
 
 using namespace xgrad;
@@ -53,10 +55,7 @@ json config_json(const gpt2::Config& c) {
 }  // namespace
 
 void save_run(const std::string& path, const GPTModel& model, const nn::Optimizer& opt, const Progress& p) {
-    for (const auto& [name, t] : model.named_parameters())  // never replace a good file with NaN weights
-        for (float v : t.data())
-            if (!std::isfinite(v))
-                throw ValueError(fmt::format("{} holds {}: the weights are not finite; {} was not written", name, v, path));
+    programs::check_finite_weights(model, path);  // never replace a good file with NaN weights
     const Generator::State g = default_generator().state();
     json progress = {{"epochs_done", p.epochs_done}, {"batches_done", p.batches_done}, {"global_step", p.global_step},
                      {"tokens_seen", p.tokens_seen}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},

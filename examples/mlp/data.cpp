@@ -1,7 +1,7 @@
 // The makemore MLP's data and helpers (see data.hpp).
 #include "data.hpp"
 
-#include "pca.hpp"
+#include "programs/pca.hpp"
 
 #include <cmath>
 #include <fstream>

@@ -10,8 +10,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli_parse.hpp"
-#include "plot.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
+#include "programs/plot.hpp"
+#include "programs/run.hpp"
 #include "train.hpp"
 
 using namespace xgrad;
@@ -49,13 +51,10 @@ void draw(const mlp::Mlp& model, const std::vector<float>& losses, const std::st
 }
 
 int run(const Args& a) {
+    const programs::StopSignals stop;  // SIGINT/SIGTERM: the step finishes, the figures so far are drawn, exit 130/143
     // Everything that can fail after training is checked first: the data and the plot's directory.
     const auto train_words = mlp::read_words(a.data + "/train.txt"), valid_words = mlp::read_words(a.data + "/valid.txt");
-    if (!a.plot.empty()) {  // the directory is made and checked now, so a late failure loses nothing
-        std::error_code ec;
-        std::filesystem::create_directories(a.plot, ec);
-        nn::check_writable(a.plot + "/embeddings.svg", "--plot");
-    }
+    if (!a.plot.empty()) programs::make_output_dir(a.plot, "--plot", "embeddings.svg");  // now: a late failure loses nothing
     const mlp::Dataset Xtr = mlp::build_dataset(train_words, a.block), Xdev = mlp::build_dataset(valid_words, a.block);
 
     manual_seed(a.seed);
@@ -71,11 +70,18 @@ int run(const Args& a) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<float> losses;
-    for (long i = 0; i < a.steps; ++i) {
+    for (long i = 0; i < a.steps && !stop.requested(); ++i) {
         const float lr = static_cast<float>(i < a.steps / 2 ? a.lr : a.lr_final);
         losses.push_back(mlp::sgd_step(model, Xtr, a.batch, lr));
+        programs::check_finite_loss(losses.back(), i, "--lr");
         if (!a.json && (i % a.print_every == 0 || i == a.steps - 1))
             fmt::print("step {:7d}/{}: minibatch loss {:.4f}\n", i, a.steps, losses.back()), std::fflush(stdout);
+    }
+    if (stop.requested()) {  // nothing to resume from (no --save): the figures of the steps done, and where it stopped
+        if (!a.plot.empty()) draw(model, losses, a.plot);
+        fmt::print(stderr, "mlp: {} at step {} of {}{}\n", stop.what(), losses.size(), a.steps,
+                   a.plot.empty() ? "" : "; its figures are in " + a.plot);
+        return stop.exit_code();
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double train_loss = mlp::split_loss(model, Xtr), valid_loss = mlp::split_loss(model, Xdev);
@@ -102,25 +108,22 @@ int main(int argc, char** argv) {
     Args a;
     CLI::App app{"makemore's MLP language model on names (the lecture's program)"};
     app.add_option("--data", a.data, "directory with train.txt and valid.txt, one name a line")->capture_default_str();
-    app.add_option("--steps", a.steps, "SGD steps")->capture_default_str()->check(examples::positive);
-    app.add_option("--batch", a.batch, "minibatch size")->capture_default_str()->check(examples::positive);
-    app.add_option("--block", a.block, "characters of context")->capture_default_str()->check(examples::positive);
-    app.add_option("--emb", a.emb, "embedding dimensions")->capture_default_str()->check(examples::positive);
-    app.add_option("--hidden", a.hidden, "hidden units")->capture_default_str()->check(examples::positive);
-    app.add_option("--lr", a.lr, "learning rate of the first half")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--lr-final", a.lr_final, "learning rate of the second half")->capture_default_str()->check(examples::non_negative);
+    app.add_option("--steps", a.steps, "SGD steps")->capture_default_str()->check(programs::positive);
+    app.add_option("--batch", a.batch, "minibatch size")->capture_default_str()->check(programs::positive);
+    app.add_option("--block", a.block, "characters of context")->capture_default_str()->check(programs::positive);
+    app.add_option("--emb", a.emb, "embedding dimensions")->capture_default_str()->check(programs::positive);
+    app.add_option("--hidden", a.hidden, "hidden units")->capture_default_str()->check(programs::positive);
+    app.add_option("--lr", a.lr, "learning rate of the first half")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--lr-final", a.lr_final, "learning rate of the second half")->capture_default_str()->check(programs::non_negative);
     app.add_option("--seed", a.seed, "seed (torch.manual_seed's; samples use seed + 10)")->capture_default_str();
-    app.add_option("--samples", a.samples, "names to sample")->capture_default_str()->check(examples::non_negative);
-    app.add_option("--print-every", a.print_every, "steps between progress lines")->capture_default_str()->check(examples::positive);
+    app.add_option("--samples", a.samples, "names to sample")->capture_default_str()->check(programs::non_negative);
+    app.add_option("--print-every", a.print_every, "steps between progress lines")->capture_default_str()->check(programs::positive);
     app.add_option("--plot", a.plot, "directory for embeddings.svg (the embeddings in 2-D) and loss.svg");
     app.add_option("--threads", a.threads, "threads (same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
     app.add_flag("--json", a.json, "print the losses as one JSON line (for tests)");
-    if (const auto status = examples::parse(app, argc, argv, "mlp")) return *status;
-    try {
+    if (const auto status = programs::parse(app, argc, argv, "mlp")) return *status;
+    return programs::run_main("mlp", [&] {
         set_num_threads(a.threads);
         return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "mlp: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

@@ -15,10 +15,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli_parse.hpp"
+#include "programs/cli.hpp"
+#include "programs/files.hpp"
 #include "nn/serialize.hpp"
-#include "pca.hpp"
-#include "plot.hpp"
+#include "programs/pca.hpp"
+#include "programs/plot.hpp"
 #include "tensor/error.hpp"
 #include "tensor/kernels/threads.hpp"
 #include "wordvec/wordvec.hpp"
@@ -44,7 +45,7 @@ void prepare_output(const std::string& path, const std::string& flag) {
     std::error_code ec;
     const auto dir = std::filesystem::absolute(path).parent_path();
     std::filesystem::create_directories(dir, ec);  // a failure is named by check_writable
-    nn::check_writable(path, flag);
+    programs::check_writable(path, flag);
 }
 
 void print_similar(const std::vector<wordvec::Similar>& sims) {
@@ -111,6 +112,10 @@ int run(const Args& a) {
     // What is written after loading or training is checked first.
     if (!a.export_path.empty()) prepare_output(a.export_path, "--export");
     if (!a.plot.empty()) prepare_output(a.plot, "--plot");
+    for (const auto& [flag, out] : {std::pair{"--output", a.output}, {"--export", a.export_path}, {"--plot", a.plot}})
+        for (const auto& [what, in] : {std::pair{"the training text", a.train}, {"the vectors file", a.vectors},
+                                       {"the evaluation file", a.evaluate}, {"the word pairs file", a.word_pairs}})
+            programs::check_not_input(out, flag, in, what);  // by device and inode: a link or another path is caught
     const wordvec::KeyedVectors kv = a.train.empty() ? wordvec::load_vectors(a.vectors, a.format) : train(a);
     if (!a.vectors.empty()) fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
     if (!a.plot.empty()) {
@@ -181,7 +186,7 @@ int main(int argc, char** argv) {
     app.add_option("--similarity", a.similarity, "A B: the cosine of two words")->expected(2);
     app.add_option("--doesnt-match", a.doesnt_match, "the word of these farthest from the others' mean")->expected(-2);
     app.add_flag("--cosmul", a.cosmul, "rank by 3CosMul instead of 3CosAdd in --most-similar and --analogy");
-    app.add_option("--topn", a.topn, "words a query lists")->capture_default_str()->check(examples::positive);
+    app.add_option("--topn", a.topn, "words a query lists")->capture_default_str()->check(programs::positive);
     app.add_option("--restrict", a.restrict_vocab, "search the most frequent N words only (0: all; evaluations: 300000)")
         ->capture_default_str();
     app.add_option("--evaluate", a.evaluate, "analogy questions file (questions-words.txt): accuracy by section");
@@ -196,15 +201,15 @@ int main(int argc, char** argv) {
     t->add_option("--train", a.train, "train skip-gram vectors on this text file");
     t->add_option("--output", a.output, "write the trained vectors here (word2vec text, or binary with --binary 1)");
     t->add_option("--binary", a.binary, "1: --output in word2vec's binary format")->capture_default_str()->check(CLI::Range(0, 1));
-    t->add_option("--size", a.w2v.size, "vector dimension")->capture_default_str()->check(examples::positive);
-    t->add_option("--window", a.w2v.window, "max words on each side")->capture_default_str()->check(examples::positive);
+    t->add_option("--size", a.w2v.size, "vector dimension")->capture_default_str()->check(programs::positive);
+    t->add_option("--window", a.w2v.window, "max words on each side")->capture_default_str()->check(programs::positive);
     t->add_option("--negative", a.w2v.negative, "noise words a pair")->capture_default_str();
-    t->add_option("--min-count", a.w2v.min_count, "drop words rarer than this")->capture_default_str()->check(examples::positive);
+    t->add_option("--min-count", a.w2v.min_count, "drop words rarer than this")->capture_default_str()->check(programs::positive);
     t->add_option("--sample", a.w2v.sample, "subsampling threshold of frequent words (0: off)")->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
-    t->add_option("--iter", a.w2v.iter, "epochs")->capture_default_str()->check(examples::positive);
+    t->add_option("--iter", a.w2v.iter, "epochs")->capture_default_str()->check(programs::positive);
     t->add_option("--alpha", a.w2v.alpha, "starting learning rate (default 0.025; 0.05 with --cbow 1, as word2vec.c)")
-        ->check(examples::positive);
+        ->check(programs::positive);
     t->add_option("--cbow", a.cbow, "1: CBOW (the window's mean predicts the center word); 0: skip-gram (word2vec.c's "
                                     "default is 1)")->capture_default_str()->check(CLI::Range(0, 1));
     t->add_flag("--lock-free", a.w2v.lock_free, "with --threads 2 or more: every thread trains on its share of the corpus "
@@ -213,25 +218,22 @@ int main(int argc, char** argv) {
     t->add_option("--batch", a.w2v.batch, "pairs a step, batch/readers from each reader, all scored on its view (same "
                                           "vectors at any thread count); a step's pairs are 2·window apart in the text, so a "
                                           "center word's pairs come in consecutive steps as word2vec.c's pair-by-pair updates")->capture_default_str()
-        ->check(examples::positive);
+        ->check(programs::positive);
     t->add_option("--readers", a.w2v.readers, "readers of the corpus side by side (reader r reads its chunks r, r + "
                                               "readers, … of ~1000 words), batch/readers pairs a step from each; up to this "
                                               "many threads train (the vectors depend on it, not on --threads)")
-        ->capture_default_str()->check(examples::positive);
+        ->capture_default_str()->check(programs::positive);
     t->add_option("--merge-every", a.w2v.merge_every, "steps each reader takes on its own view (the tables as last merged, "
                                                       "plus its own updates) before the readers' updates are merged; the "
-                                                      "threads meet once a merge")->capture_default_str()->check(examples::positive);
+                                                      "threads meet once a merge")->capture_default_str()->check(programs::positive);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training shares the --readers among "
                                            "them (the same vectors at any count), or with --lock-free gives each its share")->capture_default_str()->check(CLI::Range(1, 256));
-    if (const auto status = examples::parse(app, argc, argv, "wordvec")) return *status;
+    if (const auto status = programs::parse(app, argc, argv, "wordvec")) return *status;
     a.w2v.cbow = a.cbow == 1;
     if (a.w2v.cbow && app.count("--alpha") == 0) a.w2v.alpha = 0.05;  // word2vec.c's CBOW default
-    try {
+    return programs::run_main("wordvec", [&] {
         set_num_threads(a.threads);
         return run(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "wordvec: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

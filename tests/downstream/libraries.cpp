@@ -1,10 +1,13 @@
 // A user's program on the installed libraries beside the core: GPT-2's tokenizer (xgrad::text, its
 // vocabulary built in, so no data file is needed where the program runs), word vectors (xgrad::wordvec) and
-// the book's GPT-2 (xgrad::gpt2).
+// the book's GPT-2 (xgrad::gpt2) and the programs' tooling (xgrad::programs).
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
 #include <gpt2/generate.hpp>
+#include <programs/files.hpp>
+#include <programs/run.hpp>
 #include <text/tokenizer.hpp>
 #include <wordvec/wordvec.hpp>
 
@@ -26,5 +29,13 @@ int main() {
     const auto uncached = xgrad::gpt2::generate(*model, prompt, {.max_new_tokens = 10, .use_cache = false});
     const bool gpt_ok = cached.shape()[1] == 13 && cached == uncached;
     std::printf("downstream: gpt2 generate: %s\n", gpt_ok ? "ok" : "WRONG");
-    return text_ok && vec_ok && gpt_ok ? 0 : 1;
+    bool tools_ok = xgrad::programs::fnv1a64("a") == 0xaf63dc4c8601ec8cULL;  // the tooling: a NaN weight is named
+    model->parameters()[0].mutable_data()(0) = NAN;
+    try {
+        xgrad::programs::check_finite_weights(*model, "x.safetensors");
+        tools_ok = false;
+    } catch (const xgrad::ValueError&) {
+    }
+    std::printf("downstream: programs: %s\n", tools_ok ? "ok" : "WRONG");
+    return text_ok && vec_ok && gpt_ok && tools_ok ? 0 : 1;
 }

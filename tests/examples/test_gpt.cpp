@@ -1,10 +1,14 @@
 // The gpt example (the lecture's GPT on tinyshakespeare characters): with dropout 0 and the same seed,
 // its loss follows the same program in PyTorch (tests/reference/gpt_trajectory.txt, written by
 // make_gpt_reference.py) step by step; it saves the script's state_dict names; bad input is named
-// before training.
+// before training; SIGINT/SIGTERM save the run and --resume goes on to the same numbers; a NaN loss
+// stops before it reaches a file.
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "helpers.hpp"
 #include "program.hpp"
@@ -98,7 +102,7 @@ TEST(GptProgram, SavesTheScriptsStateDictNamesAndNamesBadInputBeforeTraining) {
              {"--n-embd 10 --n-head 4", "--n-embd 10 is not a multiple of --n-head 4"},
              {"--save /nonexistent/dir/w.safetensors --max-iters 100000", "--save /nonexistent/dir/w.safetensors: cannot write there"},
              {"--text /nonexistent.txt", "/nonexistent.txt"},
-             {"--plot /proc/x --max-iters 100000", "--plot /proc/x/loss.svg: cannot write there"},
+             {"--plot /proc/x --max-iters 100000", "--plot /proc/x: cannot make this directory"},
              {"--dropout 1.5", "--dropout"}}) {
         auto [st, o] = testing::run_program(XGRAD_GPT, args);
         EXPECT_NE(st, 0) << args;
@@ -115,6 +119,71 @@ TEST(GptProgram, PlotsTheLossesWithTheEstimates) {
     const std::string svg = nn::read_file(dir + "/loss.svg");
     for (const char* part : {"<svg", "batch loss", "train loss (estimate)", "val loss (estimate)", "1 layers, 4 heads"})
         EXPECT_NE(svg.find(part), std::string::npos) << part;
+    std::filesystem::remove_all(dir);
+}
+
+
+// The run stopped by a signal after about 1 s (at step k, whatever the machine's speed) and resumed to
+// k + 10 steps gives the losses of an unbroken run of k + 10 steps, exactly: the run's file holds AdamW's
+// moments and the generator's state, and the step in progress finishes before the save.
+TEST(GptProgram, AnInterruptedOrTerminatedRunSavesAndResumesToTheSameNumbers) {
+    const std::string small = "--n-layer 1 --eval-interval 7 --eval-iters 2 --max-new-tokens 0 --json ";
+    for (const auto& [signal, status_want, said] : {std::tuple{"INT", 130, "interrupted at step "}, std::tuple{"TERM", 143, "terminated at step "}}) {
+        SCOPED_TRACE(signal);
+        const std::string dir = ::testing::TempDir() + fmt::format("/gpt_resume_{}_{}", ::getpid(), signal);
+        std::filesystem::create_directories(dir);
+        const std::string save = dir + "/w.safetensors", run = dir + "/w.run.safetensors";
+        auto [st, out] = testing::run_program(fmt::format("timeout --preserve-status -s {} 1", signal),
+                                              std::string(XGRAD_GPT) + " " + small + "--max-iters 1000000 --save " + save);
+        ASSERT_EQ(st, status_want) << out;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(out, m, std::regex(std::string(said) + "([0-9]+) of 1000000; the run is saved to " + run)))
+            << out;
+        const long k = std::stol(m[1]);
+        EXPECT_FALSE(std::filesystem::exists(save)) << "the weights of an unfinished run were written to --save";
+        const std::string steps = fmt::format("--max-iters {} ", k + 10);
+        auto [st2, resumed] = testing::run_program(XGRAD_GPT, small + steps + "--resume " + run);
+        ASSERT_EQ(st2, 0) << resumed;
+        auto [st3, whole] = testing::run_program(XGRAD_GPT, small + steps);
+        ASSERT_EQ(st3, 0) << whole;
+        const auto a = json_lines(resumed).back(), b = json_lines(whole).back();
+        EXPECT_EQ(a["losses"], b["losses"]);
+        EXPECT_EQ(a["losses"].size(), std::size_t(k + 10));
+        EXPECT_EQ(a["train_loss"], b["train_loss"]);
+        EXPECT_EQ(a["valid_loss"], b["valid_loss"]);
+        // a run of another model size is refused, naming the tensor
+        auto [st4, other] = testing::run_program(XGRAD_GPT, "--n-layer 2 --max-iters 20 --resume " + run);
+        EXPECT_EQ(st4, 1) << other;
+        EXPECT_NE(other.find(run), std::string::npos) << other;
+        std::filesystem::remove_all(dir);
+    }
+}
+
+// The case: lr 1e10 goes NaN at once; the run stops naming the step and the flag, before the update,
+// and the good file given to --save is left as it was.
+TEST(GptProgram, ANonFiniteLossStopsAndLeavesTheSavedFile) {
+    const std::string path = ::testing::TempDir() + fmt::format("/gpt_nan_{}.safetensors", ::getpid());
+    std::ofstream(path) << "an earlier good checkpoint";
+    auto [st, out] = testing::run_program(XGRAD_GPT, "--learning-rate 1e10 --max-iters 200 --eval-iters 1 --n-layer 1 --save " + path);
+    EXPECT_EQ(st, 1) << out;
+    EXPECT_NE(out.find("gpt: error: training: the batch loss became"), std::string::npos) << out;
+    EXPECT_NE(out.find("--learning-rate"), std::string::npos) << out;
+    EXPECT_EQ(nn::read_file(path), "an earlier good checkpoint");
+    std::filesystem::remove(path);
+}
+
+// An output that is the training text, by another name, is refused before training.
+TEST(GptProgram, AnOutputThatIsTheTextIsRefused) {
+    const std::string dir = ::testing::TempDir() + fmt::format("/gpt_same_{}", ::getpid());
+    std::filesystem::create_directories(dir);
+    const std::string text = dir + "/t.txt";
+    std::ofstream(text) << std::string(2000, 'a') + "bc\n";
+    std::filesystem::create_symlink(text, dir + "/link.txt");
+    auto [st, out] = testing::run_program(XGRAD_GPT, "--text " + text + " --save " + dir + "/link.txt --max-iters 5");
+    EXPECT_EQ(st, 1) << out;
+    EXPECT_NE(out.find("is the training text " + text + " itself"), std::string::npos) << out;
+    EXPECT_EQ(out.find("step 0"), std::string::npos) << "trained before refusing:\n" << out;
+    EXPECT_EQ(nn::read_file(text).size(), 2003u);
     std::filesystem::remove_all(dir);
 }
 

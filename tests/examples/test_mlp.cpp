@@ -76,13 +76,29 @@ TEST(MlpProgram, PrintsTheLecturesOutputAndNamesBadInputBeforeTraining) {
     EXPECT_NE(s.str().find("first two principal components"), std::string::npos);
     for (const auto& [args, part] : std::vector<std::pair<std::string, std::string>>{
              {"--data /nonexistent", "/nonexistent/train.txt: cannot open it"},
-             {"--plot /dev/null/x --steps 100000000", "--plot /dev/null/x/embeddings.svg: cannot write there"},
+             {"--plot /dev/null/x --steps 100000000", "--plot /dev/null/x: cannot make this directory: Not a directory"},
              {"--steps 0", "--steps"},
-             {"--batch -3", "--batch"}}) {
+             {"--batch -3", "--batch"},
+             {"--lr 1e38 --steps 1000", "mlp: error: training: the batch loss became"}}) {
         auto [st, o] = testing::run_program(XGRAD_MLP, args);
         EXPECT_NE(st, 0) << args;
         EXPECT_LT(st, 128) << args << " crashed";
         EXPECT_NE(o.find(part), std::string::npos) << args << " gave:\n" << o;
+    }
+}
+
+// SIGINT/SIGTERM: the step in progress finishes, the figures of the steps done are drawn, the program
+// says where it stopped and exits 128 + the signal (mlp has no checkpoint to save).
+TEST(MlpProgram, AnInterruptedRunDrawsItsFiguresAndSaysWhereItStopped) {
+    for (const auto& [signal, status_want, said] : {std::tuple{"INT", 130, "mlp: interrupted at step "}, std::tuple{"TERM", 143, "mlp: terminated at step "}}) {
+        const std::string dir = ::testing::TempDir() + "/mlp_stop_" + signal;
+        std::filesystem::remove_all(dir);
+        auto [st, out] = testing::run_program(std::string("timeout --preserve-status -s ") + signal + " 1",
+                                              std::string(XGRAD_MLP) + " --steps 100000000 --plot " + dir);
+        EXPECT_EQ(st, status_want) << out;
+        EXPECT_NE(out.find(said), std::string::npos) << out;
+        EXPECT_TRUE(std::filesystem::exists(dir + "/loss.svg")) << out;
+        std::filesystem::remove_all(dir);
     }
 }
 

@@ -114,6 +114,19 @@ TEST(WordvecProgram, TrainsWithWord2vecsFlagsAndQueriesTheResult) {
     std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + corpus + " --output " + out_path.string() + " --merge-every 0");
     EXPECT_EQ(status, 2);
     EXPECT_NE(out.find("--merge-every: must be a positive number, got 0"), std::string::npos) << out;
+    // an output that is an input, by another name (a hard link), is refused before training; the text stays
+    const auto text = std::filesystem::temp_directory_path() / ("xgrad_w2v_text_" + std::to_string(::getpid()) + ".txt");
+    const auto link = text.string() + ".link";
+    std::ofstream(text) << "the cat sat on the mat the dog\n";
+    std::filesystem::create_hard_link(text, link);
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + text.string() + " --min-count 1 --output " + link);
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("--output " + link + " is the training text " + text.string() + " itself"), std::string::npos) << out;
+    EXPECT_EQ(nn::read_file(text.string()), "the cat sat on the mat the dog\n");
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + std::string(kVectors) + " --export " + kVectors);
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("is the vectors file"), std::string::npos) << out;
+    std::filesystem::remove(text), std::filesystem::remove(link);
 }
 
 // The lecture's figure: --words as labelled points (with their row ids) on the first two principal

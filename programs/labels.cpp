@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cmath>
 
-#include "plot.hpp"
+#include "programs/plot.hpp"
 
 namespace plot {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ticks.hpp"
+#include "programs/ticks.hpp"
 
 namespace plot {
 

@@ -1,14 +1,17 @@
-// The programs' command-line parsing, with the error convention of docs/errors.md: a bad command line prints
-// "<program>: error: " and CLI11's message and exits with 2; --help prints the help and exits with 0.
+// The programs' command line and exit statuses, the convention of docs/errors.md: a bad command line prints
+// "<program>: error: " and CLI11's message and exits with 2; --help prints the help and exits with 0; an
+// error while running prints "<program>: error: " and what went wrong and exits with 1.
 #pragma once
 #include <cmath>
+#include <exception>
+#include <new>
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-namespace examples {
+namespace xgrad::programs {
 
 /// Checks a number: finite, and above 0 (or at least 0 when zero_ok). CLI11's PositiveNumber and
 /// NonNegativeNumber name the largest double in their messages instead: "--size: must be a positive
@@ -45,4 +48,19 @@ inline std::optional<int> parse(CLI::App& app, int argc, char** argv, const char
     return std::nullopt;
 }
 
-}  // namespace examples
+/// Runs a program's body and turns what it throws into the error line and exit status 1. Running out
+/// of memory is named as such (std::bad_alloc's own text is only "std::bad_alloc").
+template <class Body>
+int run_main(const char* program, Body&& body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "{}: error: out of memory: this machine could not give the memory the run asked for "
+                           "(smaller sizes or batches need less)\n", program);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    }
+    return 1;
+}
+
+}  // namespace xgrad::programs

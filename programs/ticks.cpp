@@ -1,5 +1,5 @@
 // Tick placement for plot::Axis (see ticks.hpp).
-#include "ticks.hpp"
+#include "programs/ticks.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // plot::fit_pca (see pca.hpp).
-#include "pca.hpp"
+#include "programs/pca.hpp"
 
 #include <algorithm>
 #include <cmath>

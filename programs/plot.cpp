@@ -1,5 +1,5 @@
 // SVG writers for plot::line_chart and plot::panels (see plot.hpp).
-#include "plot.hpp"
+#include "programs/plot.hpp"
 
 #include <algorithm>
 #include <cmath>
