@@ -27,7 +27,7 @@ StopSignals::StopSignals() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;  // a second signal takes the default action: it kills
+    sa.sa_flags = SA_RESTART;  // a read or write the signal interrupts goes on
     sigaction(SIGINT, &sa, &g_old_int);
     sigaction(SIGTERM, &sa, &g_old_term);
 }

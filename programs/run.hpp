@@ -11,8 +11,9 @@
 namespace xgrad::programs {
 
 /// While one lives, SIGINT and SIGTERM no longer kill the program: they set a flag that the training
-/// loop reads after each step. A second signal of the same kind kills as before (the handler is reset
-/// once it has run), so a user can still force the stop. The destructor restores the previous handlers.
+/// loop reads after each step. A signal that comes again sets it again (`timeout` and some schedulers
+/// send theirs to the process and to its group: twice); SIGKILL or SIGQUIT (Ctrl-\) still stop the
+/// program at once. The destructor restores the previous handlers.
 class StopSignals {
 public:
     StopSignals();

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "programs/run.hpp"
+
 namespace bigram {
 
 using namespace xgrad;
@@ -59,20 +61,24 @@ double Session::train(const TrainOptions& o) {
             }
         }
         Tensor loss = nn::cross_entropy(model->forward(prev), next);
-        optimizer->zero_grad();
-        loss.backward();
-        optimizer->step();
-        if (cosine) cosine->step();
         const double l = loss.item();
-        if (curve.size() < 10000 || step % std::max<long>(1, o.steps / 10000) == 0) curve.emplace_back(step, l);
-        if (!std::isfinite(l)) {
+        if (!std::isfinite(l)) {  // before the update: stopped, the weights are the last finite ones
             if (o.stop_on_nonfinite)
                 throw ValueError(fmt::format("training: the batch loss became {} at step {} (lower --lr? inputs or "
                                              "weights with NaN/Inf?); --on-nonfinite warn goes on",
                                              l, step));
             if (nonfinite_steps++ == 0) first_nonfinite_step = step;
         }
+        optimizer->zero_grad();
+        loss.backward();
+        optimizer->step();
+        if (cosine) cosine->step();
+        if (curve.size() < 10000 || step % std::max<long>(1, o.steps / 10000) == 0) curve.emplace_back(step, l);
         if (o.on_eval && o.eval_every > 0 && ((step + 1 - first) % o.eval_every == 0 || step + 1 == o.steps)) o.on_eval(step + 1);
+        if (o.should_stop && o.should_stop()) {
+            ++step;  // this step is done
+            break;
+        }
         if (o.quiet) continue;
         const auto now = std::chrono::steady_clock::now();
         const double secs = std::chrono::duration<double>(now - t0).count();
@@ -139,6 +145,7 @@ std::vector<int64_t> sample(BigramModel& m, int64_t prev, std::size_t n, double 
 }
 
 void Session::save(const std::string& path, const std::map<std::string, std::string>& options) const {
+    programs::check_finite_weights(*model, path);
     nn::StateDict tensors = model->state_dict();
     std::map<std::string, std::string> meta = options;
     if (optimizer) {

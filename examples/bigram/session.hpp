@@ -23,6 +23,7 @@ struct TrainOptions {
     bool reset_optimizer = false;   ///< a resume starts the optimizer's state afresh instead of loading it
     long eval_every = 0;                   ///< > 0: on_eval(steps done) every this many steps and after the last
     std::function<void(long)> on_eval;
+    std::function<bool()> should_stop;    ///< asked after each step: true ends training there (a signal came)
     bool stop_on_nonfinite = true;  ///< a NaN/Inf batch loss throws, naming the step; else it is counted
 };
 
@@ -40,9 +41,11 @@ struct Session {
 
     /// Makes the optimizer named in `o` over the model's parameters.
     void make_optimizer(const TrainOptions& o);
-    /// Trains from `step` up to o.steps; prints progress unless quiet. Returns the seconds spent.
+    /// Trains from `step` up to o.steps (or until o.should_stop() says so after a step); prints progress
+    /// unless quiet. Returns the seconds spent.
     double train(const TrainOptions& o);
-    /// Saves model, optimizer, generator, step and vocabulary (one safetensors file, written atomically).
+    /// Saves model, optimizer, generator, step and vocabulary (one safetensors file, written atomically);
+    /// non-finite weights are refused (ValueError), never written over a file.
     void save(const std::string& path, const std::map<std::string, std::string>& options) const;
 };
 

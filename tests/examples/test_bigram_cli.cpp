@@ -3,8 +3,11 @@
 // unbroken one; NaN losses are reported with their step; a million steps run in steady memory.
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include <sys/stat.h>
+
+#include <fmt/format.h>
 
 #include "helpers.hpp"
 #include "program.hpp"
@@ -297,6 +300,74 @@ TEST(EmbeddingVsLinearCli, NamesWhatItCannotDo) {
     }
     auto [status, out] = testing::run_program(XGRAD_EMBEDDING_VS_LINEAR, "--plot /proc/x");
     EXPECT_EQ(out.find("forward + backward"), std::string::npos) << "timed before checking --plot:\n" << out;
+}
+
+
+// SIGINT/SIGTERM: the step in progress finishes, the checkpoint is saved (to --save), the program says how to
+// go on and exits 128 + the signal; resumed to k + 500 steps it equals an unbroken run of k + 500 steps.
+TEST(BigramCli, AnInterruptedOrTerminatedRunSavesAndResumesToTheSameNumbers) {
+    for (const auto& [signal, status_want, said] : {std::tuple{"INT", 130, "interrupted"}, std::tuple{"TERM", 143, "terminated"}}) {
+        SCOPED_TRACE(signal);
+        const std::string ckpt = ::testing::TempDir() + "/bigram_stop_" + std::to_string(::getpid()) + signal + ".safetensors";
+        auto [st, out] = testing::run_program(std::string("timeout --preserve-status -s ") + signal + " 1",
+                                              std::string(XGRAD_BIGRAM) + " --quiet --generate 0 --steps 100000000 --save " + ckpt);
+        ASSERT_EQ(st, status_want) << out;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(out, m, std::regex(std::string("bigram: ") + said + " at step ([0-9]+) of 100000000; saved to " +
+                                                         ckpt + " \\(go on with --resume " + ckpt + " --steps 100000000\\)")))
+            << out;
+        const std::string steps = std::to_string(std::stol(m[1]) + 500);
+        auto [st2, resumed] = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --json --resume " + ckpt + " --steps " + steps);
+        ASSERT_EQ(st2, 0) << resumed;
+        auto [st3, whole] = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --json --steps " + steps);
+        ASSERT_EQ(st3, 0) << whole;
+        EXPECT_EQ(testing::last_json(resumed)["train_loss"], testing::last_json(whole)["train_loss"]);
+        EXPECT_EQ(testing::last_json(resumed)["steps"], testing::last_json(whole)["steps"]);
+        fs::remove(ckpt);
+    }
+}
+
+// An output that is an input, by any name, is refused before training; the text is left as it was.
+TEST(BigramCli, ASaveThatIsTheCorpusOrTheValidationTextIsRefused) {
+    const fs::path dir = fs::path(::testing::TempDir()) / ("bigram_same_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string text = (dir / "c.txt").string(), valid = (dir / "v.txt").string();
+    std::ofstream(text) << "the cat ate the dog . the dog ran .\n";
+    std::ofstream(valid) << "the dog ate the cat .\n";
+    fs::create_symlink(text, dir / "link.txt");
+    for (const auto& [save, what] : {std::pair{text, "the training text " + text}, {(dir / "link.txt").string(), "the training text " + text},
+                                     {valid, "the validation text " + valid}}) {
+        auto [st, out] = testing::run_program(XGRAD_BIGRAM, "--corpus " + text + " --valid " + valid + " --min-count 1 --save " + save);
+        EXPECT_EQ(st, 1) << out;
+        EXPECT_NE(out.find("--save " + save + " is " + what + " itself"), std::string::npos) << out;
+        EXPECT_EQ(out.find("loss after"), std::string::npos) << "trained before refusing:\n" << out;
+    }
+    EXPECT_EQ(nn::read_file(text), "the cat ate the dog . the dog ran .\n");
+    fs::remove_all(dir);
+}
+
+// Checkpoints written before the corpus hash's offset basis was corrected (FNV-1a's is 14695981039346656037;
+// they used 1469598103934665603) still resume on their text; another text is still refused.
+TEST(BigramCli, ACheckpointWithTheOlderCorpusHashResumes) {
+    const fs::path dir = fs::path(::testing::TempDir()) / ("bigram_hash_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string text = (dir / "c.txt").string(), ckpt = (dir / "c.safetensors").string();
+    const std::string words = "the cat ate the dog . the dog ran .\n";
+    std::ofstream(text) << words;
+    auto [st, out] = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --corpus " + text + " --min-count 1 --steps 10 --save " + ckpt);
+    ASSERT_EQ(st, 0) << out;
+    nn::SafetensorsFile f = nn::load_safetensors(ckpt);
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : words) h = (h ^ c) * 1099511628211ULL;
+    f.metadata["corpus"] = fmt::format("{}, {} bytes, fnv1a64 {:016x}", text, words.size(), h);
+    nn::save_safetensors(ckpt, f.tensors, f.metadata);
+    std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --resume " + ckpt + " --steps 20");
+    EXPECT_EQ(st, 0) << out;
+    std::ofstream(text) << "the dog ate the cat . the cat ran .\n";  // same size, another text
+    std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --resume " + ckpt + " --steps 30");
+    EXPECT_EQ(st, 1) << out;
+    EXPECT_NE(out.find("resume on the same text"), std::string::npos) << out;
+    fs::remove_all(dir);
 }
 
 }  // namespace

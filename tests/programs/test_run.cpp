@@ -67,17 +67,21 @@ TEST(ProgramFiles, AnOutputThatIsTheInputByAnyNameIsRefused) {
     EXPECT_EQ(programs::fnv1a64("a"), 0xaf63dc4c8601ec8cULL);  // the published test vector
 }
 
-TEST(ProgramRun, SigintAndSigtermBecomeARequestAndASecondOneKills) {
+TEST(ProgramRun, SigintAndSigtermBecomeARequestWhileAStopSignalsLives) {
     for (int sig : {SIGINT, SIGTERM}) {
         const pid_t child = ::fork();
         if (child == 0) {  // the child reports through its exit status
-            programs::StopSignals stop;
-            if (stop.requested()) ::_exit(10);
-            ::raise(sig);  // the first: a request, the program goes on
-            if (!stop.requested() || stop.signal() != sig || stop.exit_code() != 128 + sig) ::_exit(11);
-            if (std::string(stop.what()) != (sig == SIGTERM ? "terminated" : "interrupted")) ::_exit(12);
-            ::raise(sig);  // the second: the default action
-            ::_exit(13);
+            {
+                programs::StopSignals stop;
+                if (stop.requested()) ::_exit(10);
+                ::raise(sig);  // a request, the program goes on
+                if (!stop.requested() || stop.signal() != sig || stop.exit_code() != 128 + sig) ::_exit(11);
+                if (std::string(stop.what()) != (sig == SIGTERM ? "terminated" : "interrupted")) ::_exit(12);
+                ::raise(sig);  // again (timeout signals the process and its group): still a request
+                if (!stop.requested()) ::_exit(13);
+            }
+            ::raise(sig);  // the handler before it is back: the default action kills
+            ::_exit(14);
         }
         int status = 0;
         ASSERT_EQ(::waitpid(child, &status, 0), child);
