@@ -59,12 +59,7 @@ private:
         }
     }
     static EmbeddingOptions normalized(EmbeddingOptions o, std::size_t V) {
-        if (o.padding_idx) {
-            const long p = *o.padding_idx, v = static_cast<long>(V);
-            if (p < -v || p >= v)
-                throw ValueError(fmt::format("Embedding: padding_idx {} must be within [-{}, {})", p, v, v));
-            o.padding_idx = p < 0 ? p + v : p;
-        }
+        if (o.padding_idx) o.padding_idx = *normalized_padding_idx(o.padding_idx, V, "Embedding");
         return o;
     }
 };

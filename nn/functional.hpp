@@ -29,6 +29,9 @@ struct EmbeddingOptions {
     bool sparse = false;
 };
 
+/// padding_idx made non-negative (p + V when p < 0); ValueError naming `who` unless -V ≤ p < V.
+std::optional<int64_t> normalized_padding_idx(std::optional<long> padding_idx, std::size_t V, const char* who);
+
 /// y[..., :] = weight[ids[...], :]      ids (*) int64, weight (V, D) → y (*, D)
 /// dweight[v] = Σ_{i: ids[i] = v} dy[i] (times 1/count(v) with scale_grad_by_freq; row padding_idx
 /// gets 0). Repeated ids add up, in order: bit-identical at any thread count. Ids outside [0, V) throw

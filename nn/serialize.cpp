@@ -43,8 +43,64 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const s
     write_file_atomic(path, out);
 }
 
-SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name) {
-    auto fail = [&](const std::string& what) { return FileError(fmt::format("{}: not a valid safetensors file: {}", name, what)); };
+namespace {
+
+// The error of a file that is not what it should be: "<name>: not a valid <kind> file: <what>".
+struct BadFile {
+    const std::string& name;
+    const char* kind;
+    FileError operator()(const std::string& what) const {
+        return FileError(fmt::format("{}: not a valid {} file: {}", name, kind, what));
+    }
+};
+
+// A shape read from a file, size by size: the product of its non-zero sizes stays below 2⁴⁰ elements,
+// which bounds the strides and what a file can make the reader allocate.
+struct ShapeReader {
+    Shape shape;
+    std::size_t numel = 1, span = 1;
+    bool add(uint64_t v) {  // false: the shape would pass the bound
+        if (v != 0 && span > (uint64_t(1) << 40) / v) return false;
+        if (v != 0) span *= v;
+        numel *= v;
+        shape.push_back(v);
+        return true;
+    }
+};
+
+// One tensor's header entry {"dtype": "F32", "shape": [..], "data_offsets": [b, e]}, checked against
+// the data_size bytes after the header.
+struct TensorEntry {
+    Shape shape;
+    std::size_t numel = 0, begin = 0, end = 0;
+};
+TensorEntry tensor_entry(const std::string& key, const nlohmann::json& info, std::size_t data_size, const BadFile& fail) {
+    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+        throw fail(fmt::format("tensor \"{}\" lacks dtype, shape or data_offsets", key));
+    const auto& dt = info["dtype"];
+    if (!dt.is_string() || dt.get<std::string>() != "F32")
+        throw fail(fmt::format("tensor \"{}\" has dtype {}; xgrad reads F32 only", key, dt.dump()));
+    const auto& dims = info["shape"];
+    if (!dims.is_array()) throw fail(fmt::format("tensor \"{}\": shape is not an array", key));
+    ShapeReader shape;
+    for (const auto& d : dims) {
+        if (!d.is_number_unsigned()) throw fail(fmt::format("tensor \"{}\": shape {} is not a list of sizes", key, dims.dump()));
+        if (!shape.add(d.get<uint64_t>())) throw fail(fmt::format("tensor \"{}\": shape {} is too large", key, dims.dump()));
+    }
+    const auto& off = info["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+        throw fail(fmt::format("tensor \"{}\": data_offsets {} is not [begin, end]", key, off.dump()));
+    const auto b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
+    if (b > e || e > data_size)
+        throw fail(fmt::format("tensor \"{}\": data_offsets [{}, {}] fall outside the {} data bytes", key, b, e, data_size));
+    if (e - b != shape.numel * 4)
+        throw fail(fmt::format("tensor \"{}\": shape {} needs {} bytes but data_offsets [{}, {}] hold {}", key,
+                               shape_str(shape.shape), shape.numel * 4, b, e, e - b));
+    return {shape.shape, shape.numel, b, e};
+}
+
+// The JSON header after its 8-byte little-endian length; sets data_start to the first byte after it.
+nlohmann::json safetensors_header(const std::string& bytes, std::size_t& data_start, const BadFile& fail) {
     if (bytes.size() < 8) throw fail(fmt::format("it has {} bytes, fewer than the 8 of the header length", bytes.size()));
     uint64_t n = 0;
     std::memcpy(&n, bytes.data(), 8);
@@ -59,7 +115,16 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
         throw fail(fmt::format("the JSON header cannot be read: {}", e.what()));
     }
     if (!header.is_object()) throw fail("the header is not a JSON object");
-    const std::size_t data_start = 8 + n, data_size = bytes.size() - data_start;
+    data_start = 8 + n;
+    return header;
+}
+
+}  // namespace
+
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name) {
+    const BadFile fail{name, "safetensors"};
+    std::size_t data_start = 0;
+    const nlohmann::json header = safetensors_header(bytes, data_start, fail);
     SafetensorsFile out;
     std::vector<std::pair<std::size_t, std::size_t>> ranges;
     for (const auto& [key, info] : header.items()) {
@@ -71,34 +136,10 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
             }
             continue;
         }
-        if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
-            throw fail(fmt::format("tensor \"{}\" lacks dtype, shape or data_offsets", key));
-        const auto& dt = info["dtype"];
-        if (!dt.is_string() || dt.get<std::string>() != "F32")
-            throw fail(fmt::format("tensor \"{}\" has dtype {}; xgrad reads F32 only", key, dt.dump()));
-        Shape shape;
-        std::size_t numel = 1, span = 1;  // span: the product of the non-zero sizes (bounds the strides)
-        if (!info["shape"].is_array()) throw fail(fmt::format("tensor \"{}\": shape is not an array", key));
-        for (const auto& d : info["shape"]) {
-            if (!d.is_number_unsigned()) throw fail(fmt::format("tensor \"{}\": shape {} is not a list of sizes", key, info["shape"].dump()));
-            const auto v = d.get<uint64_t>();
-            if (v != 0 && span > (uint64_t(1) << 40) / v) throw fail(fmt::format("tensor \"{}\": shape {} is too large", key, info["shape"].dump()));
-            if (v != 0) span *= v;
-            numel *= v;
-            shape.push_back(v);
-        }
-        const auto& off = info["data_offsets"];
-        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-            throw fail(fmt::format("tensor \"{}\": data_offsets {} is not [begin, end]", key, off.dump()));
-        const auto b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
-        if (b > e || e > data_size)
-            throw fail(fmt::format("tensor \"{}\": data_offsets [{}, {}] fall outside the {} data bytes", key, b, e, data_size));
-        if (e - b != numel * 4)
-            throw fail(fmt::format("tensor \"{}\": shape {} needs {} bytes but data_offsets [{}, {}] hold {}", key,
-                                   shape_str(shape), numel * 4, b, e, e - b));
-        ranges.emplace_back(b, e);
-        Array a = Array::from_shape(shape);
-        if (numel) std::memcpy(a.data(), bytes.data() + data_start + b, numel * 4);
+        const TensorEntry t = tensor_entry(key, info, bytes.size() - data_start, fail);
+        ranges.emplace_back(t.begin, t.end);
+        Array a = Array::from_shape(t.shape);
+        if (t.numel) std::memcpy(a.data(), bytes.data() + data_start + t.begin, t.numel * 4);
         out.tensors[key] = Tensor(std::move(a));
     }
     std::sort(ranges.begin(), ranges.end());
@@ -131,8 +172,11 @@ void save_npy(const std::string& path, const Array& a) {
     write_file_atomic(path, out);
 }
 
-Array parse_npy(const std::string& bytes, const std::string& name) {
-    auto fail = [&](const std::string& what) { return FileError(fmt::format("{}: not a valid .npy file: {}", name, what)); };
+namespace {
+
+// The header dict of a .npy file (version 1: a 2-byte length at byte 8; 2 and 3: 4 bytes) and where
+// its data start.
+std::string npy_dict(const std::string& bytes, std::size_t& data_start, const BadFile& fail) {
     if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw fail("the magic string \\x93NUMPY is missing at byte 0");
     const int major = static_cast<unsigned char>(bytes[6]);
     std::size_t hl = 0, start = 0;
@@ -149,7 +193,12 @@ Array parse_npy(const std::string& bytes, const std::string& name) {
         throw fail(fmt::format("unknown format version {} at byte 6", major));
     }
     if (hl > bytes.size() - start) throw fail(fmt::format("the header length {} runs past the end of the file", hl));
-    const std::string dict = bytes.substr(start, hl);
+    data_start = start + hl;
+    return bytes.substr(start, hl);
+}
+
+// The dict's {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }: the dtype and the shape.
+std::pair<std::string, ShapeReader> npy_header(const std::string& dict, const BadFile& fail) {
     auto value_of = [&](const std::string& key) {
         const auto k = dict.find("'" + key + "'");
         if (k == std::string::npos) throw fail(fmt::format("the header has no '{}'", key));
@@ -161,17 +210,13 @@ Array parse_npy(const std::string& bytes, const std::string& name) {
     const auto q1 = dict.find('\'', p), q2 = q1 == std::string::npos ? q1 : dict.find('\'', q1 + 1);
     if (q2 == std::string::npos) throw fail("the header's 'descr' is not a string");
     const std::string descr = dict.substr(q1 + 1, q2 - q1 - 1);
-    if (descr != "<f4" && descr != "<f8")
-        throw fail(fmt::format("dtype '{}' is not supported (xgrad reads '<f4' and '<f8')", descr));
-    p = value_of("fortran_order");
-    const auto fo = dict.find_first_not_of(' ', p);
-    if (fo == std::string::npos || dict.compare(fo, 5, "False") != 0)
-        throw fail("fortran_order is not False (save the array in C order)");
+    if (descr != "<f4" && descr != "<f8") throw fail(fmt::format("dtype '{}' is not supported (xgrad reads '<f4' and '<f8')", descr));
+    const auto fo = dict.find_first_not_of(' ', value_of("fortran_order"));
+    if (fo == std::string::npos || dict.compare(fo, 5, "False") != 0) throw fail("fortran_order is not False (save the array in C order)");
     p = value_of("shape");
     const auto open = dict.find('(', p), close = dict.find(')', p);
     if (open == std::string::npos || close == std::string::npos || close < open) throw fail("the header's 'shape' is not a tuple");
-    Shape shape;
-    std::size_t numel = 1, span = 1;  // span: the product of the non-zero sizes (bounds the strides)
+    ShapeReader shape;
     std::istringstream ss(dict.substr(open + 1, close - open - 1));
     for (std::string tok; std::getline(ss, tok, ',');) {
         if (tok.find_first_not_of(' ') == std::string::npos) continue;
@@ -180,17 +225,22 @@ Array parse_npy(const std::string& bytes, const std::string& name) {
         const std::string digits = tok.substr(b, e - b + 1);
         if (digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos)
             throw fail(fmt::format("the shape entry '{}' is not a size", tok));
-        const std::size_t v = std::stoull(digits);
-        if (v != 0 && span > (std::size_t(1) << 40) / v) throw fail("the shape is too large");
-        if (v != 0) span *= v;
-        numel *= v;
-        shape.push_back(v);
+        if (!shape.add(std::stoull(digits))) throw fail("the shape is too large");
     }
-    const std::size_t elem = descr == "<f4" ? 4 : 8, data = start + hl;
+    return {descr, shape};
+}
+
+}  // namespace
+
+Array parse_npy(const std::string& bytes, const std::string& name) {
+    const BadFile fail{name, ".npy"};
+    std::size_t data = 0;
+    const auto [descr, shape] = npy_header(npy_dict(bytes, data, fail), fail);
+    const std::size_t elem = descr == "<f4" ? 4 : 8, numel = shape.numel;
     if (bytes.size() - data != numel * elem)
-        throw fail(fmt::format("shape {} needs {} data bytes after byte {}, the file has {}", shape_str(shape), numel * elem,
+        throw fail(fmt::format("shape {} needs {} data bytes after byte {}, the file has {}", shape_str(shape.shape), numel * elem,
                                data, bytes.size() - data));
-    Array a = Array::from_shape(shape);
+    Array a = Array::from_shape(shape.shape);
     if (elem == 4) {
         if (numel) std::memcpy(a.data(), bytes.data() + data, numel * 4);
     } else {

@@ -38,7 +38,63 @@ void renorm_rows(const Tensor& weight, const IdArray& ids, double max_norm, doub
     if (changed) weight.mutable_data();  // bump the version: saved copies of the old weight are stale
 }
 
+// scale_grad_by_freq: 1 / count(ids[i]) for each position i.
+std::vector<float> frequency_scales(const std::vector<int64_t>& ids) {
+    std::unordered_map<int64_t, int> count;
+    for (int64_t id : ids) ++count[id];
+    std::vector<float> scales(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) scales[i] = 1.0f / static_cast<float>(count[ids[i]]);
+    return scales;
+}
+
+// dweight (V, D) = scatter_add(ids, dy · scales), row pad set to exactly 0.
+Array dense_grad(const std::vector<int64_t>& ids, const Array& dy, const std::vector<float>& scales, std::size_t V,
+                 std::size_t D, std::optional<int64_t> pad) {
+    const std::size_t n = ids.size();
+    Array g = full_array({V, D}, 0.0f);
+    if (scales.empty()) {
+        kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, dy.data());
+    } else {  // scale first (one rounding, as the sparse path), then add
+        Array scaled = Array::from_shape({n, D});
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < D; ++j) scaled.data()[i * D + j] = dy.data()[i * D + j] * scales[i];
+        kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, scaled.data());
+    }
+    if (pad) std::fill_n(g.data() + *pad * static_cast<int64_t>(D), D, 0.0f);
+    return g;
+}
+
+// The row-sparse gradient: the rows looked up (but pad) with their dy · scales, one per position
+// (accumulate_sparse_grad sums repeated rows).
+void accumulate_sparse(const Tensor& weight, const std::vector<int64_t>& ids, const Array& dy, const std::vector<float>& scales,
+                       std::size_t D, std::optional<int64_t> pad) {
+    std::vector<int64_t> rows;
+    std::vector<std::size_t> from;  // the position in ids of each row kept
+    rows.reserve(ids.size());
+    from.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (pad && ids[i] == *pad) continue;
+        rows.push_back(ids[i]);
+        from.push_back(i);
+    }
+    Array values = Array::from_shape({rows.size(), D});
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        const float* src = dy.data() + from[k] * D;
+        float* dst = values.data() + k * D;
+        if (scales.empty()) std::copy(src, src + D, dst);
+        else for (std::size_t j = 0; j < D; ++j) dst[j] = src[j] * scales[from[k]];
+    }
+    weight.accumulate_sparse_grad(rows, values);
+}
+
 }  // namespace
+
+std::optional<int64_t> normalized_padding_idx(std::optional<long> padding_idx, std::size_t V, const char* who) {
+    if (!padding_idx) return std::nullopt;
+    const long p = *padding_idx, v = static_cast<long>(V);
+    if (p < -v || p >= v) throw ValueError(fmt::format("{}: padding_idx {} must be within [-{}, {})", who, p, v, v));
+    return p < 0 ? p + v : p;
+}
 
 // ids (*) → y (*, D), y[i] = weight[ids[i]]
 //   dense:  dweight = scatter_add(ids, dy · scale)      (row padding_idx set to exactly 0)
@@ -50,13 +106,7 @@ Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOption
                                      shape_str(weight.shape())));
     const std::size_t V = weight.shape()[0], D = weight.shape()[1];
     check_ids(ids, V, "embedding");
-    std::optional<int64_t> pad;
-    if (o.padding_idx) {
-        const long p = *o.padding_idx, v = static_cast<long>(V);
-        if (p < -v || p >= v)
-            throw ValueError(fmt::format("embedding: padding_idx {} must be within [-{}, {})", p, v, v));
-        pad = p < 0 ? p + v : p;
-    }
+    const std::optional<int64_t> pad = normalized_padding_idx(o.padding_idx, V, "embedding");
     if (o.max_norm) {
         NoGradGuard no_grad;
         renorm_rows(weight, ids, *o.max_norm, o.norm_type, D);
@@ -64,52 +114,16 @@ Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOption
     Shape ys(ids.shape().begin(), ids.shape().end());
     ys.push_back(D);
     Array y = Array::from_shape(ys);
-    const std::size_t n = ids.size();
-    kernels::gather_rows(weight.data().data(), D, ids.data(), n, y.data());
+    kernels::gather_rows(weight.data().data(), D, ids.data(), ids.size(), y.data());
     if (!is_grad_enabled() || !weight.requires_grad()) return Tensor(std::move(y));  // no graph: no backward to build
 
     // The backward keeps its own copy of the ids (the caller may reuse its array), as a plain vector:
     // IdArray's aligned allocation is the slow path of malloc, on every step.
-    return record("embedding", std::move(y), {weight}, [ids = std::vector<int64_t>(ids.begin(), ids.end()), V, D, n, pad,
+    return record("embedding", std::move(y), {weight}, [ids = std::vector<int64_t>(ids.begin(), ids.end()), V, D, pad,
                                                         o](const Array& dy, const Array&, Inputs in) {
-        std::vector<float> scales;
-        if (o.scale_grad_by_freq) {
-            std::unordered_map<int64_t, int> count;
-            for (std::size_t i = 0; i < n; ++i) ++count[ids.data()[i]];
-            scales.resize(n);
-            for (std::size_t i = 0; i < n; ++i) scales[i] = 1.0f / static_cast<float>(count[ids.data()[i]]);
-        }
-        if (!o.sparse) {
-            Array g = full_array({V, D}, 0.0f);
-            if (scales.empty()) {
-                kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, dy.data());
-            } else {  // scale first (one rounding, as the sparse path), then add
-                Array scaled = Array::from_shape({n, D});
-                for (std::size_t i = 0; i < n; ++i)
-                    for (std::size_t j = 0; j < D; ++j) scaled.data()[i * D + j] = dy.data()[i * D + j] * scales[i];
-                kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, scaled.data());
-            }
-            if (pad) std::fill_n(g.data() + *pad * static_cast<int64_t>(D), D, 0.0f);
-            in[0].accumulate_grad(std::move(g));
-            return;
-        }
-        std::vector<int64_t> rows;
-        std::vector<std::size_t> from;  // the position in ids of each row kept
-        rows.reserve(n);
-        from.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (pad && ids.data()[i] == *pad) continue;
-            rows.push_back(ids.data()[i]);
-            from.push_back(i);
-        }
-        Array values = Array::from_shape({rows.size(), D});
-        for (std::size_t k = 0; k < rows.size(); ++k) {
-            const float* src = dy.data() + from[k] * D;
-            float* dst = values.data() + k * D;
-            if (scales.empty()) std::copy(src, src + D, dst);
-            else for (std::size_t j = 0; j < D; ++j) dst[j] = src[j] * scales[from[k]];
-        }
-        in[0].accumulate_sparse_grad(rows, values);
+        const std::vector<float> scales = o.scale_grad_by_freq ? frequency_scales(ids) : std::vector<float>{};
+        if (o.sparse) accumulate_sparse(in[0], ids, dy, scales, D, pad);
+        else in[0].accumulate_grad(dense_grad(ids, dy, scales, V, D, pad));
     });
 }
 

@@ -206,6 +206,106 @@ void tiny_columns(bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K,
     }
 }
 
+// One product: C (M×N) = op(A) (M×K) · op(B) (K×N), plus C when accumulate.
+struct Product {
+    bool trans_a, trans_b;
+    std::size_t M, N, K;
+    const float* A;
+    std::size_t lda;
+    const float* B;
+    std::size_t ldb;
+    float* C;
+    std::size_t ldc;
+    bool accumulate;
+};
+
+// A tiny product (the lecture's 11×8×2) without packing: vectors down C's columns when there are at
+// least half a vector of rows, scalar loops otherwise; both with the micro-kernel's arithmetic (one
+// fused multiply-add per k, in order, from 0; C added last), so the bits are the same.
+void tiny_product(const Product& g) {
+    if (g.M >= W / 2) return tiny_columns(g.trans_a, g.trans_b, g.M, g.N, g.K, g.A, g.lda, g.B, g.ldb, g.C, g.ldc, g.accumulate);
+    for (std::size_t i = 0; i < g.M; ++i)
+        for (std::size_t j = 0; j < g.N; ++j) {
+            float s = 0.0f;
+            for (std::size_t k = 0; k < g.K; ++k) s = simd::fma(at(g.A, g.lda, g.trans_a, i, k), at(g.B, g.ldb, g.trans_b, k, j), s);
+            float& c = g.C[i * g.ldc + j];
+            c = g.accumulate ? s + c : s;
+        }
+}
+
+// One block of the product: rows i0..i0+mc, columns j0..j0+nc, k from p0 over kc; A's panels packed in
+// apack (or read in place: row_a, direct_a), B's in bpack (or in place: direct_b).
+struct Block {
+    std::size_t i0, mc, j0, nc, p0, kc;
+    bool add, row_a, direct_a, direct_b;
+    const float *apack, *bpack;
+};
+
+// The micro-kernels over a block's MR×NR tiles (thin_panels for a last column panel of ≤ kThin columns).
+void multiply_block(const Product& g, const Block& k) {
+    for (std::size_t jq = 0; jq < k.nc; jq += NR) {
+        const std::size_t cols = std::min(NR, k.nc - jq);
+        if (cols <= kThin && MR <= W) {
+            for (std::size_t iq = 0; iq < k.mc; iq += kThinPanels * MR)
+                thin_panels(k.kc, k.apack + iq * k.kc, std::min(kThinPanels, (k.mc - iq + MR - 1) / MR), k.bpack + jq * k.kc,
+                            g.C + (k.i0 + iq) * g.ldc + k.j0 + jq, g.ldc, k.add, std::min(kThinPanels * MR, k.mc - iq), cols);
+            continue;
+        }
+        const Panel b = k.direct_b && cols == NR ? Panel{g.B + k.p0 * g.ldb + k.j0 + jq, g.ldb} : Panel{k.bpack + jq * k.kc, NR};
+        for (std::size_t iq = 0; iq < k.mc; iq += MR) {
+            const std::size_t rows = std::min(MR, k.mc - iq);
+            const Panel a = k.row_a ? Panel{g.A + (k.i0 + iq) * g.lda + k.p0, 1, g.lda}
+                            : k.direct_a && rows == MR ? Panel{g.A + k.p0 * g.lda + k.i0 + iq, g.lda}
+                                                       : Panel{k.apack + iq * k.kc, MR};
+            // The tile of C is asked for (for writing) before its k loop runs: a C larger than the cache
+            // would otherwise take all its store misses at the end.
+            float* c = g.C + (k.i0 + iq) * g.ldc + k.j0 + jq;
+            for (std::size_t r = 0; r < rows; ++r) {
+                __builtin_prefetch(c + r * g.ldc, 1);
+                __builtin_prefetch(c + r * g.ldc + cols - 1, 1);
+            }
+            micro_kernel(k.kc, a, b, c, g.ldc, k.add, rows, cols);
+        }
+    }
+}
+
+// C[r0:r1, c0:c1], one thread's share: NC-column blocks, KC-deep k blocks in order, MC-row blocks. The
+// packing buffers live across calls (no fresh allocation, no page faults, on every training step).
+// Full panels of a row-major B and of a transposed A are read in place (their k-th row is already a
+// contiguous run of the panel's NR columns or MR rows), but only when the operand's rows are short: a
+// panel strided over long rows touches a page a row (A) or crowds a few L1 sets (B, read again for
+// every row panel). The thin kernel reads whole vectors down an A panel, past its MR rows, so a block
+// with a thin last panel packs A.
+void multiply_range(const Product& g, std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {
+    thread_local std::vector<float> apack, bpack;
+    // grown, never shrunk: a resize back up would zero the new part on every call
+    if (apack.size() < MC * KC + W) apack.resize(MC * KC + W);  // + W: the thin kernel's loads run past the end
+    const std::size_t bneed = KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR);
+    if (bpack.size() < bneed) bpack.resize(bneed);
+    // rows of at most two panels, or few row panels to read them (32 rows: 3)
+    const bool direct_b = !g.trans_b && (g.ldb <= 2 * NR || r1 - r0 <= 4 * MR);
+    for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
+        const std::size_t nc = std::min(NC, c1 - j0);
+        const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
+        const bool direct_a = g.trans_a && !thin && g.lda <= 256;  // a k block within 256 KB
+        // A row-major A is read in place when every panel has exactly its kernel's rows and it has at most
+        // four row panels, or the block has one column panel (each A panel is then read once, so packing
+        // it would copy A for nothing); else packed.
+        bool row_a = !g.trans_a && !thin && (r1 - r0 <= 4 * MR || nc <= NR);
+        for (std::size_t i = r0; row_a && i < r1; i += MR) row_a = kernel_rows(std::min(MR, r1 - i)) == std::min(MR, r1 - i);
+        for (std::size_t p0 = 0; p0 < g.K; p0 += KC) {
+            const std::size_t kc = std::min(KC, g.K - p0);
+            pack_b(g.trans_b, g.B, g.ldb, p0, kc, j0, nc, bpack.data(), direct_b);
+            for (std::size_t i0 = r0; i0 < r1; i0 += MC) {
+                const std::size_t mc = std::min(MC, r1 - i0);
+                if (!row_a) pack_a(g.trans_a, g.A, g.lda, i0, mc, p0, kc, apack.data(), direct_a);
+                multiply_block(g, {i0, mc, j0, nc, p0, kc, g.accumulate || p0 > 0, row_a, direct_a, direct_b, apack.data(),
+                                   bpack.data()});
+            }
+        }
+    }
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
@@ -216,90 +316,16 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
             for (std::size_t i = 0; i < M; ++i) std::fill_n(C + i * ldc, N, 0.0f);
         return;
     }
-    // Tiny products (the lecture's 11×8×2) skip the packing: vectors down C's columns when there are at
-    // least half a vector of rows, scalar loops otherwise; both with the micro-kernel's arithmetic (one
-    // fused multiply-add per k, in order, from 0; C added last), so the bits are the same.
-    if (K <= KC && M * N * K <= 4096) {
-        if (M >= W / 2) return tiny_columns(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
-        for (std::size_t i = 0; i < M; ++i)
-            for (std::size_t j = 0; j < N; ++j) {
-                float s = 0.0f;
-                for (std::size_t k = 0; k < K; ++k) s = simd::fma(at(A, lda, trans_a, i, k), at(B, ldb, trans_b, k, j), s);
-                float& c = C[i * ldc + j];
-                c = accumulate ? s + c : s;
-            }
-        return;
-    }
+    const Product g{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate};
+    if (K <= KC && M * N * K <= 4096) return tiny_product(g);
     // Work is split over threads once: by rows, or by columns when there are too few rows (a vocabulary's
-    // 65 rows). Each thread packs the blocks it needs into buffers that live across
-    // calls (no fresh allocation, no page faults, on every training step). Every C element is computed
-    // the same way whatever the split, so the bits do not depend on the thread count.
-    // Full panels of a row-major B and of a transposed A are read in place (their k-th row is already
-    // a contiguous run of the panel's NR columns or MR rows): only the others are packed: packing a
-    // 65×64×4096 product copies 2 MB a step for nothing. Only when the operand's rows are short, though: a
-    // panel strided over long rows touches a page a row (A) or crowds a few L1 sets (B, read again
-    // for every row panel), and products with rows of 128 and 10,000 are faster packed. The thin
-    // kernel reads whole vectors down an A panel, past its MR rows, so a block with a thin last panel
-    // packs A.
-    auto run = [&](std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {
-        thread_local std::vector<float> apack, bpack;
-        // grown, never shrunk: a resize back up would zero the new part on every call
-        if (apack.size() < MC * KC + W) apack.resize(MC * KC + W);  // + W: the thin kernel's loads run past the end
-        const std::size_t bneed = KC * std::min(NC, (c1 - c0 + NR - 1) / NR * NR);
-        if (bpack.size() < bneed) bpack.resize(bneed);
-        // rows of at most two panels, or few row panels to read them (32 rows: 3)
-        const bool direct_b = !trans_b && (ldb <= 2 * NR || r1 - r0 <= 4 * MR);
-        for (std::size_t j0 = c0; j0 < c1; j0 += NC) {
-            const std::size_t nc = std::min(NC, c1 - j0);
-            const bool thin = MR <= W && nc % NR != 0 && nc % NR <= kThin;
-            const bool direct_a = trans_a && !thin && lda <= 256;  // a k block within 256 KB
-            // A row-major A is read in place when every panel has exactly its kernel's rows and it has
-            // at most four row panels, or the block has one column panel (each A panel is then read
-            // once, so packing it would copy A for nothing); else packed.
-            bool row_a = !trans_a && !thin && (r1 - r0 <= 4 * MR || nc <= NR);
-            for (std::size_t i = r0; row_a && i < r1; i += MR) row_a = kernel_rows(std::min(MR, r1 - i)) == std::min(MR, r1 - i);
-            for (std::size_t p0 = 0; p0 < K; p0 += KC) {
-                const std::size_t kc = std::min(KC, K - p0);
-                const bool add = accumulate || p0 > 0;
-                pack_b(trans_b, B, ldb, p0, kc, j0, nc, bpack.data(), direct_b);
-                for (std::size_t i0 = r0; i0 < r1; i0 += MC) {
-                    const std::size_t mc = std::min(MC, r1 - i0);
-                    if (!row_a) pack_a(trans_a, A, lda, i0, mc, p0, kc, apack.data(), direct_a);
-                    for (std::size_t jq = 0; jq < nc; jq += NR) {
-                        const std::size_t cols = std::min(NR, nc - jq);
-                        if (cols <= kThin && MR <= W) {
-                            for (std::size_t iq = 0; iq < mc; iq += kThinPanels * MR)
-                                thin_panels(kc, apack.data() + iq * kc, std::min(kThinPanels, (mc - iq + MR - 1) / MR),
-                                            bpack.data() + jq * kc, C + (i0 + iq) * ldc + j0 + jq, ldc, add,
-                                            std::min(kThinPanels * MR, mc - iq), cols);
-                            continue;
-                        }
-                        const Panel b = direct_b && cols == NR ? Panel{B + p0 * ldb + j0 + jq, ldb}
-                                                               : Panel{bpack.data() + jq * kc, NR};
-                        for (std::size_t iq = 0; iq < mc; iq += MR) {
-                            const std::size_t rows = std::min(MR, mc - iq);
-                            const Panel a = row_a ? Panel{A + (i0 + iq) * lda + p0, 1, lda}
-                                            : direct_a && rows == MR ? Panel{A + p0 * lda + i0 + iq, lda}
-                                                                     : Panel{apack.data() + iq * kc, MR};
-                            // The tile of C is asked for (for writing) before its k loop runs: a C larger
-                            // than the cache would otherwise take all its store misses at the end.
-                            float* c = C + (i0 + iq) * ldc + j0 + jq;
-                            for (std::size_t r = 0; r < rows; ++r) {
-                                __builtin_prefetch(c + r * ldc, 1);
-                                __builtin_prefetch(c + r * ldc + cols - 1, 1);
-                            }
-                            micro_kernel(kc, a, b, c, ldc, add, rows, cols);
-                        }
-                    }
-                }
-            }
-        }
-    };
+    // 65 rows). Every C element is computed the same way whatever the split, so the bits do not depend
+    // on the thread count.
     const double flops = 2.0 * double(M) * double(N) * double(K);
     if (M >= 8 * MR || N < 2 * NR)
-        parallel_for(M, MR, flops, M < 8 * MR ? 1e300 : 1e6, [&](std::size_t r0, std::size_t r1) { run(r0, r1, 0, N); });
+        parallel_for(M, MR, flops, M < 8 * MR ? 1e300 : 1e6, [&](std::size_t r0, std::size_t r1) { multiply_range(g, r0, r1, 0, N); });
     else
-        parallel_for(N, NR, flops, 1e6, [&](std::size_t c0, std::size_t c1) { run(0, M, c0, c1); });
+        parallel_for(N, NR, flops, 1e6, [&](std::size_t c0, std::size_t c1) { multiply_range(g, 0, M, c0, c1); });
 }
 
 void gemm_ref(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
