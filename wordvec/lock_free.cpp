@@ -41,63 +41,80 @@ void subtract(float* table, std::size_t D, const int64_t* ids, std::size_t n, co
     }
 }
 
+// What the threads share: the options, the tables, the words read so far by all (the learning rate's
+// clock) and the flag that stops them all after an error.
+struct Shared {
+    const Word2VecOptions& o;
+    std::size_t K, words_total;
+    float *in, *out;
+    const std::function<void(const Word2VecProgress&)>& progress;
+    std::chrono::steady_clock::time_point t0;
+    std::atomic<std::size_t> words_done{0};
+    std::atomic<bool> stop{false};
+};
+
+// One thread's counts: its words already added to words_done, its losses since the last report.
+struct Worker {
+    int t = 0;
+    std::size_t seen = 0, next_report = 0, loss_pairs = 0;
+    double loss_acc = 0;
+    LockFreeStats stats;
+};
+
+// One batch: its rows gathered from the tables, the loss and its backward, lr · gradient subtracted from
+// the rows in place; thread 0 reports the progress. False when another thread asked all to stop.
+bool step(Shared& sh, Worker& w, const Batch& b) {
+    const Word2VecOptions& o = sh.o;
+    const std::size_t D = o.size, K = sh.K, n = b.rows, C = o.cbow ? b.windows.shape()[1] : 0;
+    const std::size_t all = sh.words_done.fetch_add(b.words_done - w.seen) + (b.words_done - w.seen);
+    w.seen = b.words_done;
+    const float lr = float(std::max(o.alpha * (1.0 - double(all) / double(sh.words_total + 1)), o.alpha * 1e-4));
+    Tensor u(gather(sh.out, D, b.tgt.data(), n * K, {n, K, D}), true);  // (n, K, D)
+    Tensor v = o.cbow ? Tensor(gather(sh.in, D, b.windows.data(), n * C, {n, C, D}), true)  // (n, C, D)
+                      : Tensor(gather(sh.in, D, b.ctx.data(), n, {n, 1, D}), true);          // (n, 1, D)
+    Tensor loss = batch_loss(b, o.cbow, v, u);
+    loss.backward();
+    const double l = loss.item();
+    if (!std::isfinite(l))
+        throw ValueError(fmt::format("word2vec: the loss became {} (after {} of {} words); the updates are too "
+                                     "large: lower --alpha ({}) or --batch ({})", l, all, sh.words_total, o.alpha, o.batch));
+    subtract(sh.out, D, b.tgt.data(), n * K, u.grad_data().data(), lr);
+    if (o.cbow) subtract(sh.in, D, b.windows.data(), n * C, v.grad_data().data(), lr, b.mask.data().data());
+    else subtract(sh.in, D, b.ctx.data(), n, v.grad_data().data(), lr);
+    w.stats.pairs += n, w.loss_acc += l, w.loss_pairs += n;
+    if (all * 100 >= sh.words_total * 99) w.stats.last_losses += l, w.stats.last_pairs += n;
+    if (w.t == 0 && sh.progress && all >= w.next_report) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - sh.t0).count();
+        sh.progress({b.epoch + 1, all, sh.words_total, lr, w.loss_pairs ? w.loss_acc / double(w.loss_pairs) : 0.0, secs});
+        w.loss_acc = 0, w.loss_pairs = 0, w.next_report = all + 100000;
+    }
+    return !sh.stop.load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
 LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads, float* in, float* out,
                               const std::function<void(const Word2VecProgress&)>& progress,
                               std::chrono::steady_clock::time_point t0) {
-    const Word2VecOptions& o = maker.o;
-    const std::size_t D = o.size, K = maker.K, words_total = o.iter * maker.c.train_words;
-    std::atomic<std::size_t> words_done{0};  // over all threads: the learning rate's schedule
-    std::atomic<bool> stop{false};
+    Shared sh{maker.o, maker.K, maker.o.iter * maker.c.train_words, in, out, progress, t0};
     const auto T = static_cast<std::size_t>(threads);
-    std::vector<LockFreeStats> stats(T);
+    std::vector<Worker> workers(T);
     std::vector<std::exception_ptr> errors(T);
     std::vector<uint64_t> seeds;
     for (int t = 0; t < threads; ++t) seeds.push_back(g.random64());
-
-    auto work = [&](int t) {
+    auto work = [&](int t) {  // thread t: its share of the corpus, its own generator
         try {
-            BatchMaker mine = maker;  // thread t's share of the corpus
+            BatchMaker mine = maker;
             const std::size_t n_ids = maker.c.ids.size();
-            mine.spans = {{n_ids * std::size_t(t) / std::size_t(threads), n_ids * std::size_t(t + 1) / std::size_t(threads)}};
+            mine.spans = {{n_ids * std::size_t(t) / T, n_ids * std::size_t(t + 1) / T}};
             Generator gen(seeds[std::size_t(t)]);
-            LockFreeStats& st = stats[std::size_t(t)];
-            std::size_t seen = 0, next_report = 0;  // this thread's words, counted into words_done
-            double loss_acc = 0;
-            std::size_t loss_pairs = 0;
-            auto step = [&](Batch& b) {
-                const std::size_t all = words_done.fetch_add(b.words_done - seen) + (b.words_done - seen);
-                seen = b.words_done;
-                const float lr = float(std::max(o.alpha * (1.0 - double(all) / double(words_total + 1)), o.alpha * 1e-4));
-                const std::size_t n = b.rows;
-                const std::size_t C = o.cbow ? b.windows.shape()[1] : 0;
-                Tensor u(gather(out, D, b.tgt.data(), n * K, {n, K, D}), true);  // (n, K, D)
-                Tensor v = o.cbow ? Tensor(gather(in, D, b.windows.data(), n * C, {n, C, D}), true)  // (n, C, D)
-                                  : Tensor(gather(in, D, b.ctx.data(), n, {n, 1, D}), true);          // (n, 1, D)
-                Tensor loss = batch_loss(b, o.cbow, v, u);
-                loss.backward();
-                const double l = loss.item();
-                if (!std::isfinite(l))
-                    throw ValueError(fmt::format("word2vec: the loss became {} (after {} of {} words); the updates are too "
-                                                 "large: lower --alpha ({}) or --batch ({})", l, all, words_total, o.alpha, o.batch));
-                subtract(out, D, b.tgt.data(), n * K, u.grad_data().data(), lr);
-                if (o.cbow) subtract(in, D, b.windows.data(), n * C, v.grad_data().data(), lr, b.mask.data().data());
-                else subtract(in, D, b.ctx.data(), n, v.grad_data().data(), lr);
-                st.pairs += n, loss_acc += l, loss_pairs += n;
-                if (all * 100 >= words_total * 99) st.last_losses += l, st.last_pairs += n;
-                if (t == 0 && progress && all >= next_report) {
-                    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                    progress({b.epoch + 1, all, words_total, lr, loss_pairs ? loss_acc / double(loss_pairs) : 0.0, secs});
-                    loss_acc = 0, loss_pairs = 0, next_report = all + 100000;
-                }
-                return !stop.load(std::memory_order_relaxed);
-            };
-            for (Batch b; mine.fill(gen, b) && step(b);) {
+            Worker& w = workers[std::size_t(t)];
+            w.t = t;
+            for (Batch b; mine.fill(gen, b) && step(sh, w, b);) {
             }
         } catch (...) {
             errors[std::size_t(t)] = std::current_exception();
-            stop = true;
+            sh.stop = true;
         }
     };
     std::vector<std::thread> pool;
@@ -117,7 +134,7 @@ LockFreeStats train_lock_free(const BatchMaker& maker, Generator& g, int threads
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
     LockFreeStats all;
-    for (const auto& s : stats) all.pairs += s.pairs, all.last_pairs += s.last_pairs, all.last_losses += s.last_losses;
+    for (const auto& w : workers) all.pairs += w.stats.pairs, all.last_pairs += w.stats.last_pairs, all.last_losses += w.stats.last_losses;
     return all;
 }
 
