@@ -6,6 +6,7 @@
 #include "tensor/kernels/broadcast.hpp"
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
+#include "tensor/kernels/index_walk.hpp"
 #include "tensor/kernels/threads.hpp"
 #include "tensor/xt.hpp"
 
@@ -140,29 +141,21 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
     // Row index of x and of y for each output element (row-major over the leading dims L = s[:-1]).
     const Shape lead(s.begin(), s.end() - 1);
     const std::size_t r = lead.size(), n = shape_numel(lead);
-    using Steps = xt::svector<int64_t, 4>;  // one per leading dim (no allocation up to 4 of them)
+    using Steps = xt::svector<std::size_t, 4>;  // one per leading dim (no allocation up to 4 of them)
     auto strides = [&](const Shape& in) {  // rows to step per unit of each leading dim (0: broadcast)
         Steps st(r, 0);
-        int64_t rows = 1;
+        std::size_t rows = 1;
         for (std::size_t k = in.size() - 1; k-- > 0;) {  // the input's leading dims, last first
             const std::size_t at = r - (in.size() - 1 - k);  // where dim k sits among L's
             st[at] = in[k] == 1 ? 0 : rows;
-            rows *= int64_t(in[k]);
+            rows *= in[k];
         }
         return st;
     };
     const Steps sx = strides(x.shape()), sy = strides(y.shape());
-    Shape idx(r, 0);  // the odometer over the leading dims
+    kernels::IndexWalk rows(s.data(), r, sx.data(), sy.data());  // over L: x's row in .a, y's in .b
     std::vector<int64_t> xi(n), yi(n);
-    int64_t ax = 0, ay = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        xi[i] = ax, yi[i] = ay;
-        for (std::size_t k = r; k-- > 0;) {  // the odometer: next index over L
-            ax += sx[k], ay += sy[k];
-            if (++idx[k] < s[k]) break;
-            ax -= sx[k] * int64_t(s[k]), ay -= sy[k] * int64_t(s[k]), idx[k] = 0;
-        }
-    }
+    for (std::size_t i = 0; i < n; ++i, rows.next()) xi[i] = int64_t(rows.a), yi[i] = int64_t(rows.b);
     Array out = Array::from_shape(lead);
     kernels::row_dots(x.data().data(), xi.data(), y.data().data(), yi.data(), n, D, out.data());
     return record("vecdot", std::move(out), {x, y},

@@ -134,21 +134,12 @@ void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced,
     else heap.assign(out_n, 0.0), acc = heap.data();
     const std::size_t n = shape[rank - 1];
     const bool inner_reduced = red[rank - 1];
-    Dims idx(rank - 1, 0);
-    std::size_t o = 0;  // acc's offset of the current run
-    auto next_run = [&] {
-        for (std::size_t d = rank - 1; d-- > 0;) {
-            o += ostride[d];
-            if (++idx[d] < shape[d]) break;
-            o -= ostride[d] * shape[d];
-            idx[d] = 0;
-        }
-    };
+    IndexWalk run(shape.data(), rank - 1, ostride.data());  // run.a: acc's offset of the current run
     const std::size_t runs = numel / n;
     if (inner_reduced) {  // each run sums into one output
         for (std::size_t r = 0; r < runs; ++r, x += n) {
-            acc[o] += row_sum(x, n);
-            next_run();
+            acc[run.a] += row_sum(x, n);
+            run.next();
         }
     } else {  // each run adds into n outputs
         // The group of runs that add into the same outputs (the reduced dim just outside the run), four
@@ -156,12 +147,12 @@ void sum_dims(const float* x, const Shape& xs, const std::vector<bool>& reduced,
         // additions in the same order as row by row.
         const std::size_t group = rank >= 2 ? shape[rank - 2] : 1;
         for (std::size_t r = 0; r < runs; r += group) {
-            double* a = acc + o;
+            double* a = acc + run.a;
             std::size_t g = 0;
             for (; g + 4 <= group; g += 4, x += 4 * n) add_rows4(a, x, n);
             for (; g < group; ++g, x += n)
                 for (std::size_t j = 0; j < n; ++j) a[j] += static_cast<double>(x[j]);
-            for (g = 0; g < group; ++g) next_run();
+            for (g = 0; g < group; ++g) run.next();
         }
     }
     for (std::size_t i = 0; i < out_n; ++i) out[i] = static_cast<float>(acc[i]);
@@ -174,14 +165,11 @@ void sum_dims_ref(const float* x, const Shape& xs, const std::vector<bool>& redu
     for (std::size_t d = rank; d-- > 0;)
         if (!reduced[d]) ostride[d] = out_n, out_n *= xs[d];
     std::vector<double> acc(out_n, 0.0);
-    std::vector<std::size_t> idx(rank, 0);
-    for (std::size_t i = 0, n = shape_numel(xs); i < n; ++i) {
+    IndexWalk idx(xs.data(), rank);
+    for (std::size_t i = 0, n = shape_numel(xs); i < n; ++i, idx.next()) {
         std::size_t o = 0;
         for (std::size_t d = 0; d < rank; ++d) o += idx[d] * ostride[d];
         acc[o] += static_cast<double>(x[i]);
-        for (std::size_t d = rank; d-- > 0;)
-            if (++idx[d] < xs[d]) break;
-            else idx[d] = 0;
     }
     for (std::size_t i = 0; i < out_n; ++i) out[i] = static_cast<float>(acc[i]);
 }
@@ -202,17 +190,9 @@ void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t
         // runs of n along the next dim (m of them, is[rank − 2] apart in x) in a plain loop, the
         // odometer over the dims outside it
         const std::size_t n = shape.back(), m = shape[rank - 2], step = is[rank - 2];
-        Shape idx(rank - 2, 0);
-        std::size_t o = 0;
-        for (std::size_t done = 0; done < numel; done += n * m) {
-            for (std::size_t t = 0; t < m; ++t, y += n) copy_run(x + o + t * step, y, n);
-            for (std::size_t d = rank - 2; d-- > 0;) {
-                o += is[d];
-                if (++idx[d] < shape[d]) break;
-                o -= is[d] * shape[d];
-                idx[d] = 0;
-            }
-        }
+        IndexWalk outer(shape.data(), rank - 2, is.data());
+        for (std::size_t done = 0; done < numel; done += n * m, outer.next())
+            for (std::size_t t = 0; t < m; ++t, y += n) copy_run(x + outer.a + t * step, y, n);
         return;
     }
     // Otherwise y's dim j is x's inner run: each (j, last) plane is a 2-D transpose, done in tiles so
@@ -222,36 +202,28 @@ void permute_copy(const float* x, const Shape& xs, const std::vector<std::size_t
     for (std::size_t d = rank, k = 1; d-- > 0;) ys[d] = k, k *= shape[d];
     const std::size_t rows = shape[j], cols = shape[rank - 1], xcol = is[rank - 1], yrow = ys[j];
     constexpr std::size_t kTile = 16;
-    Shape idx(rank, 0);
-    std::size_t ox = 0, oy = 0;
-    for (std::size_t plane = 0, planes = numel / (rows * cols); plane < planes; ++plane) {
+    IndexWalk plane(shape.data(), rank - 1, is.data(), ys.data(), /*skip=*/j);  // every dim but j and the last
+    for (std::size_t p = 0, planes = numel / (rows * cols); p < planes; ++p, plane.next()) {
+        const std::size_t ox = plane.a, oy = plane.b;
         for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
             for (std::size_t c0 = 0; c0 < cols; c0 += kTile) {
                 const std::size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
                 for (std::size_t r = r0; r < r1; ++r)
                     for (std::size_t c = c0; c < c1; ++c) y[oy + r * yrow + c] = x[ox + r + c * xcol];
             }
-        for (std::size_t d = rank - 1; d-- > 0;) {  // next plane: every dim but j and the last
-            if (d == j) continue;
-            ox += is[d], oy += ys[d];
-            if (++idx[d] < shape[d]) break;
-            ox -= is[d] * shape[d], oy -= ys[d] * shape[d];
-            idx[d] = 0;
-        }
     }
 }
 
 void permute_copy_ref(const float* x, const Shape& xs, const std::vector<std::size_t>& perm, float* y) {
     const auto xst = contiguous_strides(xs);
     const std::size_t rank = perm.size();
-    std::vector<std::size_t> idx(rank, 0);  // y's multi-index
-    for (std::size_t i = 0, n = shape_numel(xs); i < n; ++i) {
+    Shape ys(rank);
+    for (std::size_t d = 0; d < rank; ++d) ys[d] = xs[perm[d]];
+    IndexWalk idx(ys.data(), rank);  // y's multi-index
+    for (std::size_t i = 0, n = shape_numel(xs); i < n; ++i, idx.next()) {
         std::size_t o = 0;
         for (std::size_t d = 0; d < rank; ++d) o += idx[d] * xst[perm[d]];
         y[i] = x[o];
-        for (std::size_t d = rank; d-- > 0;)
-            if (++idx[d] < xs[perm[d]]) break;
-            else idx[d] = 0;
     }
 }
 

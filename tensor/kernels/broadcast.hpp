@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tensor/array.hpp"
+#include "tensor/kernels/index_walk.hpp"
 #include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/threads.hpp"
 
@@ -43,21 +44,9 @@ void for_each_run(const BroadcastPlan& p, std::size_t r0, std::size_t r1, Run ru
         for (std::size_t r = r0; r < r1; ++r) run(r * p.sa[0], r * p.sb[0], r * n);
         return;
     }
-    Dims idx(rank - 1, 0);  // run r0's outer index, and its offsets in a and b
-    std::size_t oa = 0, ob = 0;
-    for (std::size_t d = rank - 1, rest = r0; d-- > 0; rest /= p.shape[d]) {
-        idx[d] = rest % p.shape[d];
-        oa += idx[d] * p.sa[d], ob += idx[d] * p.sb[d];
-    }
-    for (std::size_t r = r0; r < r1; ++r) {
-        run(oa, ob, r * n);
-        for (std::size_t d = rank - 1; d-- > 0;) {  // next outer index, row-major
-            oa += p.sa[d], ob += p.sb[d];
-            if (++idx[d] < p.shape[d]) break;
-            oa -= p.sa[d] * p.shape[d], ob -= p.sb[d] * p.shape[d];
-            idx[d] = 0;
-        }
-    }
+    IndexWalk outer(p.shape.data(), rank - 1, p.sa.data(), p.sb.data());  // the dims outside the run
+    outer.seek(r0);
+    for (std::size_t r = r0; r < r1; ++r, outer.next()) run(outer.a, outer.b, r * n);
 }
 
 /// y[i] = op(a[·], b[·]) over the plan. Op has `float operator()(float, float)` and
@@ -100,7 +89,7 @@ template <class Op>
 void broadcast_apply_ref(const Shape& as, const float* a, const Shape& bs, const float* b, const Shape& ys, float* y,
                          Op op) {
     const std::size_t rank = ys.size();
-    std::vector<std::size_t> idx(rank, 0);
+    IndexWalk idx(ys.data(), rank);
     for (std::size_t i = 0, n = shape_numel(ys); i < n; ++i) {
         std::size_t oa = 0, ob = 0;
         for (std::size_t d = 0, ra = rank - as.size(), rb = rank - bs.size(); d < rank; ++d) {
@@ -108,9 +97,7 @@ void broadcast_apply_ref(const Shape& as, const float* a, const Shape& bs, const
             if (d >= rb) ob = ob * bs[d - rb] + (bs[d - rb] == 1 ? 0 : idx[d]);
         }
         y[i] = op(a[oa], b[ob]);
-        for (std::size_t d = rank; d-- > 0;)
-            if (++idx[d] < ys[d]) break;
-            else idx[d] = 0;
+        idx.next();
     }
 }
 
