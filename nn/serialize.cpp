@@ -32,7 +32,13 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const s
         offset += a.size() * 4;
     }
     if (!metadata.empty()) header["__metadata__"] = metadata;
-    std::string h = header.dump();
+    std::string h;
+    try {
+        h = header.dump();
+    } catch (const nlohmann::json::type_error& e) {  // 316: bytes that are not UTF-8
+        throw ValueError(fmt::format("{}: a tensor name or metadata value is not UTF-8 text, which a safetensors header "
+                                     "(JSON) cannot hold; nothing was written ({})", path, e.what()));
+    }
     h.append((8 - h.size() % 8) % 8, ' ');  // data starts 8-byte aligned
     std::string out(8, '\0');
     const uint64_t n = h.size();

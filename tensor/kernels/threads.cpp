@@ -21,11 +21,16 @@ namespace xgrad {
 
 namespace {
 
+// XGRAD_NUM_THREADS, when it is a whole number from 1 to 1024; anything else is said once on stderr
+// (when the library loads) and the count stays 1.
 int initial_threads() {
-    if (const char* e = std::getenv("XGRAD_NUM_THREADS")) {
-        int n = std::atoi(e);
-        if (n >= 1) return n;
-    }
+    const char* e = std::getenv("XGRAD_NUM_THREADS");
+    if (!e) return 1;
+    char* end = nullptr;
+    const long n = std::strtol(e, &end, 10);
+    if (end != e && *end == '\0' && n >= 1 && n <= 1024) return int(n);
+    std::fprintf(stderr, "xgrad: XGRAD_NUM_THREADS=\"%s\" is not a number of threads (a whole number from 1 to 1024); "
+                         "running with 1\n", e);
     return 1;
 }
 

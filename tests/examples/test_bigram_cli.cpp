@@ -54,6 +54,17 @@ TEST(BigramCli, ABadBufferCacheSettingIsNamedAndTheRunGoesOn) {
     EXPECT_EQ(out.find("XGRAD_BUFFER_CACHE_MB"), std::string::npos) << out;
 }
 
+TEST(BigramCli, ABadThreadCountInTheEnvironmentIsNamedAndTheRunGoesOn) {
+    for (const std::string bad : {"abc", "0", "-2", "4x", "100000"}) {
+        auto [status, out] = testing::run_program("XGRAD_NUM_THREADS=" + bad + " " + XGRAD_BIGRAM, "--steps 5 --generate 0 --quiet");
+        EXPECT_EQ(status, 0) << out;
+        EXPECT_NE(out.find("XGRAD_NUM_THREADS=\"" + bad + "\" is not a number of threads"), std::string::npos) << out;
+    }
+    auto [status, out] = testing::run_program(std::string("XGRAD_NUM_THREADS=2 ") + XGRAD_BIGRAM, "--steps 5 --generate 0 --quiet");
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out.find("XGRAD_NUM_THREADS"), std::string::npos) << out;
+}
+
 TEST(BigramCli, BadFlagsAndSizes) {
     expect_errors({
         {"--no-such-flag", {"no-such-flag"}},
@@ -367,6 +378,30 @@ TEST(BigramCli, ACheckpointWithTheOlderCorpusHashResumes) {
     std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --resume " + ckpt + " --steps 30");
     EXPECT_EQ(st, 1) << out;
     EXPECT_NE(out.find("resume on the same text"), std::string::npos) << out;
+    fs::remove_all(dir);
+}
+
+// Tokens are bytes: a Latin-1 text's vocabulary ("caf\xe9") is saved and resumed exactly (tokens that are not
+// UTF-8 go into the checkpoint's JSON as byte lists); a corpus path that is not UTF-8 is refused before
+// training when --save would record it.
+TEST(BigramCli, ALatin1TextSavesAndResumesItsVocabularyExactly) {
+    const fs::path dir = fs::path(::testing::TempDir()) / ("bigram_latin1_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string text = (dir / "l.txt").string(), ckpt = (dir / "l.safetensors").string();
+    std::ofstream(text) << "caf\xe9 au lait caf\xe9 noir th\xe9 au lait\n";
+    auto [st, out] = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --corpus " + text + " --min-count 1 --steps 50 --save " + ckpt);
+    ASSERT_EQ(st, 0) << out;
+    std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --resume " + ckpt + " --steps 60 --neighbors 'caf\xe9'");
+    EXPECT_EQ(st, 0) << out;
+    EXPECT_NE(out.find("nearest tokens to \"caf\xe9\""), std::string::npos) << out;
+    EXPECT_NE(out.find("th\xe9"), std::string::npos) << out;
+    const std::string odd = (dir / "l\xff.txt").string();
+    fs::copy_file(text, odd);
+    std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --corpus '" + odd + "' --min-count 1 --save " +
+                                                               (dir / "x.safetensors").string());
+    EXPECT_EQ(st, 1) << out;
+    EXPECT_NE(out.find("the path is not UTF-8 text"), std::string::npos) << out;
+    EXPECT_EQ(out.find("loss after"), std::string::npos) << "trained before refusing:\n" << out;
     fs::remove_all(dir);
 }
 

@@ -149,6 +149,18 @@ TEST(AtomicWrite, AFailedSaveLeavesThePreviousFileIntact) {
                                                 {"no/such/dir/a.npy", "cannot write"}));
 }
 
+// A header is JSON: bytes that are not UTF-8 in a metadata value or a tensor name are a named ValueError,
+// and the file already there stays as it was.
+TEST(AtomicWrite, MetadataThatIsNotUtf8IsNamedAndNothingIsWritten) {
+    TempDir dir;
+    const std::string p = dir.file("ckpt.safetensors");
+    save_safetensors(p, {{"w", Tensor(Array{1, 2})}});
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { save_safetensors(p, {{"w", Tensor(Array{3, 4})}}, {{"vocab", "caf\xe9"}}); },
+                                                 {"ckpt.safetensors", "not UTF-8", "nothing was written"}));
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { save_safetensors(p, {{"w\xff", Tensor(Array{3, 4})}}); }, {"not UTF-8"}));
+    EXPECT_TRUE(testing::all_equal(load_safetensors(p).tensors.at("w").data(), Array{1, 2}));
+}
+
 TEST(SaveTarget, ASymbolicLinkIsFollowedToItsFile) {
     TempDir dir;
     const std::string real = dir.file("real.safetensors"), link = dir.file("link.safetensors");
