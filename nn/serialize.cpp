@@ -157,6 +157,32 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
 
 SafetensorsFile load_safetensors(const std::string& path) { return parse_safetensors(read_file(path), path); }
 
+// --- token lists -----------------------------------------------------------------------------------
+
+std::string tokens_to_json(const std::vector<std::string>& tokens) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : tokens)
+        list.push_back(is_utf8(t) ? nlohmann::json(t) : nlohmann::json{{"bytes", std::vector<unsigned char>(t.begin(), t.end())}});
+    return list.dump();
+}
+
+std::vector<std::string> tokens_from_json(const std::string& json) {
+    std::vector<std::string> tokens;
+    try {
+        for (const auto& t : nlohmann::json::parse(json)) {
+            if (t.is_string()) {
+                tokens.push_back(t.get<std::string>());
+            } else {
+                const auto bytes = t.at("bytes").get<std::vector<unsigned char>>();
+                tokens.emplace_back(bytes.begin(), bytes.end());
+            }
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw ValueError(fmt::format("not a JSON list of tokens (strings, or {{\"bytes\": [...]}}): {}", e.what()));
+    }
+    return tokens;
+}
+
 // --- npy ----------------------------------------------------------------------------------------------
 
 void save_npy(const std::string& path, const Array& a) {

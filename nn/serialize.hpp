@@ -7,6 +7,8 @@
 #pragma once
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nn/module.hpp"
 #include "nn/optim/optimizer.hpp"
@@ -25,6 +27,14 @@ void check_writable(const std::string& path);
 [[deprecated("a flag is the program's concern: use xgrad::programs::check_writable(path, flag) from "
              "programs/files.hpp, or nn::check_writable(path)")]]
 void check_writable(const std::string& path, const std::string& flag);
+/// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF):
+/// what JSON, and so a safetensors header's metadata, can hold as a string.
+bool is_utf8(std::string_view bytes);
+/// A list of tokens (byte strings) as JSON text for a safetensors header, losslessly: a token that is UTF-8
+/// is a JSON string, any other (a Latin-1 "caf\xe9") is {"bytes": [99, 97, 102, 233]}.
+std::string tokens_to_json(const std::vector<std::string>& tokens);
+/// The tokens back; throws ValueError when the text is not such a list.
+std::vector<std::string> tokens_from_json(const std::string& json);
 /// The whole file; throws FileError naming the path.
 std::string read_file(const std::string& path);
 

@@ -55,25 +55,6 @@ double physical_memory_bytes() {
     return pages > 0 && size > 0 ? double(pages) * double(size) : 0;
 }
 
-bool is_utf8(std::string_view bytes) {
-    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-    const auto* end = p + bytes.size();
-    while (p < end) {
-        const unsigned char c = *p;
-        const int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
-        if (n < 0 || end - p <= n) return false;  // not a lead byte, or the sequence is cut off
-        char32_t cp = n == 0 ? c : c & (0x3F >> n);
-        for (int k = 1; k <= n; ++k) {
-            if ((p[k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[k] & 0x3F);
-        }
-        static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        p += n + 1;
-    }
-    return true;
-}
-
 uint64_t fnv1a64(std::string_view bytes) {
     uint64_t h = 14695981039346656037ULL;  // the offset basis
     for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;

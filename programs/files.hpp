@@ -27,10 +27,6 @@ double rss_mb();
 /// Bytes of physical memory of this machine (0 where unknown).
 double physical_memory_bytes();
 
-/// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF):
-/// what JSON, and so a safetensors header's metadata, can hold as a string.
-bool is_utf8(std::string_view bytes);
-
 /// FNV-1a, 64 bits: a file's fingerprint that a checkpoint records and a resume compares.
 uint64_t fnv1a64(std::string_view bytes);
 

@@ -38,6 +38,29 @@ std::ifstream open(const std::string& path) {
     return f;
 }
 
+// A line "a b c d" (the four words of a question), or false: a line of another shape is skipped, as gensim does.
+bool question_line(const std::string& line, std::string (&w)[4]) {
+    std::istringstream s(line);
+    std::string extra;
+    return (s >> w[0] >> w[1] >> w[2] >> w[3]) && !(s >> extra);
+}
+
+// A line "a<TAB>b<TAB>score", or false (another shape, a comment: skipped, as gensim does). A score that
+// is not a finite number is an error naming the line.
+bool pair_line(std::string line, std::size_t line_no, const std::string& path, std::string& a, std::string& b, double& score) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    if (line.empty() || line[0] == '#') return false;
+    const auto t1 = line.find('\t'), t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+    if (t2 == std::string::npos || line.find('\t', t2 + 1) != std::string::npos) return false;
+    const std::string num = line.substr(t2 + 1);
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), score);
+    if (ec != std::errc() || p != num.data() + num.size()) return false;
+    if (!std::isfinite(score))
+        throw FileError(fmt::format("{}: line {}: the score '{}' is not a finite number", path, line_no, num));
+    a = line.substr(0, t1), b = line.substr(t1 + 1, t2 - t1 - 1);
+    return true;
+}
+
 std::vector<double> ranks(const std::vector<double>& v) {
     std::vector<std::size_t> order(v.size());
     std::iota(order.begin(), order.end(), 0);
@@ -83,9 +106,8 @@ AnalogyResult evaluate_word_analogies(const KeyedVectors& kv, const std::string&
             res.sections.push_back({name});
             continue;
         }
-        std::istringstream s(line);
-        std::string w[4], extra;
-        if (!(s >> w[0] >> w[1] >> w[2] >> w[3]) || (s >> extra)) continue;  // not a question: skipped, as gensim
+        std::string w[4];
+        if (!question_line(line, w)) continue;
         if (res.sections.empty())
             throw FileError(fmt::format("{}: line {}: a question before the first \": section\" line", path, line_no));
         ++res.questions;
@@ -109,6 +131,7 @@ AnalogyResult evaluate_word_analogies(const KeyedVectors& kv, const std::string&
         else ++section.incorrect;
         ++res.covered;
     }
+    if (res.questions == 0) throw FileError(fmt::format("{}: no analogy questions in it (\": section\" lines, then \"a b c d\")", path));
     res.accuracy = res.covered ? double(res.correct) / double(res.covered) : 0.0;
     return res;
 }
@@ -119,29 +142,42 @@ PairsResult evaluate_word_pairs(const KeyedVectors& kv, const std::string& path,
     std::ifstream f = open(path);
     std::vector<double> gold, model;
     PairsResult res;
-    std::string line;
-    while (std::getline(f, line)) {
-        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-        if (line.empty() || line[0] == '#') continue;
-        const auto t1 = line.find('\t'), t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
-        if (t2 == std::string::npos || line.find('\t', t2 + 1) != std::string::npos) continue;  // not a pair: skipped
-        double score;
-        const std::string num = line.substr(t2 + 1);
-        auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), score);
-        if (ec != std::errc() || p != num.data() + num.size()) continue;
+    std::string line, a, b;
+    double score = 0;
+    for (std::size_t line_no = 1; std::getline(f, line); ++line_no) {
+        if (!pair_line(line, line_no, path, a, b, score)) continue;
         ++res.pairs;
-        std::string a = line.substr(0, t1), b = line.substr(t1 + 1, t2 - t1 - 1);
         if (case_insensitive) a = upper(a), b = upper(b);
         auto ia = ok.find(a), ib = ok.find(b);
         if (ia == ok.end() || ib == ok.end()) continue;
         gold.push_back(score);
         model.push_back(kv.similarity_by_index(ia->second, ib->second));
     }
+    if (res.pairs == 0) throw FileError(fmt::format("{}: no word pairs in it (lines \"word<TAB>word<TAB>score\")", path));
     res.covered = gold.size();
     res.pearson = pearson(gold, model);
     res.spearman = spearman(gold, model);
     res.oov_ratio = res.pairs ? 100.0 * double(res.pairs - res.covered) / double(res.pairs) : 0.0;
     return res;
+}
+
+std::size_t count_analogy_questions(const std::string& path) {
+    std::ifstream f = open(path);
+    std::size_t n = 0;
+    std::string line, w[4];
+    while (std::getline(f, line)) n += line.rfind(": ", 0) != 0 && question_line(line, w);
+    if (n == 0) throw FileError(fmt::format("{}: no analogy questions in it (\": section\" lines, then \"a b c d\")", path));
+    return n;
+}
+
+std::size_t count_word_pairs(const std::string& path) {
+    std::ifstream f = open(path);
+    std::size_t n = 0;
+    std::string line, a, b;
+    double score = 0;
+    for (std::size_t line_no = 1; std::getline(f, line); ++line_no) n += pair_line(line, line_no, path, a, b, score);
+    if (n == 0) throw FileError(fmt::format("{}: no word pairs in it (lines \"word<TAB>word<TAB>score\")", path));
+    return n;
 }
 
 }  // namespace xgrad::wordvec

@@ -26,7 +26,8 @@ struct AnalogyResult {
 };
 
 /// Questions "a b c d" (a is to b as c is to d) in sections ": name": the answer is the first word of
-/// most_similar({b, c}, {a}, 5, restrict_vocab) that is not a, b or c; right when it is d.
+/// most_similar({b, c}, {a}, 5, restrict_vocab) that is not a, b or c; right when it is d. A file with no
+/// question is a FileError.
 AnalogyResult evaluate_word_analogies(const KeyedVectors& kv, const std::string& path,
                                       std::size_t restrict_vocab = 300000, bool case_insensitive = true);
 
@@ -36,10 +37,17 @@ struct PairsResult {
     double oov_ratio = 0;  ///< % of the pairs left out for a word not in the vocabulary
 };
 
-/// Pairs "a<TAB>b<TAB>score" ('#' lines are comments): Pearson's and Spearman's correlation (ranks with
+/// Pairs "a<TAB>b<TAB>score" ('#' lines are comments; other lines are skipped, a score that is not a finite
+/// number is a FileError naming its line, a file with no pair too): Pearson's and Spearman's correlation (ranks with
 /// ties averaged) between the pairs' cosines and the scores.
 PairsResult evaluate_word_pairs(const KeyedVectors& kv, const std::string& path, std::size_t restrict_vocab = 300000,
                                 bool case_insensitive = true);
+
+/// The questions / pairs of an evaluation file, read as the evaluations read them, without vectors: a
+/// program checks its files with these before it trains. FileError when the file cannot be read, holds
+/// none, or (pairs) has a score that is not a finite number.
+std::size_t count_analogy_questions(const std::string& path);
+std::size_t count_word_pairs(const std::string& path);
 
 /// Spearman's rank correlation of two equally long lists (ties get their average rank).
 double spearman(const std::vector<double>& a, const std::vector<double>& b);

@@ -2,6 +2,7 @@
 #include "wordvec/io.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -117,6 +118,10 @@ void parse_row(const Reader& r, const std::vector<std::string_view>& t, std::siz
 }
 
 KeyedVectors make(std::vector<std::string> words, std::vector<float> vectors, std::size_t dim, const std::string& path) {
+    for (std::size_t i = 0; i < vectors.size(); ++i)  // "nan" and "inf" parse as numbers; they are not vectors
+        if (!std::isfinite(vectors[i]))
+            throw FileError(fmt::format("{}: the vector of the word '{}' holds {} at position {}", path, words[i / dim],
+                                        vectors[i], i % dim));
     try {
         return KeyedVectors(std::move(words), std::move(vectors), dim, path);
     } catch (const ValueError& e) {
@@ -193,6 +198,19 @@ KeyedVectors load_binary(const Source& src) {
     return make(std::move(words), std::move(vectors), dim, path);
 }
 
+// The word2vec formats and the projector's TSV end a word at a space, tab or line break: a word holding
+// one (a character model's " " or "\n") or an empty word would not read back. Refused, naming it.
+void check_words(const KeyedVectors& kv, const std::string& path, const char* format) {
+    for (std::size_t i = 0; i < kv.size(); ++i) {
+        const std::string& w = kv.words()[i];
+        if (!w.empty() && w.find_first_of(" \t\n\r") == std::string::npos) continue;
+        std::string shown;
+        for (char c : w) shown += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : std::string(1, c);
+        throw ValueError(fmt::format("{}: word {} is '{}': the {} format ends a word at whitespace, so it would not read "
+                                     "back; nothing was written (a word-level model's vectors export)", path, i, shown, format));
+    }
+}
+
 void write_rows(const KeyedVectors& kv, std::string& out, char sep) {
     const float* v = kv.vectors().data();
     for (std::size_t i = 0; i < kv.size(); ++i) {
@@ -208,9 +226,9 @@ KeyedVectors checkpoint_table(const nn::SafetensorsFile& f, const std::string& p
         throw FileError(fmt::format("{}: no \"vocab\" in its metadata (not a bigram checkpoint: save one with bigram --save)", path));
     std::vector<std::string> words;
     try {
-        words = nlohmann::json::parse(meta->second).get<std::vector<std::string>>();
-    } catch (const nlohmann::json::exception& e) {
-        throw FileError(fmt::format("{}: its \"vocab\" metadata is not a JSON list of strings ({})", path, e.what()));
+        words = nn::tokens_from_json(meta->second);
+    } catch (const ValueError& e) {
+        throw FileError(fmt::format("{}: its \"vocab\" metadata is {}", path, e.what()));
     }
     auto t = f.tensors.find(table);
     if (t == f.tensors.end()) throw FileError(fmt::format("{}: no tensor \"{}\" in it", path, table));
@@ -234,16 +252,15 @@ std::string detect(const Source& src) {
     if (!r.line(line)) throw FileError(fmt::format("{}: the file is empty", path));
     std::size_t n = 0, dim = 0;
     if (!header(line, n, dim)) return "glove";
-    // word2vec: text if the next line is a word and dim numbers, binary otherwise
-    if (!r.line(line)) return "text";
-    std::vector<std::string_view> t;
-    split(line, t);
-    if (t.size() != dim + 1) return "binary";
-    for (std::size_t k = 1; k < t.size(); ++k) {
-        float v;
-        if (!parse_float(t[k], v)) return "binary";
-    }
-    return "text";
+    // word2vec: text when what follows the header reads as text (UTF-8, no control bytes but tabs and line
+    // breaks) — a blank line or a short row is then the text reader's to name; binary otherwise (4·dim
+    // bytes of floats a row hold bytes that are not text almost at once)
+    std::string rest(4096, '\0');
+    rest.resize(r.read(rest.data(), rest.size()));
+    if (rest.size() == 4096 && rest.find('\n') != std::string::npos) rest.resize(rest.rfind('\n'));  // whole lines
+    for (unsigned char c : rest)
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return "binary";
+    return nn::is_utf8(rest) ? "text" : "binary";
 }
 
 KeyedVectors load(const Source& src, const std::string& format) {
@@ -272,18 +289,21 @@ KeyedVectors parse_vectors(const std::string& bytes, const std::string& name, co
 }
 
 void save_word2vec_text(const KeyedVectors& kv, const std::string& path) {
+    check_words(kv, path, "word2vec text");
     std::string out = fmt::format("{} {}\n", kv.size(), kv.dim());
     write_rows(kv, out, ' ');
     nn::write_file_atomic(path, out);
 }
 
 void save_glove(const KeyedVectors& kv, const std::string& path) {
+    check_words(kv, path, "GloVe");
     std::string out;
     write_rows(kv, out, ' ');
     nn::write_file_atomic(path, out);
 }
 
 void save_word2vec_binary(const KeyedVectors& kv, const std::string& path) {
+    check_words(kv, path, "word2vec binary");
     std::string out = fmt::format("{} {}\n", kv.size(), kv.dim());
     for (std::size_t i = 0; i < kv.size(); ++i) {  // as gensim writes it: no '\n' after a vector
         out += kv.words()[i];
@@ -294,6 +314,7 @@ void save_word2vec_binary(const KeyedVectors& kv, const std::string& path) {
 }
 
 void save_projector_tsv(const KeyedVectors& kv, const std::string& vectors_path, const std::string& metadata_path) {
+    check_words(kv, metadata_path, "projector TSV");
     std::string vec, meta;
     const float* v = kv.vectors().data();
     for (std::size_t i = 0; i < kv.size(); ++i) {

@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "programs/files.hpp"
 #include "programs/run.hpp"
 
 namespace bigram {
@@ -154,13 +153,7 @@ void Session::save(const std::string& path, const std::map<std::string, std::str
         for (const auto& [k, v] : st.tensors) tensors["optimizer." + k] = v;
         for (const auto& [k, v] : st.scalars) meta["optimizer." + k] = v;
     }
-    // the tokens as JSON strings; a token that is not UTF-8 (a Latin-1 text's "caf\xe9") as {"bytes": [...]},
-    // so any byte sequence is kept exactly
-    nlohmann::json tokens = nlohmann::json::array();
-    for (const auto& t : vocab.tokens)
-        tokens.push_back(programs::is_utf8(t) ? nlohmann::json(t)
-                                              : nlohmann::json{{"bytes", std::vector<unsigned char>(t.begin(), t.end())}});
-    meta["vocab"] = tokens.dump();
+    meta["vocab"] = nn::tokens_to_json(vocab.tokens);  // any bytes, exactly (a Latin-1 text's tokens too)
     meta["step"] = std::to_string(step);
     const auto g = batch_gen.state();
     // {"engine": mt19937 text state, "seed": n, "next_normal": hex float or null}
@@ -209,15 +202,7 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         return it->second;
     };
     try {
-        std::vector<std::string> tokens;
-        for (const auto& t : nlohmann::json::parse(need("vocab"))) {
-            if (t.is_string()) tokens.push_back(t.get<std::string>());
-            else {
-                const auto bytes = t.at("bytes").get<std::vector<unsigned char>>();
-                tokens.emplace_back(bytes.begin(), bytes.end());
-            }
-        }
-        s.vocab = Vocabulary::from_tokens(std::move(tokens));
+        s.vocab = Vocabulary::from_tokens(nn::tokens_from_json(need("vocab")));
         s.step = whole_number(need("step"), "step");
         if (s.step < 0) throw std::invalid_argument(fmt::format("step {} is negative", s.step));
         // rng: {"engine": mt19937 text state, "seed": n, "next_normal": hex float or null}

@@ -144,7 +144,7 @@ void training_options(const Args& a, Run& r, bool lecture) {
 void check_files(const Args& a, Run& r) {
     if (!a.save.empty()) {
         programs::check_writable(a.save, "--save");
-        if (!programs::is_utf8(r.corpus))  // the checkpoint records the path in its (JSON) header
+        if (!nn::is_utf8(r.corpus))  // the checkpoint records the path in its (JSON) header
             throw ValueError(fmt::format("--corpus {}: the path is not UTF-8 text, and --save records it in the checkpoint; "
                                          "give the file a UTF-8 name", r.corpus));
         for (const auto& [in, what] : {std::pair{r.corpus, "the training text"}, {a.valid, "the validation text"},

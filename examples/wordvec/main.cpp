@@ -48,6 +48,16 @@ void prepare_output(const std::string& path, const std::string& flag) {
     programs::check_writable(path, flag);
 }
 
+// --export-format tsv: FILE gets the numbers, the words go beside it: FILE's name with "metadata" for
+// "vectors" (out/vectors.tsv: out/metadata.tsv), else FILE + ".metadata.tsv". Only the file's name changes.
+std::string tsv_metadata_path(const std::string& export_path) {
+    const std::filesystem::path p(export_path);
+    std::string name = p.filename().string();
+    const auto at = name.rfind("vectors");
+    name = at != std::string::npos ? name.replace(at, 7, "metadata") : name + ".metadata.tsv";
+    return (p.parent_path() / name).string();
+}
+
 void print_similar(const std::vector<wordvec::Similar>& sims) {
     for (const auto& s : sims) fmt::print("{} {:.4f}\n", s.word, s.score);
 }
@@ -111,11 +121,16 @@ int run(const Args& a) {
                                          : "give --vectors or --train, not both");
     // What is written after loading or training is checked first.
     if (!a.export_path.empty()) prepare_output(a.export_path, "--export");
+    if (!a.export_path.empty() && a.export_format == "tsv") prepare_output(tsv_metadata_path(a.export_path), "--export");
     if (!a.plot.empty()) prepare_output(a.plot, "--plot");
-    for (const auto& [flag, out] : {std::pair{"--output", a.output}, {"--export", a.export_path}, {"--plot", a.plot}})
+    const std::string tsv_meta = a.export_format == "tsv" && !a.export_path.empty() ? tsv_metadata_path(a.export_path) : "";
+    for (const auto& [flag, out] : {std::pair{"--output", a.output}, {"--export", a.export_path}, {"--export", tsv_meta},
+                                    {"--plot", a.plot}})
         for (const auto& [what, in] : {std::pair{"the training text", a.train}, {"the vectors file", a.vectors},
                                        {"the evaluation file", a.evaluate}, {"the word pairs file", a.word_pairs}})
             programs::check_not_input(out, flag, in, what);  // by device and inode: a link or another path is caught
+    if (!a.evaluate.empty()) wordvec::count_analogy_questions(a.evaluate);  // readable, with questions: before training
+    if (!a.word_pairs.empty()) wordvec::count_word_pairs(a.word_pairs);
     const wordvec::KeyedVectors kv = a.train.empty() ? wordvec::load_vectors(a.vectors, a.format) : train(a);
     if (!a.vectors.empty()) fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
     if (!a.plot.empty()) {
@@ -153,10 +168,8 @@ int run(const Args& a) {
         if (a.export_format == "text") wordvec::save_word2vec_text(kv, a.export_path);
         else if (a.export_format == "binary") wordvec::save_word2vec_binary(kv, a.export_path);
         else if (a.export_format == "glove") wordvec::save_glove(kv, a.export_path);
-        else {  // tsv: FILE gets the numbers, FILE with "metadata" for "vectors" (or + ".metadata.tsv") the words
-            std::string meta = a.export_path;
-            const auto at = meta.rfind("vectors");
-            meta = at != std::string::npos ? meta.replace(at, 7, "metadata") : meta + ".metadata.tsv";
+        else {
+            const std::string meta = tsv_metadata_path(a.export_path);
             wordvec::save_projector_tsv(kv, a.export_path, meta);
             fmt::print(stderr, "words written to {}\n", meta);
         }

@@ -77,6 +77,25 @@ TEST(WordvecProgram, ExportsAndNamesBadInput) {
                                                                  (dir / "vectors.tsv").string() + " --export-format tsv");
     ASSERT_EQ(status, 0) << out;
     EXPECT_TRUE(std::filesystem::exists(dir / "metadata.tsv")) << out;
+    // only the file's name gives the words' file its name: a "vectors" folder elsewhere in the path is not touched
+    std::filesystem::create_directories(dir / "vectors");
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --export " +
+                                                                    (dir / "vectors" / "emb.tsv").string() + " --export-format tsv");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_TRUE(std::filesystem::exists(dir / "vectors" / "emb.tsv.metadata.tsv")) << out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "metadata")) << out;
+    // evaluation files with nothing to score are named before any training
+    std::ofstream(dir / "pairs.tsv") << "king queen 5\n";
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + std::string(XGRAD_SOURCE_DIR) +
+                                                                    "/data/tinyshakespeare/input.txt --word-pairs " + (dir / "pairs.tsv").string());
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("no word pairs in it"), std::string::npos) << out;
+    EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << "trained before refusing:\n" << out;
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--train " + std::string(XGRAD_SOURCE_DIR) +
+                                                                    "/data/tinyshakespeare/input.txt --evaluate /no/such/file");
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("/no/such/file: cannot open it"), std::string::npos) << out;
+    EXPECT_EQ(out.find("words in the vocabulary"), std::string::npos) << "trained before refusing:\n" << out;
     std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --most-similar kingg");
     EXPECT_EQ(status, 1);
     EXPECT_NE(out.find("wordvec: error: the word 'kingg' is not in the vocabulary (120 words)"), std::string::npos) << out;

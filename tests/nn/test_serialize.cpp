@@ -159,6 +159,11 @@ TEST(AtomicWrite, MetadataThatIsNotUtf8IsNamedAndNothingIsWritten) {
                                                  {"ckpt.safetensors", "not UTF-8", "nothing was written"}));
     EXPECT_TRUE(testing::throws_with<ValueError>([&] { save_safetensors(p, {{"w\xff", Tensor(Array{3, 4})}}); }, {"not UTF-8"}));
     EXPECT_TRUE(testing::all_equal(load_safetensors(p).tensors.at("w").data(), Array{1, 2}));
+    for (const char* good : {"", "the cat", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"})
+        EXPECT_TRUE(is_utf8(good)) << good;
+    // Latin-1, a cut sequence, a stray continuation, overlong, a surrogate, past U+10FFFF, 0xff
+    for (const char* bad : {"caf\xe9", "\xe2\x82", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"})
+        EXPECT_FALSE(is_utf8(bad)) << bad;
 }
 
 TEST(SaveTarget, ASymbolicLinkIsFollowedToItsFile) {

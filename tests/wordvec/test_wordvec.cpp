@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "helpers.hpp"
 #include "nn/serialize.hpp"
 #include "tensor/error.hpp"
 #include "wordvec/wordvec.hpp"
@@ -186,6 +187,73 @@ TEST(Wordvec, BadFilesGetErrorsThatNameTheFault) {
     } catch (const FileError& e) {
         EXPECT_TRUE(has(e.what(), "mem: the header promises 2 words of dimension 2, at least 12 bytes"));
     }
+}
+
+// Auto-detection reads what follows the header: text when it is text (a blank line, or a short first row,
+// is then the text reader's to name), binary when it holds bytes that are not text; "nan" and "inf" parse
+// as numbers but are refused as vector entries.
+TEST(Wordvec, DetectionAndNonFiniteEntries) {
+    const std::string path = scratch("detect.txt").string();
+    std::ofstream(path, std::ios::binary) << "2 2\n\na 1 2\nb 3 4\n";
+    EXPECT_EQ(wordvec::detect_format(path), "text");
+    EXPECT_EQ(wordvec::load_vectors(path).vector("b")[1], 4.0f);
+    EXPECT_EQ(load_error("2 2\na 1\nb 3 4\n"), scratch("bad.txt").string() + ": line 2: expected 2 numbers after the word 'a', found 1");
+    EXPECT_EQ(wordvec::detect_format(kRef + "/wordvec_gensim.bin"), "binary");
+    EXPECT_EQ(wordvec::detect_format(kRef + "/wordvec_gensim.txt"), "text");
+    auto has = [](const std::string& msg, const std::string& part) { return msg.find(part) != std::string::npos; };
+    EXPECT_TRUE(has(load_error("2 2\na 1 nan\nb 3 4\n"), "the vector of the word 'a' holds nan at position 1"));
+    EXPECT_TRUE(has(load_error("a 1 2\nb -inf 4\n"), "the vector of the word 'b' holds -inf at position 0"));
+}
+
+// A bigram checkpoint of a Latin-1 text keeps its tokens as bytes (nn::tokens_to_json); its table reads with them.
+TEST(Wordvec, ReadsACheckpointWhoseTokensAreNotUtf8) {
+    const std::string path = scratch("latin1.safetensors").string();
+    nn::save_safetensors(path, {{"V.weight", Tensor(Array{{1, 0}, {0, 1}})}}, {{"vocab", nn::tokens_to_json({"caf\xe9", "th\xc3\xa9"})}});
+    const KeyedVectors kv = wordvec::load_vectors(path);
+    EXPECT_EQ(kv.words()[0], "caf\xe9");
+    EXPECT_EQ(kv.words()[1], "th\xc3\xa9");
+    EXPECT_EQ(nn::tokens_from_json(nn::tokens_to_json({"", "a b", std::string("\xff\x00z", 3), "\n"})),
+              (std::vector<std::string>{"", "a b", std::string("\xff\x00z", 3), "\n"}));
+    EXPECT_THROW(nn::tokens_from_json("[1, 2]"), ValueError);
+}
+
+// A word with whitespace (a character model's " " and "\n") cannot be written in the word2vec formats
+// or the projector's TSV so that it reads back: refused, naming it, nothing written.
+TEST(Wordvec, WordsWithWhitespaceAreNotExported) {
+    const KeyedVectors kv({"a", " ", "\n"}, {1, 0, 0, 1, 1, 1}, 2);
+    const fs::path out = scratch("chars.txt");
+    fs::remove(out);
+    try {
+        wordvec::save_word2vec_text(kv, out.string());
+        ADD_FAILURE() << "exported";
+    } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("word 1 is ' ': the word2vec text format ends a word at whitespace"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_THROW(wordvec::save_word2vec_binary(kv, out.string()), ValueError);
+    EXPECT_THROW(wordvec::save_glove(kv, out.string()), ValueError);
+    EXPECT_THROW(wordvec::save_projector_tsv(kv, out.string(), scratch("m.tsv").string()), ValueError);
+    EXPECT_FALSE(fs::exists(out));
+}
+
+// Evaluation files: a score that is not a finite number names its line; a file with no question or no
+// pair is an error, not "0 of 0" (and a program can check that before it trains).
+TEST(Wordvec, EvaluationFilesWithNothingToScoreAreNamed) {
+    const KeyedVectors kv = wordvec::load_vectors(kRef + "/wordvec_gensim.txt");
+    const std::string pairs = scratch("pairs.tsv").string(), questions = scratch("questions.txt").string();
+    std::ofstream(pairs) << "# word1\tword2\tscore\nking\tqueen\tnan\n";
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::evaluate_word_pairs(kv, pairs); }, {"line 2", "'nan' is not a finite number"}));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::count_word_pairs(pairs); }, {"line 2", "'nan'"}));
+    std::ofstream(pairs) << "king queen 5\n";  // spaces, not tabs: no pair
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::evaluate_word_pairs(kv, pairs); }, {"no word pairs in it"}));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::count_word_pairs(pairs); }, {"no word pairs in it"}));
+    std::ofstream(questions) << ": capitals\nking queen\n";
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::evaluate_word_analogies(kv, questions); }, {"no analogy questions"}));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { wordvec::count_analogy_questions(questions); }, {"no analogy questions"}));
+    EXPECT_EQ(wordvec::count_analogy_questions(kRef + "/wordvec_questions.txt"),
+              wordvec::evaluate_word_analogies(kv, kRef + "/wordvec_questions.txt").questions);
+    EXPECT_EQ(wordvec::count_word_pairs(kRef + "/wordvec_pairs.tsv"), wordvec::evaluate_word_pairs(kv, kRef + "/wordvec_pairs.tsv").pairs);
 }
 
 TEST(Wordvec, UnknownWordsAreNamed) {
