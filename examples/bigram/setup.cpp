@@ -2,6 +2,7 @@
 #include "setup.hpp"
 
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,8 @@ void resume_checkpoint(const Args& a, Run& r) {
     fixed("--level", "level", a.level);
     if (a.given.count("--init")) throw ValueError("--init: a resumed run starts from the checkpoint's weights, not --init's");
     if (a.given.count("--min-count")) throw ValueError("--min-count: a resumed run keeps the checkpoint's vocabulary");
+    if (a.given.count("--seed"))
+        throw ValueError("--seed: a resumed run goes on with the checkpoint's generator (its batches and samples), not a new seed");
     if (a.given.count("--optimizer") && a.optimizer != r.o.optimizer) {
         fmt::print(stderr, "resuming with optimizer {} instead of the checkpoint's {}: its state starts afresh\n", a.optimizer,
                    r.o.optimizer);
@@ -119,6 +122,9 @@ void training_options(const Args& a, Run& r, bool lecture) {
     const std::size_t pairs = r.s.train_pairs.size(), N = r.s.vocab.size();
     o.batch = static_cast<std::size_t>(count_option(a, r, "--batch", "batch", long(a.batch)));
     o.schedule = r.kept(a, "--schedule", "schedule", a.schedule);
+    if (o.schedule != "constant" && o.schedule != "cosine")  // only a checkpoint's metadata can name another
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: schedule \"{}\" (expected constant or cosine)", a.resume,
+                                    o.schedule));
     o.stop_on_nonfinite = a.on_nonfinite == "stop";
     o.t_max = count_option(a, r, "--t-max", "t_max", a.t_max.value_or(0));
     // The default batch: every pair, or 4096 on a corpus of more than 100,000 pairs (whatever --steps says).
@@ -132,11 +138,18 @@ void training_options(const Args& a, Run& r, bool lecture) {
                                          o.batch, pairs, N, need / 1e9, have / 1e9));
     }
     const long per_epoch = o.batch == 0 ? 1 : long((pairs + o.batch - 1) / o.batch);
+    if (a.epochs && *a.epochs > std::numeric_limits<long>::max() / per_epoch)
+        throw ValueError(fmt::format("--epochs {}: {} epochs of {} steps is more steps than a run can count", *a.epochs,
+                                     *a.epochs, per_epoch));
     o.steps = a.steps ? *a.steps : a.epochs ? *a.epochs * per_epoch : lecture ? 10000 : 5 * per_epoch;
     if (o.steps < 0) throw ValueError("--steps/--epochs must be >= 0");
-    if (!a.resume.empty() && o.steps < r.s.step)
-        throw ValueError(fmt::format("--steps {}: the checkpoint {} is already at step {}; --steps is the run's total, "
-                                     "so give more than {} to train on", o.steps, a.resume, r.s.step, r.s.step));
+    if (!a.resume.empty() && o.steps < r.s.step) {
+        const std::string asked = a.steps ? fmt::format("--steps {}", o.steps)
+                                  : a.epochs ? fmt::format("--epochs {} ({} steps)", *a.epochs, o.steps)
+                                             : fmt::format("the default of {} steps", o.steps);
+        throw ValueError(fmt::format("{}: the checkpoint {} is already at step {}; --steps is the run's total, so give "
+                                     "more than {} to train on", asked, a.resume, r.s.step, r.s.step));
+    }
     if (o.schedule == "cosine" && o.t_max == 0) o.t_max = o.steps;  // saved, so a resumed run keeps the horizon
 }
 

@@ -405,5 +405,32 @@ TEST(BigramCli, ALatin1TextSavesAndResumesItsVocabularyExactly) {
     fs::remove_all(dir);
 }
 
+// What a resume cannot honour is said, not ignored: --seed (the checkpoint's generator goes on), a --steps
+// total below the checkpoint's step (naming the default when --steps was not given), a schedule the
+// checkpoint's metadata garbles; and --epochs too large to count in steps.
+TEST(BigramCli, ResumeAndStepFlagsSayWhatTheyCannotDo) {
+    const fs::path dir = fs::path(::testing::TempDir()) / ("bigram_flags_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string ckpt = (dir / "c.safetensors").string();
+    auto [st, out] = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --steps 10 --save " + ckpt);
+    ASSERT_EQ(st, 0) << out;
+    for (const auto& [args, part] : std::vector<std::pair<std::string, std::string>>{
+             {"--resume " + ckpt + " --seed 5 --steps 20", "--seed: a resumed run goes on with the checkpoint's generator"},
+             {"--resume " + ckpt, "the default of 5 steps: the checkpoint " + ckpt + " is already at step 10"},
+             {"--corpus " XGRAD_SOURCE_DIR "/data/names/train.txt --level char --batch 64 --epochs 4611686018427387904",
+              "--epochs 4611686018427387904: 4611686018427387904 epochs of 3210 steps is more steps than a run can count"}}) {
+        std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 " + args);
+        EXPECT_EQ(st, 1) << args << ":\n" << out;
+        EXPECT_NE(out.find(part), std::string::npos) << args << ":\n" << out;
+    }
+    nn::SafetensorsFile f = nn::load_safetensors(ckpt);
+    f.metadata["schedule"] = "cosinus";
+    nn::save_safetensors(ckpt, f.tensors, f.metadata);
+    std::tie(st, out) = testing::run_program(XGRAD_BIGRAM, "--quiet --generate 0 --resume " + ckpt + " --steps 20");
+    EXPECT_EQ(st, 1) << out;
+    EXPECT_NE(out.find("corrupt checkpoint metadata: schedule \"cosinus\""), std::string::npos) << out;
+    fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace xgrad
