@@ -54,6 +54,12 @@ struct Data {
         }
         return out;
     }
+    /// The characters as the JSON a checkpoint records (nn::tokens_to_json).
+    std::string vocab_json() const {
+        std::vector<std::string> tokens;
+        for (char c : chars) tokens.emplace_back(1, c);
+        return nn::tokens_to_json(tokens);
+    }
     std::string decode(const IdArray& ids) const {
         std::string s;
         for (auto i : ids) s += chars[std::size_t(i)];
@@ -130,8 +136,29 @@ std::string progress_json(const Progress& p) {
                           {"val_est", p.val_est.y}, {"train_secs", p.train_secs}}.dump();
 }
 
-Progress resume(const std::string& path, gpt::GPTLanguageModel& model, nn::Optimizer& opt, const Args& a) {
+// Weights saved from a text of other characters would decode to other characters: a file that records its
+// vocabulary (gpt --save does) must hold this text's. PyTorch's weights record none and are taken as they are.
+void check_vocab(const std::string& path, const std::map<std::string, std::string>& metadata, const Data& d) {
+    const auto it = metadata.find("vocab");
+    if (it == metadata.end() || it->second == d.vocab_json()) return;
+    const std::vector<std::string> saved = nn::tokens_from_json(it->second);
+    std::size_t i = 0;
+    while (i < saved.size() && i < d.chars.size() && saved[i] == std::string(1, d.chars[i])) ++i;
+    const auto shown = [](const std::string& c) { return c == "\n" ? std::string("\\n") : c; };
+    throw ValueError(fmt::format("{}: its weights were trained on a text of other characters: character {} is '{}' there, "
+                                 "'{}' in this text (of {} and {} characters)", path, i, i < saved.size() ? shown(saved[i]) : "",
+                                 i < d.chars.size() ? shown(std::string(1, d.chars[i])) : "", saved.size(), d.chars.size()));
+}
+
+void load_weights(const std::string& path, gpt::GPTLanguageModel& model, const Data& d) {
+    const nn::SafetensorsFile f = nn::load_safetensors(path);
+    check_vocab(path, f.metadata, d);
+    model.load_state_dict(f.tensors);
+}
+
+Progress resume(const std::string& path, gpt::GPTLanguageModel& model, nn::Optimizer& opt, const Args& a, const Data& d) {
     const programs::SavedRun run = programs::load_run(path, model, opt);
+    check_vocab(path, run.metadata, d);
     const auto j = nlohmann::json::parse(run.progress);
     Progress p;
     p.iter = j.at("iter"), p.losses = j.at("losses").get<std::vector<float>>(), p.train_secs = j.at("train_secs");
@@ -200,17 +227,17 @@ int run(Args a) {
 
     manual_seed(a.seed);
     gpt::GPTLanguageModel model(a.model);
-    if (!a.load.empty()) nn::load(model, a.load);
+    if (!a.load.empty()) load_weights(a.load, model, d);
     std::size_t n_params = 0;
     for (auto& p : model.parameters()) n_params += p.numel();
     if (!a.json) fmt::print("{} characters, vocabulary {}; {:.3f} M parameters\n", d.train.size() + d.val.size(),
                             a.model.vocab_size, double(n_params) / 1e6);
     nn::AdamW optimizer(model.parameters(), {.lr = a.learning_rate});
     Progress p;
-    if (!a.resume.empty()) p = resume(a.resume, model, optimizer, a);
+    if (!a.resume.empty()) p = resume(a.resume, model, optimizer, a, d);
     const auto t0 = std::chrono::steady_clock::now();
     if (!train(model, optimizer, d, a, p, stop)) {
-        programs::save_run(a.interrupted_path(), model, optimizer, progress_json(p), {{"program", "gpt"}});
+        programs::save_run(a.interrupted_path(), model, optimizer, progress_json(p), {{"program", "gpt"}, {"vocab", d.vocab_json()}});
         fmt::print(stderr, "gpt: {} at step {} of {}; the run is saved to {} (go on with --resume {})\n", stop.what(), p.iter,
                    a.max_iters, a.interrupted_path(), a.interrupted_path());
         return stop.exit_code();
@@ -218,7 +245,7 @@ int run(Args a) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!a.save.empty()) {  // before generating: the weights are what matters
         programs::check_finite_weights(model, a.save);
-        nn::save(model, a.save);
+        nn::save_safetensors(a.save, model.state_dict(), {{"vocab", d.vocab_json()}});  // PyTorch reads it as a state_dict
     }
     if (!a.plot.empty()) write_plot(a.plot, p, a.model);
     model.eval();

@@ -187,5 +187,28 @@ TEST(GptProgram, AnOutputThatIsTheTextIsRefused) {
     std::filesystem::remove_all(dir);
 }
 
+// Weights saved from one text and loaded for another of other characters (the same count: 65) would decode
+// to the wrong characters: gpt --save records its vocabulary and --load / --resume check it. PyTorch's
+// weights record none and load as before (Gpt.PyTorchAndXgradGiveTheSameGreedyTextFromXgradsWeights).
+TEST(GptProgram, WeightsOfATextWithOtherCharactersAreRefused) {
+    const std::string dir = ::testing::TempDir() + fmt::format("/gpt_vocab_{}", ::getpid());
+    std::filesystem::create_directories(dir);
+    const std::string w = dir + "/w.safetensors", other = dir + "/other.txt";
+    auto [st, out] = testing::run_program(XGRAD_GPT, "--n-layer 1 --max-iters 2 --eval-iters 1 --max-new-tokens 0 --save " + w);
+    ASSERT_EQ(st, 0) << out;
+    EXPECT_NE(nn::load_safetensors(w).metadata.at("vocab").find("\"z\""), std::string::npos);
+    std::string chars;  // tinyshakespeare's 65 characters with 'z' changed to '~'
+    for (const auto& c : nn::tokens_from_json(nn::load_safetensors(w).metadata.at("vocab"))) chars += c == "z" ? "~" : c;
+    std::ofstream f(other);
+    for (int i = 0; i < 40; ++i) f << chars;
+    f.close();
+    std::tie(st, out) = testing::run_program(XGRAD_GPT, "--n-layer 1 --text " + other + " --load " + w + " --max-iters 0 --max-new-tokens 3");
+    EXPECT_EQ(st, 1) << out;
+    EXPECT_NE(out.find("trained on a text of other characters: character 64 is 'z' there, '~' in this text"), std::string::npos) << out;
+    std::tie(st, out) = testing::run_program(XGRAD_GPT, "--n-layer 1 --load " + w + " --max-iters 0 --max-new-tokens 3");
+    EXPECT_EQ(st, 0) << out;  // its own text: fine
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace xgrad
