@@ -4,6 +4,7 @@
 //           Linear(4, 5, bias=false) whose weight is the table transposed, and so do the weight gradients.
 //   Part 2: forward+backward time of both paths for batch 1024, dim 128, vocabularies 1,000 … 50,257.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 
@@ -59,77 +60,92 @@ double time_it(int reps, Fn fn) {
     return t[t.size() / 2];
 }
 
+struct Options {
+    std::string plot_dir;
+    std::size_t batch = 1024, dim = 128, max_vocab = 50257;
+    int reps = 5, threads = 1;
+    bool json = false, vocabs_given = false;
+    std::vector<std::size_t> vocabs = {1000, 2000, 5000, 10000, 20000, 50257};
+};
+
+// Forward + backward at vocabulary V, median ms of o.reps runs: embedding with a sparse gradient, with a
+// dense one, and one_hot(ids) · Wᵀ (Linear).
+std::array<double, 3> time_vocab(std::size_t V, const Options& o, Generator& gen) {
+    IdArray ids = IdArray::from_shape({o.batch});
+    for (auto& i : ids) i = static_cast<int64_t>(gen.randint(V));
+    Tensor table = randn({V, o.dim}, gen).requires_grad_();
+    Tensor weight = randn({o.dim, V}, gen).requires_grad_();
+    const Array dout = randn({o.batch, o.dim}, gen).data();
+    auto sparse = [&] {
+        table.zero_grad();
+        nn::embedding(ids, table, {.sparse = true}).backward({.grad = dout});
+    };
+    auto dense = [&] {
+        table.zero_grad();
+        nn::embedding(ids, table).backward({.grad = dout});
+    };
+    auto onehot = [&] {
+        weight.zero_grad();
+        nn::linear(one_hot(ids, static_cast<long>(V)), weight).backward({.grad = dout});
+    };
+    sparse(), dense(), onehot();  // warm up
+    return {time_it(o.reps, sparse) * 1e3, time_it(o.reps, dense) * 1e3, time_it(o.reps, onehot) * 1e3};
+}
+
+int run(Options o) {
+    std::sort(o.vocabs.begin(), o.vocabs.end());  // the table's rows in order of size
+    o.vocabs.erase(std::unique(o.vocabs.begin(), o.vocabs.end()), o.vocabs.end());
+    if (o.vocabs_given && !o.vocabs.empty() && o.vocabs.back() > o.max_vocab)  // said now, not as an empty table
+        throw ValueError(fmt::format("--vocabs: {} is above --max-vocab {} (raise --max-vocab to time it)", o.vocabs.back(), o.max_vocab));
+    std::erase_if(o.vocabs, [&](std::size_t V) { return V > o.max_vocab; });  // the default sizes, up to --max-vocab
+    set_num_threads(o.threads);
+    if (!o.plot_dir.empty()) programs::make_output_dir(o.plot_dir, "--plot", "timing.svg");  // before the timings
+    part1();
+
+    fmt::print("forward + backward, batch {}, dim {}, {} thread(s), median of {} runs (ms):\n", o.batch, o.dim, o.threads, o.reps);
+    fmt::print("{:>8} {:>16} {:>16} {:>16} {:>9}\n", "vocab", "embedding", "embedding", "one-hot·Wᵀ", "one-hot /");
+    fmt::print("{:>8} {:>16} {:>16} {:>16} {:>9}\n", "", "(sparse grad)", "(dense grad)", "(Linear)", "sparse");
+    Generator gen(7);
+    plot::LineChart chart{fmt::format("forward+backward, batch {}, dim {}", o.batch, o.dim), "vocabulary size", "milliseconds",
+                          true, true, {{"embedding (sparse grad)", {}, {}, ""}, {"embedding (dense grad)", {}, {}, ""}, {"one-hot · Wᵀ (Linear)", {}, {}, ""}}, {}};
+    std::string rows;  // JSON: {"V": [sparse, dense, onehot] ms}
+    for (std::size_t V : o.vocabs) {
+        const auto t = time_vocab(V, o, gen);
+        fmt::print("{:>8} {:>16.3f} {:>16.3f} {:>16.3f} {:>8.0f}×\n", V, t[0], t[1], t[2], t[2] / t[0]);
+        rows += fmt::format("{}\"{}\": [{:.6g}, {:.6g}, {:.6g}]", rows.empty() ? "" : ", ", V, t[0], t[1], t[2]);
+        std::fflush(stdout);
+        for (std::size_t k = 0; k < 3; ++k) chart.series[k].x.push_back(double(V)), chart.series[k].y.push_back(t[k]);
+    }
+    if (!o.plot_dir.empty()) {
+        nn::write_file_atomic(o.plot_dir + "/timing.svg", plot::line_chart(chart));
+        fmt::print("wrote {}/timing.svg\n", o.plot_dir);
+    }
+    if (o.json) fmt::print("{{\"batch\": {}, \"dim\": {}, \"threads\": {}, \"ms_sparse_dense_onehot\": {{{}}}}}\n", o.batch, o.dim, o.threads, rows);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"embedding_vs_linear: Embedding == one-hot · Wᵀ, and what the zeros cost"};
-    std::string plot_dir;
-    std::size_t batch = 1024, dim = 128, max_vocab = 50257;
-    int reps = 5, threads = 1;
-    bool json = false;
-    std::vector<std::size_t> vocabs = {1000, 2000, 5000, 10000, 20000, 50257};
-    app.add_option("--plot", plot_dir, "write timing.svg into this directory");
-    app.add_option("--batch", batch, "ids per step")->check(programs::positive);
-    app.add_option("--dim", dim, "embedding size")->check(programs::positive);
-    app.add_option("--max-vocab", max_vocab, "largest vocabulary timed")->check(programs::positive);
-    app.add_option("--reps", reps, "timed repetitions (the median is shown)")->check(programs::positive);
-    app.add_option("--threads", threads, "kernel threads")->check(CLI::Range(1, 256));
-    app.add_option("--vocabs", vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(programs::positive);
-    app.add_flag("--json", json, "also print the timings as one JSON object on the last line");
+    Options o;
+    app.add_option("--plot", o.plot_dir, "write timing.svg into this directory");
+    app.add_option("--batch", o.batch, "ids per step")->check(programs::positive);
+    app.add_option("--dim", o.dim, "embedding size")->check(programs::positive);
+    app.add_option("--max-vocab", o.max_vocab, "largest vocabulary timed")->check(programs::positive);
+    app.add_option("--reps", o.reps, "timed repetitions (the median is shown)")->check(programs::positive);
+    app.add_option("--threads", o.threads, "kernel threads")->check(CLI::Range(1, 256));
+    app.add_option("--vocabs", o.vocabs, "vocabulary sizes to time (default 1000 … 50257)")->delimiter(',')->check(programs::positive);
+    app.add_flag("--json", o.json, "also print the timings as one JSON object on the last line");
     if (const auto status = programs::parse(app, argc, argv, "embedding_vs_linear")) return *status;
-    try {
-    set_num_threads(threads);
-    if (!plot_dir.empty()) programs::make_output_dir(plot_dir, "--plot", "timing.svg");  // checked before the timings, not after them
-    part1();
-
-    fmt::print("forward + backward, batch {}, dim {}, {} thread(s), median of {} runs (ms):\n", batch, dim, threads, reps);
-    fmt::print("{:>8} {:>16} {:>16} {:>16} {:>9}\n", "vocab", "embedding", "embedding", "one-hot·Wᵀ", "one-hot /");
-    fmt::print("{:>8} {:>16} {:>16} {:>16} {:>9}\n", "", "(sparse grad)", "(dense grad)", "(Linear)", "sparse");
-    Generator gen(7);
-    plot::LineChart chart{fmt::format("forward+backward, batch {}, dim {}", batch, dim), "vocabulary size", "milliseconds",
-                          true, true, {{"embedding (sparse grad)", {}, {}, ""}, {"embedding (dense grad)", {}, {}, ""}, {"one-hot · Wᵀ (Linear)", {}, {}, ""}}, {}};
-    std::string rows;  // JSON: {"V": [sparse, dense, onehot] ms}
-    for (std::size_t V : vocabs) {
-        if (V > max_vocab) break;
-        IdArray ids = IdArray::from_shape({batch});
-        for (auto& i : ids) i = static_cast<int64_t>(gen.randint(V));
-        Tensor table = randn({V, dim}, gen).requires_grad_();
-        Tensor weight = randn({dim, V}, gen).requires_grad_();
-        const Array dout = randn({batch, dim}, gen).data();
-        auto sparse = [&] {
-            table.zero_grad();
-            nn::embedding(ids, table, {.sparse = true}).backward({.grad = dout});
-        };
-        auto dense = [&] {
-            table.zero_grad();
-            nn::embedding(ids, table).backward({.grad = dout});
-        };
-        auto onehot = [&] {
-            weight.zero_grad();
-            nn::linear(one_hot(ids, static_cast<long>(V)), weight).backward({.grad = dout});
-        };
-        sparse(), dense(), onehot();  // warm up
-        const double ts = time_it(reps, sparse) * 1e3, td = time_it(reps, dense) * 1e3, tl = time_it(reps, onehot) * 1e3;
-        fmt::print("{:>8} {:>16.3f} {:>16.3f} {:>16.3f} {:>8.0f}×\n", V, ts, td, tl, tl / ts);
-        rows += fmt::format("{}\"{}\": [{:.6g}, {:.6g}, {:.6g}]", rows.empty() ? "" : ", ", V, ts, td, tl);
-        std::fflush(stdout);
-        for (auto [k, v] : {std::pair{0, ts}, std::pair{1, td}, std::pair{2, tl}}) {
-            chart.series[k].x.push_back(double(V));
-            chart.series[k].y.push_back(v);
+    o.vocabs_given = app.count("--vocabs") > 0;
+    return programs::run_main("embedding_vs_linear", [&] {
+        try {
+            return run(o);
+        } catch (const std::bad_alloc&) {  // name the flags behind the sizes
+            const std::size_t largest = o.vocabs.empty() ? 0 : *std::max_element(o.vocabs.begin(), o.vocabs.end());
+            throw ValueError(fmt::format("out of memory for --batch {} --dim {} and vocabularies up to {}", o.batch, o.dim,
+                                         std::min(o.max_vocab, largest)));
         }
-    }
-    if (!plot_dir.empty()) {
-        nn::write_file_atomic(plot_dir + "/timing.svg", plot::line_chart(chart));
-        fmt::print("wrote {}/timing.svg\n", plot_dir);
-    }
-    if (json) fmt::print("{{\"batch\": {}, \"dim\": {}, \"threads\": {}, \"ms_sparse_dense_onehot\": {{{}}}}}\n", batch, dim, threads, rows);
-    return 0;
-    } catch (const std::bad_alloc&) {
-        fmt::print(stderr, "embedding_vs_linear: error: out of memory for --batch {} --dim {} and vocabularies up to {}\n",
-                   batch, dim, std::min(max_vocab, vocabs.empty() ? 0 : *std::max_element(vocabs.begin(), vocabs.end())));
-        return 1;
-    } catch (const std::exception& e) {  // a size too large to allocate, a plot that cannot be written, ...
-        fmt::print(stderr, "embedding_vs_linear: error: {}\n", e.what());
-        return 1;
-    }
+    });
 }

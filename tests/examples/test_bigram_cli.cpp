@@ -303,6 +303,7 @@ TEST(EmbeddingVsLinearCli, NamesWhatItCannotDo) {
         {"--dim 100000000 --vocabs 1000", "randn: cannot allocate 400000000000 bytes for shape (1000, 100000000)"},
         {"--batch 100000000000 --vocabs 1000", "out of memory for --batch 100000000000"},
         {"--plot /proc/x", "--plot /proc/x: cannot make this directory"},
+        {"--vocabs 60000,1000", "--vocabs: 60000 is above --max-vocab 50257 (raise --max-vocab to time it)"},
     };
     for (const auto& c : cases) {
         auto [status, out] = testing::run_program(XGRAD_EMBEDDING_VS_LINEAR, c.first);
