@@ -4,7 +4,8 @@
 // crash at any moment leaves the old file or the new one, never half of one. The target is where the
 // path leads: a symbolic link is followed (the link stays, its file is replaced); a FIFO, a device, a
 // socket or a directory is refused, never replaced by a regular file. A temporary file left by a save
-// that was killed is removed by the next save to the same target (only when its process is gone).
+// that was killed is removed by the next save to the same target (only when its process is gone and it
+// holds no lock: a writer holds one while it writes). A write past `ulimit -f` is an error, not SIGXFSZ.
 #include "nn/serialize.hpp"
 
 #include <cerrno>
@@ -15,6 +16,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,11 +63,31 @@ void check_kind(const fs::path& target, const std::string& shown) {
                                 kind_name(st.type()), via));
 }
 
+// Throws unless the target's file name fits the 255 bytes a name may have.
+void check_name(const fs::path& target, const std::string& shown) {
+    const std::size_t n = target.filename().string().size();
+    if (n > 255) throw FileError(fmt::format("{}: the file name is {} bytes long; a file name holds at most 255", shown, n));
+}
+
 fs::path parent_of(const fs::path& p) { return p.has_parent_path() ? p.parent_path() : fs::path("."); }
 
-// Removes `<name>.tmp.<pid>` regular files beside `target` whose process no longer runs.
+// The start of the name of a temporary file for `target`: "<name>.tmp." (then the writer's pid). A name
+// too long to take the suffix within the 255 bytes a file name may have is cut to 200 bytes and told
+// apart from other long names by a hash of the whole name.
+std::string temp_prefix(const fs::path& target) {
+    const std::string name = target.filename().string();
+    if (name.size() + 5 + 10 <= 255) return name + ".tmp.";
+    uint64_t h = 14695981039346656037ULL;  // FNV-1a
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+    return fmt::format("{}.{:016x}.tmp.", name.substr(0, 200), h);
+}
+
+// Removes the temporary files of earlier saves to `target` whose writer is gone: regular files named
+// temp_prefix + a pid, that pid not a running process of ours, and no lock on the file. The writer holds
+// an flock while it writes, so a live save of a process this one cannot see (another pid namespace: a
+// container on a shared volume) is left alone.
 void remove_stale_temporaries(const fs::path& target) {
-    const std::string prefix = target.filename().string() + ".tmp.";
+    const std::string prefix = temp_prefix(target);
     std::error_code ec;
     for (fs::directory_iterator it(parent_of(target), ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
@@ -76,19 +98,38 @@ void remove_stale_temporaries(const fs::path& target) {
         std::error_code e2;
         if (pid == ::getpid() || !fs::is_regular_file(fs::symlink_status(it->path(), e2))) continue;
         if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its process still runs (or is not ours to see)
-        fs::remove(it->path(), e2);
+        const int fd = ::open(it->path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) fs::remove(it->path(), e2);  // no writer holds it: stale
+        ::close(fd);
     }
 }
+
+// While one lives, SIGXFSZ (a write past `ulimit -f`) is ignored, so the write fails with EFBIG and the
+// save is reported and cleaned up instead of the process being killed.
+struct IgnoreFileSizeSignal {
+    struct sigaction old {};
+    IgnoreFileSizeSignal() {
+        struct sigaction ign {};
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        ::sigaction(SIGXFSZ, &ign, &old);
+    }
+    ~IgnoreFileSizeSignal() { ::sigaction(SIGXFSZ, &old, nullptr); }
+};
 
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
     const fs::path target = write_target(path, path);
+    check_name(target, path);
     check_kind(target, path);
     remove_stale_temporaries(target);
-    const std::string tmp = fmt::format("{}.tmp.{}", target.string(), ::getpid());
+    const std::string tmp = (parent_of(target) / fmt::format("{}{}", temp_prefix(target), ::getpid())).string();
+    const IgnoreFileSizeSignal no_sigxfsz;
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    ::flock(fd, LOCK_EX);  // held until close: a save in progress, to any process that looks (see above)
     struct stat old {};
     if (::stat(target.c_str(), &old) == 0) ::fchmod(fd, old.st_mode & 07777);  // the replaced file's permissions
     std::size_t done = 0;
@@ -157,6 +198,7 @@ void check_writable(const std::string& path, const std::string& flag) {
 void check_writable(const std::string& path) {
     const std::string& shown = path;
     const fs::path target = write_target(path, shown);
+    check_name(target, shown);
     check_kind(target, shown);
     const fs::path dir = parent_of(target);
     std::error_code ec;

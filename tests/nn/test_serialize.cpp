@@ -1,9 +1,13 @@
 // safetensors and .npy: round trips, a file laid out by hand, bad files named with what is wrong,
 // and atomic writes that never leave a half-written file.
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +27,7 @@ public:
     }
     ~TempDir() { fs::remove_all(path_); }
     std::string file(const std::string& name) const { return (path_ / name).string(); }
+    const fs::path& path() const { return path_; }
 
 private:
     fs::path path_;
@@ -164,6 +169,68 @@ TEST(AtomicWrite, MetadataThatIsNotUtf8IsNamedAndNothingIsWritten) {
     // Latin-1, a cut sequence, a stray continuation, overlong, a surrogate, past U+10FFFF, 0xff
     for (const char* bad : {"caf\xe9", "\xe2\x82", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"})
         EXPECT_FALSE(is_utf8(bad)) << bad;
+}
+
+// A file name of 252 bytes saves (its temporary file's name is cut and hashed to fit 255 bytes); one of
+// 256 is named by the early check. A write past `ulimit -f` is a FileError (no SIGXFSZ), the old file kept.
+TEST(SaveTarget, LongNamesAndAFileSizeLimit) {
+    TempDir dir;
+    const std::string p = dir.file(std::string(248, 'a') + ".npy");
+    save_npy(p, Array{1, 2, 3});
+    EXPECT_TRUE(testing::all_equal(load_npy(p), Array{1, 2, 3}));
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { check_writable(dir.file(std::string(256, 'b'))); },
+                                                {"the file name is 256 bytes long"}));
+    const std::string big = dir.file("big.npy");
+    save_npy(big, Array{1});
+    const pid_t child = ::fork();
+    if (child == 0) {  // the limit in a child: 4 KB
+        struct rlimit lim {4096, 4096};
+        ::setrlimit(RLIMIT_FSIZE, &lim);
+        try {
+            save_npy(big, full_array({10000}, 1.0f));
+        } catch (const FileError& e) {
+            ::_exit(std::string(e.what()).find("File too large") != std::string::npos ? 0 : 3);
+        }
+        ::_exit(4);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_TRUE(testing::all_equal(load_npy(big), Array{1}));
+    for (const auto& e : fs::directory_iterator(dir.path())) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+// A save in progress in a process this one cannot see (another pid namespace) holds a lock on its
+// temporary file: the next run's cleanup leaves it; once the writer is gone, it is removed.
+TEST(SaveTarget, ALockedTemporaryIsAliveWhateverItsPid) {
+    TempDir dir;
+    const std::string p = dir.file("ck.safetensors");
+    const pid_t gone = ::fork();
+    if (gone == 0) ::_exit(0);
+    ::waitpid(gone, nullptr, 0);
+    const std::string tmp = p + ".tmp." + std::to_string(gone);  // a pid no process of ours has
+    std::ofstream(tmp) << "half a checkpoint";
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    const pid_t writer = ::fork();
+    if (writer == 0) {  // holds the lock as a writer in another namespace would
+        const int fd = ::open(tmp.c_str(), O_RDONLY);
+        ::flock(fd, LOCK_EX);
+        char c = 1;
+        (void)!::write(ready[1], &c, 1);
+        ::pause();
+        ::_exit(0);
+    }
+    char c = 0;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);
+    check_writable(p);
+    EXPECT_TRUE(fs::exists(tmp)) << "a locked temporary was taken as stale";
+    ::kill(writer, SIGKILL);
+    ::waitpid(writer, nullptr, 0);
+    check_writable(p);
+    EXPECT_FALSE(fs::exists(tmp)) << "a stale temporary was left";
+    ::close(ready[0]), ::close(ready[1]);
 }
 
 TEST(SaveTarget, ASymbolicLinkIsFollowedToItsFile) {
