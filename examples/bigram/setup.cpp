@@ -155,8 +155,7 @@ void training_options(const Args& a, Run& r, bool lecture) {
 
 // The files the run reads after training or writes: checked now, so a typo costs no training time.
 void check_files(const Args& a, Run& r) {
-    if (!a.save.empty()) {
-        programs::check_writable(a.save, "--save");
+    if (!a.save.empty()) {  // (writable: checked in prepare, before the text is read)
         if (!nn::is_utf8(r.corpus))  // the checkpoint records the path in its (JSON) header
             throw ValueError(fmt::format("--corpus {}: the path is not UTF-8 text, and --save records it in the checkpoint; "
                                          "give the file a UTF-8 name", r.corpus));
