@@ -121,6 +121,28 @@ struct IgnoreFileSizeSignal {
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
+    write_file_atomic(path, std::vector<std::string_view>{bytes});
+}
+
+namespace {
+
+// Writes every piece to fd in order; false (errno set) when a write fails, `done` counting what was written.
+bool write_pieces(int fd, const std::vector<std::string_view>& pieces, std::size_t& done) {
+    for (std::string_view p : pieces) {
+        for (std::size_t at = 0; at < p.size();) {
+            const ssize_t n = ::write(fd, p.data() + at, p.size() - at);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            at += static_cast<std::size_t>(n);
+            done += static_cast<std::size_t>(n);
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::vector<std::string_view>& pieces) {
     const fs::path target = write_target(path, path);
     check_name(target, path);
     check_kind(target, path);
@@ -132,18 +154,13 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     ::flock(fd, LOCK_EX);  // held until close: a save in progress, to any process that looks (see above)
     struct stat old {};
     if (::stat(target.c_str(), &old) == 0) ::fchmod(fd, old.st_mode & 07777);  // the replaced file's permissions
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int e = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw FileError(fmt::format("{}: write failed after {} of {} bytes: {}", path, done, bytes.size(),
-                                        std::strerror(e)));
-        }
-        done += static_cast<std::size_t>(n);
+    std::size_t done = 0, total = 0;
+    for (std::string_view p : pieces) total += p.size();
+    if (!write_pieces(fd, pieces, done)) {
+        const int e = errno == 0 ? EIO : errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw FileError(fmt::format("{}: write failed after {} of {} bytes: {}", path, done, total, std::strerror(e)));
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const int e = errno;

@@ -1,161 +1,23 @@
-// safetensors and .npy reading and writing, with atomic writes and checked reads.
+// .npy reading and writing, token lists as JSON, and modules and training runs saved as safetensors
+// (the safetensors format itself: nn/safetensors.cpp).
 #include "nn/serialize.hpp"
 
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "nn/file_checks.hpp"
+
 namespace xgrad::nn {
+
+using detail::BadFile;
+using detail::ShapeReader;
 
 static_assert(std::endian::native == std::endian::little, "xgrad's file formats assume a little-endian host");
 
-
-// --- safetensors ------------------------------------------------------------------------------------
-
-void save_safetensors(const std::string& path, const StateDict& tensors, const std::map<std::string, std::string>& metadata) {
-    nlohmann::json header = nlohmann::json::object();
-    std::size_t offset = 0;
-    for (const auto& [name, t] : tensors) {
-        const Array& a = t.data();
-        if (name == "__metadata__") throw ValueError(fmt::format("{}: \"__metadata__\" cannot be a tensor name", path));
-        std::vector<std::size_t> shape(a.shape().begin(), a.shape().end());
-        header[name] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {offset, offset + a.size() * 4}}};
-        offset += a.size() * 4;
-    }
-    if (!metadata.empty()) header["__metadata__"] = metadata;
-    std::string h;
-    try {
-        h = header.dump();
-    } catch (const nlohmann::json::type_error& e) {  // 316: bytes that are not UTF-8
-        throw ValueError(fmt::format("{}: a tensor name or metadata value is not UTF-8 text, which a safetensors header "
-                                     "(JSON) cannot hold; nothing was written ({})", path, e.what()));
-    }
-    h.append((8 - h.size() % 8) % 8, ' ');  // data starts 8-byte aligned
-    std::string out(8, '\0');
-    const uint64_t n = h.size();
-    std::memcpy(out.data(), &n, 8);
-    out += h;
-    out.reserve(out.size() + offset);
-    for (const auto& [name, t] : tensors) out.append(reinterpret_cast<const char*>(t.data().data()), t.numel() * 4);
-    write_file_atomic(path, out);
-}
-
-namespace {
-
-// The error of a file that is not what it should be: "<name>: not a valid <kind> file: <what>".
-struct BadFile {
-    const std::string& name;
-    const char* kind;
-    FileError operator()(const std::string& what) const {
-        return FileError(fmt::format("{}: not a valid {} file: {}", name, kind, what));
-    }
-};
-
-// A shape read from a file, size by size: the product of its non-zero sizes stays below 2⁴⁰ elements,
-// which bounds the strides and what a file can make the reader allocate.
-struct ShapeReader {
-    Shape shape;
-    std::size_t numel = 1, span = 1;
-    bool add(uint64_t v) {  // false: the shape would pass the bound
-        if (v != 0 && span > (uint64_t(1) << 40) / v) return false;
-        if (v != 0) span *= v;
-        numel *= v;
-        shape.push_back(v);
-        return true;
-    }
-};
-
-// One tensor's header entry {"dtype": "F32", "shape": [..], "data_offsets": [b, e]}, checked against
-// the data_size bytes after the header.
-struct TensorEntry {
-    Shape shape;
-    std::size_t numel = 0, begin = 0, end = 0;
-};
-TensorEntry tensor_entry(const std::string& key, const nlohmann::json& info, std::size_t data_size, const BadFile& fail) {
-    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
-        throw fail(fmt::format("tensor \"{}\" lacks dtype, shape or data_offsets", key));
-    const auto& dt = info["dtype"];
-    if (!dt.is_string() || dt.get<std::string>() != "F32")
-        throw fail(fmt::format("tensor \"{}\" has dtype {}; xgrad reads F32 only", key, dt.dump()));
-    const auto& dims = info["shape"];
-    if (!dims.is_array()) throw fail(fmt::format("tensor \"{}\": shape is not an array", key));
-    ShapeReader shape;
-    for (const auto& d : dims) {
-        if (!d.is_number_unsigned()) throw fail(fmt::format("tensor \"{}\": shape {} is not a list of sizes", key, dims.dump()));
-        if (!shape.add(d.get<uint64_t>())) throw fail(fmt::format("tensor \"{}\": shape {} is too large", key, dims.dump()));
-    }
-    const auto& off = info["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-        throw fail(fmt::format("tensor \"{}\": data_offsets {} is not [begin, end]", key, off.dump()));
-    const auto b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
-    if (b > e || e > data_size)
-        throw fail(fmt::format("tensor \"{}\": data_offsets [{}, {}] fall outside the {} data bytes", key, b, e, data_size));
-    if (e - b != shape.numel * 4)
-        throw fail(fmt::format("tensor \"{}\": shape {} needs {} bytes but data_offsets [{}, {}] hold {}", key,
-                               shape_str(shape.shape), shape.numel * 4, b, e, e - b));
-    return {shape.shape, shape.numel, b, e};
-}
-
-// The JSON header after its 8-byte little-endian length; sets data_start to the first byte after it.
-nlohmann::json safetensors_header(const std::string& bytes, std::size_t& data_start, const BadFile& fail) {
-    if (bytes.size() < 8) throw fail(fmt::format("it has {} bytes, fewer than the 8 of the header length", bytes.size()));
-    uint64_t n = 0;
-    std::memcpy(&n, bytes.data(), 8);
-    if (n > bytes.size() - 8)
-        throw fail(fmt::format("the header length at byte 0 says {} bytes, but only {} follow", n, bytes.size() - 8));
-    nlohmann::json header;
-    try {
-        header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(n));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw fail(fmt::format("the JSON header is malformed near byte {}", 8 + e.byte));
-    } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for any type
-        throw fail(fmt::format("the JSON header cannot be read: {}", e.what()));
-    }
-    if (!header.is_object()) throw fail("the header is not a JSON object");
-    data_start = 8 + n;
-    return header;
-}
-
-}  // namespace
-
-SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name) {
-    const BadFile fail{name, "safetensors"};
-    std::size_t data_start = 0;
-    const nlohmann::json header = safetensors_header(bytes, data_start, fail);
-    SafetensorsFile out;
-    std::vector<std::pair<std::size_t, std::size_t>> ranges;
-    for (const auto& [key, info] : header.items()) {
-        if (key == "__metadata__") {
-            if (!info.is_object()) throw fail("__metadata__ is not an object");
-            for (const auto& [k, v] : info.items()) {
-                if (!v.is_string()) throw fail(fmt::format("__metadata__[\"{}\"] is not a string", k));
-                out.metadata[k] = v.get<std::string>();
-            }
-            continue;
-        }
-        const TensorEntry t = tensor_entry(key, info, bytes.size() - data_start, fail);
-        ranges.emplace_back(t.begin, t.end);
-        Array a = Array::from_shape(t.shape);
-        if (t.numel) std::memcpy(a.data(), bytes.data() + data_start + t.begin, t.numel * 4);
-        out.tensors[key] = Tensor(std::move(a));
-    }
-    std::sort(ranges.begin(), ranges.end());
-    for (std::size_t i = 1; i < ranges.size(); ++i)
-        if (ranges[i].first < ranges[i - 1].second)
-            throw fail(fmt::format("two tensors overlap at data byte {}", ranges[i].first));
-    return out;
-}
-
-SafetensorsFile load_safetensors(const std::string& path) { return parse_safetensors(read_file(path), path); }
 
 // --- token lists -----------------------------------------------------------------------------------
 
@@ -329,7 +191,7 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Modu
     }
     try {
         model.load_state_dict(weights, true);
-        optimizer.load_state_dict(opt);
+        optimizer.load_state_dict(std::move(opt));  // the file's tensors become the state, no copy
     } catch (const Error& e) {
         throw FileError(fmt::format("{}: {}", path, e.what()));
     }

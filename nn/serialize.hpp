@@ -19,6 +19,9 @@ namespace xgrad::nn {
 /// followed to its file; a path that is a FIFO, device, socket or directory is refused. Temporary files
 /// of earlier saves to the same file whose process is gone are removed. Throws FileError naming the path.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+/// The same, the file being `pieces` one after the other, each written from where it lives (a model's
+/// tensors are streamed to the file, not first gathered into one string).
+void write_file_atomic(const std::string& path, const std::vector<std::string_view>& pieces);
 /// Fails early (before a long run) when `path` cannot be written: its directory is missing or not
 /// writable, or it is not a regular file or a new path (as write_file_atomic). The FileError names
 /// the path. (A program naming its flag too: programs::check_writable(path, flag), programs/files.hpp.)
@@ -43,11 +46,15 @@ struct SafetensorsFile {
     std::map<std::string, std::string> metadata;  ///< the header's "__metadata__" (strings only)
 };
 
-/// Saves tensors (and optional string metadata) as a safetensors file.
+/// Saves tensors (and optional string metadata) as a safetensors file, streamed from the tensors' arrays.
 void save_safetensors(const std::string& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata = {});
-/// Loads a safetensors file of float32 tensors; FileError names the file and what is wrong.
+/// Loads a safetensors file of float32 tensors, each read straight into its array; FileError names the
+/// file and what is wrong (the header is checked whole before any data is read).
 SafetensorsFile load_safetensors(const std::string& path);
+/// The header's "__metadata__" alone (the header checked as load_safetensors does, no tensor read):
+/// what a program looks at before it decides to load a file, as safetensors' safe_open(f).metadata().
+std::map<std::string, std::string> load_safetensors_metadata(const std::string& path);
 /// The same, from bytes already in memory (`name` is used in error messages).
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name);
 

@@ -269,7 +269,7 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
     s.make_optimizer(o);
     if (o.reset_optimizer) return f.metadata;  // --reset-optimizer: fresh moments, asked for
     try {
-        s.optimizer->load_state_dict(opt);
+        s.optimizer->load_state_dict(std::move(opt));
     } catch (const Error& e) {
         throw FileError(fmt::format("{}: {} (--reset-optimizer starts the optimizer afresh)", path, e.what()));
     }

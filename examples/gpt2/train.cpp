@@ -66,10 +66,10 @@ void save_run(const std::string& path, const GPTModel& model, const nn::Optimize
 }
 
 Progress load_run(const std::string& path, GPTModel& model, nn::Optimizer& opt) {
-    nn::SafetensorsFile peek = nn::load_safetensors(path);
-    if (peek.metadata.count("config") && json::parse(peek.metadata["config"]) != config_json(model.cfg))
+    auto peek = nn::load_safetensors_metadata(path);  // the header alone: the sizes before any tensor is read
+    if (peek.count("config") && json::parse(peek["config"]) != config_json(model.cfg))
         throw FileError(fmt::format("{}: a checkpoint of the model {}, not of this run's {} (--resume needs the same sizes)",
-                                    path, peek.metadata["config"], config_json(model.cfg).dump()));
+                                    path, peek["config"], config_json(model.cfg).dump()));
     auto meta = nn::load_checkpoint(path, model, opt);
     if (!meta.count("progress")) throw FileError(fmt::format("{}: no \"progress\" in its metadata: not a gpt2 run", path));
     const json j = json::parse(meta["progress"]);

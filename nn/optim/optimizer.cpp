@@ -67,7 +67,7 @@ void Optimizer::for_each_free_span(const Tensor& p, RangeFn fn) {
 
 Array& Optimizer::buffer(ParamState& state, const std::string& name, const Tensor& p) {
     auto it = state.buffers.find(name);
-    if (it == state.buffers.end()) it = state.buffers.emplace(name, full_array(p.shape(), 0.0f)).first;
+    if (it == state.buffers.end()) it = state.buffers.emplace(name, Tensor(full_array(p.shape(), 0.0f))).first;
     if (it->second.shape() != p.shape())
         throw ShapeError(fmt::format("optimizer: the state '{}' of a parameter has shape {}, but the parameter now has "
                                      "shape {} (it changed after the optimizer's first step; make a new optimizer for it)",
@@ -75,13 +75,13 @@ Array& Optimizer::buffer(ParamState& state, const std::string& name, const Tenso
     if (p.has_grad() && !p.has_sparse_grad() && p.grad_data().shape() != p.shape())
         throw ShapeError(fmt::format("optimizer: a parameter of shape {} has a gradient of shape {}",
                                      shape_str(p.shape()), shape_str(p.grad_data().shape())));
-    return it->second;
+    return it->second.impl().data;  // the optimizer's own state, in no graph: no version to bump
 }
 
 OptimizerState Optimizer::state_dict() const {
     OptimizerState s;
     for (std::size_t i = 0; i < states_.size(); ++i) {
-        for (const auto& [name, a] : states_[i].buffers) s.tensors[fmt::format("{}.{}", i, name)] = Tensor(a);
+        for (const auto& [name, a] : states_[i].buffers) s.tensors[fmt::format("{}.{}", i, name)] = a;
         s.scalars[fmt::format("{}.step", i)] = std::to_string(states_[i].step);
     }
     for (std::size_t g = 0; g < num_groups(); ++g) s.scalars[fmt::format("group.{}.lr", g)] = fmt::format("{:.17g}", lr(g));
@@ -106,7 +106,10 @@ T parse_scalar(const std::string& key, const std::string& text) {
 }
 }  // namespace
 
-void Optimizer::load_state_dict(const OptimizerState& s) {
+void Optimizer::load_state_dict(const OptimizerState& s) { load_state(s, true); }
+void Optimizer::load_state_dict(OptimizerState&& s) { load_state(s, false); }
+
+void Optimizer::load_state(const OptimizerState& s, bool copy) {
     const std::vector<Tensor> ps = params();
     std::vector<ParamState> loaded(ps.size());
     for (const auto& [key, a] : s.tensors) {
@@ -123,7 +126,7 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
         if (a.shape() != ps[i].shape())
             throw ShapeError(fmt::format("optimizer load_state_dict: \"{}\" has shape {} but parameter {} has shape {}",
                                          key, shape_str(a.shape()), i, shape_str(ps[i].shape())));
-        loaded[i].buffers[key.substr(dot + 1)] = a.data();
+        loaded[i].buffers[key.substr(dot + 1)] = copy ? Tensor(a.data()) : a;
     }
     for (std::size_t i = 0; i < ps.size(); ++i)
         if (auto it = s.scalars.find(fmt::format("{}.step", i)); it != s.scalars.end()) {

@@ -46,11 +46,16 @@ public:
         for (std::size_t g = 0; g < num_groups(); ++g) set_lr(lr, g);
     }
 
+    /// The state: its tensors are handles to the optimizer's own buffers (as PyTorch's state_dict(), no
+    /// copy), so saving a run needs no second copy of the moments; the scalars are copies.
     OptimizerState state_dict() const;
     /// Restores what state_dict() gave (same parameters in the same order); errors name the key. A
     /// parameter whose step is above 0 must come with every buffer its group's update keeps
-    /// (state_names): a missing one is an error naming it, not a silent fresh start.
+    /// (state_names): a missing one is an error naming it, not a silent fresh start. The tensors are
+    /// copied (as PyTorch's deep copy), so later steps leave `state` as it was.
     void load_state_dict(const OptimizerState& state);
+    /// The same, taking the tensors themselves (no copy): for a state the caller gives up, as a loaded file's.
+    void load_state_dict(OptimizerState&& state);
     /// The buffers group g's update keeps for each parameter ("exp_avg", "exp_avg_sq", …).
     virtual std::vector<std::string> state_names(std::size_t) const { return {}; }
 
@@ -59,7 +64,7 @@ protected:
     std::size_t add_group(std::vector<Tensor> params, const char* optimizer);
     /// The per-parameter state: named buffers (shaped like the parameter) and the step count.
     struct ParamState {
-        std::map<std::string, Array> buffers;
+        std::map<std::string, Tensor> buffers;  // handles: state_dict() shares them
         int64_t step = 0;
     };
     /// Calls fn(p, state, g) for every parameter of every group that has a gradient.
@@ -72,6 +77,7 @@ protected:
     static Array& buffer(ParamState& state, const std::string& name, const Tensor& p);
 
 private:
+    void load_state(const OptimizerState& state, bool copy);
     std::vector<std::vector<Tensor>> group_params_;
     std::vector<ParamState> states_;  // by index in params()
 };

@@ -166,5 +166,35 @@ TEST(Optimizers, StateRoundTripResumesExactly) {
     EXPECT_TRUE(testing::all_equal(run(false), run(true)));
 }
 
+TEST(Optimizers, StateDictSharesTheBuffersLoadCopiesOrTakes) {
+    // As PyTorch: state_dict() hands out the optimizer's own moments (a save copies nothing); a
+    // load_state_dict of a state the caller keeps copies it, one of a state given up (&&) takes it.
+    Generator g(2);
+    Tensor p = randn({3}, g).requires_grad_();
+    AdamW opt({p}, {.lr = 0.1});
+    auto step = [&] {
+        opt.zero_grad();
+        sum(p * p).backward();
+        opt.step();
+    };
+    step();
+    const OptimizerState shared = opt.state_dict();
+    const Array before = shared.tensors.at("0.exp_avg").data();
+    step();
+    EXPECT_FALSE(testing::all_equal(shared.tensors.at("0.exp_avg").data(), before)) << "a handle sees the next step";
+    EXPECT_TRUE(testing::all_equal(shared.tensors.at("0.exp_avg").data(), opt.state_dict().tensors.at("0.exp_avg").data()));
+
+    OptimizerState kept{{{"0.exp_avg", Tensor(before)}, {"0.exp_avg_sq", Tensor(before * before)}}, {{"0.step", "1"}}};
+    opt.load_state_dict(kept);
+    step();
+    EXPECT_TRUE(testing::all_equal(kept.tensors.at("0.exp_avg").data(), before)) << "a kept state is copied";
+    OptimizerState given{{{"0.exp_avg", Tensor(before)}, {"0.exp_avg_sq", Tensor(before * before)}}, {{"0.step", "1"}}};
+    const Tensor handle = given.tensors.at("0.exp_avg");
+    opt.load_state_dict(std::move(given));
+    step();
+    EXPECT_FALSE(testing::all_equal(handle.data(), before)) << "a given-up state is taken, not copied";
+    EXPECT_TRUE(testing::all_equal(handle.data(), opt.state_dict().tensors.at("0.exp_avg").data()));
+}
+
 }  // namespace
 }  // namespace xgrad

@@ -123,6 +123,64 @@ TEST(Safetensors, LoadIntoAModelNamesMismatchedKeys) {
                                                 {"w.safetensors", "weight", "(3, 2)", "(4, 2)"}));
 }
 
+TEST(Safetensors, ASaveIsTheHeaderThenEachTensorAndTheMetadataReadsAlone) {
+    // The file is byte for byte what the format says (streamed from the tensors, in name order), and
+    // load_safetensors_metadata reads the header only, checking it as a load does.
+    TempDir dir;
+    const std::string p = dir.file("s.safetensors");
+    save_safetensors(p, {{"b", Tensor(Array{1, 2})}, {"a", Tensor(Array{3, 4, 5}).reshape({3, 1})}}, {{"note", "hi"}});
+    const std::string json = R"({"__metadata__":{"note":"hi"},"a":{"data_offsets":[0,12],"dtype":"F32","shape":[3,1]},)"
+                             R"("b":{"data_offsets":[12,20],"dtype":"F32","shape":[2]}})";
+    const float data[5] = {3, 4, 5, 1, 2};
+    const std::string padded = json + std::string((8 - json.size() % 8) % 8, ' ');
+    EXPECT_EQ(read_file(p), with_header(padded, std::string(reinterpret_cast<const char*>(data), 20)));
+    EXPECT_EQ(load_safetensors_metadata(p), (std::map<std::string, std::string>{{"note", "hi"}}));
+    write_bytes(p, read_file(p).substr(0, 8 + padded.size() + 16));  // the last tensor cut short
+    EXPECT_TRUE(testing::throws_with<FileError>([&] { load_safetensors_metadata(p); }, {"s.safetensors", "\"b\"", "outside the 16 data bytes"}));
+}
+
+TEST(Safetensors, LoadsFromAPipe) {
+    // A FIFO cannot be read at offsets: it is read as a stream, as before.
+    TempDir dir;
+    save_safetensors(dir.file("w.safetensors"), {{"w", Tensor(Array{7, 8, 9})}});
+    const std::string fifo = dir.file("pipe");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const std::string bytes = read_file(dir.file("w.safetensors"));
+        std::ofstream(fifo, std::ios::binary) << bytes;
+        ::_exit(0);
+    }
+    const SafetensorsFile f = load_safetensors(fifo);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_TRUE(testing::all_equal(f.tensors.at("w").data(), Array{7, 8, 9}));
+}
+
+TEST(AtomicWrite, PiecesAreWrittenInOrderAndAFailureCountsAllOfThem) {
+    TempDir dir;
+    const std::string p = dir.file("pieces");
+    const std::string a = "head", b(5000, 'x');
+    write_file_atomic(p, std::vector<std::string_view>{a, {}, b, "tail"});
+    EXPECT_EQ(read_file(p), a + b + "tail");
+    const pid_t child = ::fork();
+    if (child == 0) {  // a 4 KB file size limit: the second piece fails, the message counts every byte
+        struct rlimit lim {4096, 4096};
+        ::setrlimit(RLIMIT_FSIZE, &lim);
+        try {
+            write_file_atomic(p, std::vector<std::string_view>{a, b, "tail"});
+        } catch (const FileError& e) {
+            ::_exit(std::string(e.what()).find("after 4096 of 5008 bytes") != std::string::npos ? 0 : 3);
+        }
+        ::_exit(4);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(read_file(p), a + b + "tail") << "the old file stays whole";
+}
+
 TEST(Npy, RoundTripAndHeader) {
     TempDir dir;
     const Array a = {{1.5f, -2, 3}, {4, 5, 6.25f}};
