@@ -25,8 +25,10 @@ Tensor arange(float start, float end, float step) {
     if (!std::isfinite(start) || !std::isfinite(end))
         throw ValueError(fmt::format("arange: unsupported range: {} -> {}", start, end));
     if (step == 0.0f || !std::isfinite(step)) throw ValueError(fmt::format("arange: step must be finite and non-zero, got {}", step));
-    const double n = std::ceil((double(end) - start) / step);
-    Array a = Array::from_shape({static_cast<std::size_t>(std::max(0.0, n))});
+    const double n = std::max(0.0, std::ceil((double(end) - start) / step));
+    if (n > double(std::size_t(1) << 40))  // more than new_array's 1 TiB; and the cast below stays defined
+        throw ValueError(fmt::format("arange: {} -> {} by {} is {} elements, too many to allocate", start, end, step, n));
+    Array a = new_array({static_cast<std::size_t>(n)}, "arange");
     for (std::size_t i = 0; i < a.size(); ++i) a(i) = static_cast<float>(start + double(step) * i);
     return Tensor(std::move(a));
 }
@@ -37,7 +39,7 @@ Tensor linspace(float start, float end, long steps) {
     if (steps < 0) throw ValueError(fmt::format("linspace: number of steps must be non-negative, got {}", steps));
     if (!std::isfinite(start) || !std::isfinite(end))
         throw ValueError(fmt::format("linspace: unsupported range: {} -> {}", start, end));
-    Array a = Array::from_shape({static_cast<std::size_t>(steps)});
+    Array a = new_array({static_cast<std::size_t>(steps)}, "linspace");
     if (steps == 1) a(0) = start;
     if (steps <= 1) return Tensor(std::move(a));
     const float step = (end - start) / static_cast<float>(steps - 1);

@@ -151,7 +151,7 @@ void Tensor::accumulate_sparse_grad(const std::vector<int64_t>& rows, const Arra
         if (out.rows.empty() || out.rows.back() != row) out.rows.push_back(row);
     Shape vs = im.data.shape();
     vs[0] = out.rows.size();
-    out.values = Array::from_shape(vs);
+    out.values = new_array(vs, "accumulate_sparse_grad");
     std::size_t r = 0;  // the output row of order[i]: the first copy is stored, the rest added in order
     for (std::size_t i = 0; i < order.size(); ++i) {
         const float* s = src[order[i].second];

@@ -11,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "tensor/error.hpp"
+
 namespace xgrad::programs {
 
 /// Checks a number: finite, and above 0 (or at least 0 when zero_ok). CLI11's PositiveNumber and
@@ -54,6 +56,9 @@ template <class Body>
 int run_main(const char* program, Body&& body) {
     try {
         return body();
+    } catch (const OutOfMemory& e) {
+        fmt::print(stderr, "{}: error: {}: this machine could not give the memory the run asked for (smaller sizes "
+                           "or batches need less)\n", program, e.what());
     } catch (const std::bad_alloc&) {
         fmt::print(stderr, "{}: error: out of memory: this machine could not give the memory the run asked for "
                            "(smaller sizes or batches need less)\n", program);

@@ -20,6 +20,10 @@
 #include <unistd.h>
 #include <new>
 
+#include <fmt/format.h>
+
+#include "tensor/error.hpp"
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define XGRAD_NO_BUFFER_CACHE 1
@@ -30,6 +34,9 @@
 #endif
 
 namespace xgrad {
+
+OutOfMemory::OutOfMemory(std::size_t bytes)
+    : bytes_(bytes), what_(fmt::format("out of memory: cannot allocate {} bytes ({:.1f} GiB)", bytes, double(bytes) / (1 << 30))) {}
 
 namespace {
 
@@ -94,7 +101,7 @@ void* allocate_large_buffer(std::size_t bytes) {
     // throwing aligned new aborts on a request it cannot meet instead of throwing (the sanitizer run's tests
     // ask for 400 GB to check the message they get).
     void* p = ::operator new(bytes, std::align_val_t(kAlignment), std::nothrow);
-    if (!p) throw std::bad_alloc();
+    if (!p) throw OutOfMemory(bytes);
     Cache& c = cache();
     std::lock_guard lock(c.mu);
     c.stats.live_bytes += rounded(bytes);
@@ -136,7 +143,7 @@ void* allocate_large_buffer(std::size_t bytes) {
     if (p == MAP_FAILED) {  // out of memory: give the cache back and try once more
         release_cached_buffers();
         p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) throw std::bad_alloc();
+        if (p == MAP_FAILED) throw OutOfMemory(size);
     }
     // Huge pages for buffers of 2 MiB and more: a first touch costs one fault per 2 MiB instead of one per
     // 4 KiB (a 124M-parameter model is 160,000 faults otherwise). Advice only: refused, nothing changes.
@@ -208,7 +215,7 @@ std::size_t size_class(std::size_t bytes) { return (bytes + kAlignment - 1) / kA
 // in), and the pointer malloc gave is kept in the 8 bytes just before it.
 void* aligned_block(std::size_t bytes) {
     void* raw = std::malloc(bytes + kAlignment);
-    if (!raw) throw std::bad_alloc();
+    if (!raw) throw OutOfMemory(bytes);
     const auto a = (reinterpret_cast<std::uintptr_t>(raw) + kAlignment) & ~std::uintptr_t(kAlignment - 1);
     reinterpret_cast<void**>(a)[-1] = raw;
     return reinterpret_cast<void*>(a);

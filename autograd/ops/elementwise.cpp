@@ -81,10 +81,10 @@ Tensor add(const Tensor& x, float s) {
 
 // mul (scalar): y = x * s     dx = dy * s
 Tensor mul(const Tensor& x, float s) {
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "mul");
     kernels::map(x.data().data(), y.data(), y.size(), kernels::Scale{s});
     return record("mul", std::move(y), {x}, [s](const Array& dy, const Array&, Inputs in) {
-        Array g = Array::from_shape(dy.shape());
+        Array g = new_array(dy.shape(), "mul backward");
         kernels::map(dy.data(), g.data(), g.size(), kernels::Scale{s});
         in[0].accumulate_grad(std::move(g));
     });
@@ -133,10 +133,10 @@ Tensor log(const Tensor& x) {
 
 // tanh: y = tanh x            dx = dy * (1 - y²)
 Tensor tanh(const Tensor& x) {
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "tanh");
     kernels::map(x.data().data(), y.data(), y.size(), [](auto v) { return kernels::tanh_(v); });
     return record("tanh", std::move(y), {x}, [](const Array& dy, const Array& y, Inputs in) {
-        Array g = Array::from_shape(dy.shape());
+        Array g = new_array(dy.shape(), "tanh backward");
         kernels::map2(dy.data(), y.data(), g.data(), g.size(), kernels::TanhGrad{});
         in[0].accumulate_grad(std::move(g));
     }, BackwardReads::InputsAndOutput);
@@ -152,10 +152,10 @@ Tensor sigmoid(const Tensor& x) {
 
 // relu: y = max(x, 0) (NaN stays NaN)   dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)
 Tensor relu(const Tensor& x) {
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "relu");
     kernels::map(x.data().data(), y.data(), y.size(), kernels::Relu{});
     return record("relu", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
-        Array g = Array::from_shape(dy.shape());
+        Array g = new_array(dy.shape(), "relu backward");
         kernels::map2(dy.data(), in[0].data().data(), g.data(), g.size(), kernels::ReluGrad{});
         in[0].accumulate_grad(std::move(g));
     });
@@ -189,7 +189,7 @@ Tensor abs(const Tensor& x) {
 Tensor clamp(const Tensor& x, std::optional<float> min, std::optional<float> max) {
     if (!min && !max) throw ValueError("clamp: at least one of min and max must be given");
     const float lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "clamp");
     const float* xp = x.data().data();
     // NOTE: PyTorch gives hi wherever lo > hi; std::clamp would be undefined there.
     for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = std::isnan(xp[i]) ? xp[i] : std::min(std::max(xp[i], lo), hi);

@@ -63,7 +63,7 @@ IdArray bincount(const IdArray& x, long minlength) {
 Tensor bincount(const IdArray& x, const Tensor& weights, long minlength) {
     if (weights.dim() != 1 || weights.shape()[0] != x.size())
         throw ShapeError(fmt::format("bincount: weights {} must be 1-D with one weight per id ({})", shape_str(weights.shape()), x.size()));
-    Array out = Array::from_shape({bincount_size(x, minlength)});
+    Array out = new_array({bincount_size(x, minlength)}, "bincount");
     out.fill(0.0f);
     for (std::size_t i = 0; i < x.size(); ++i) out(std::size_t(x(i))) += weights.data()(i);
     return Tensor(std::move(out));

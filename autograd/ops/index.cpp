@@ -48,7 +48,7 @@ Tensor index_select(const Tensor& x, int dim, const IdArray& ids) {
     const std::size_t D = V == 0 ? 0 : x.numel() / V;
     Shape ys = x.shape();
     ys[0] = ids.size();
-    Array y = Array::from_shape(ys);
+    Array y = new_array(ys, "index_select");
     kernels::gather_rows(x.data().data(), D, ids.data(), ids.size(), y.data());
     return record("index_select", std::move(y), {x}, [ids, V, D](const Array& dy, const Array&, Inputs in) {
         Array g = full_array(in[0].shape(), 0.0f);
@@ -102,7 +102,7 @@ Tensor gather(const Tensor& x, int dim, const IdArray& index) {
             pos[i] = 0;
         }
     }
-    Array y = Array::from_shape(is);
+    Array y = new_array(is, "gather");
     for (std::size_t f = 0; f < src.size(); ++f) y.data()[f] = x.data().data()[src[f]];
     return record("gather", std::move(y), {x}, [src = std::move(src)](const Array& dy, const Array&, Inputs in) {
         Array g = full_array(in[0].shape(), 0.0f);

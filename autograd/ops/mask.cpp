@@ -67,7 +67,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     const Shape s = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
     const Array c = xt::broadcast(condition.data(), s);
     const Array av = xt::broadcast(a.data(), s), bv = xt::broadcast(b.data(), s);
-    Array y = Array::from_shape(s);
+    Array y = new_array(s, "where");
     for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = is_true(c.data()[i]) ? av.data()[i] : bv.data()[i];
     return record("where", std::move(y), {condition, a, b}, [c](const Array& dy, const Array&, Inputs in) {
         if (in[1].requires_grad()) in[1].accumulate_grad(sum_to(Array(xt::where(xt::not_equal(c, 0.0f), dy, 0.0f)), in[1].shape()));

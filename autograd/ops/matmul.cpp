@@ -67,7 +67,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
     Shape ys = batch;
     ys.push_back(n);
     ys.push_back(m);
-    Array y = Array::from_shape(ys);
+    Array y = new_array(ys, "matmul");
     if (k == 0) y.fill(0.0f);
     else batched_gemm(nb, false, false, n, m, k, A.data(), k, B.data(), m, y.data());
 
@@ -79,7 +79,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
             Shape s = batch;
             s.push_back(n);
             s.push_back(k);
-            Array da = Array::from_shape(s);
+            Array da = new_array(s, "matmul backward");
             if (m == 0) da.fill(0.0f);
             else batched_gemm(nb, false, true, n, k, m, dy.data(), m, B.data(), m, da.data());
             in[0].accumulate_grad(sum_to(std::move(da), in[0].shape()));
@@ -91,7 +91,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
             Shape s = batch;
             s.push_back(k);
             s.push_back(m);
-            Array db = Array::from_shape(s);
+            Array db = new_array(s, "matmul backward");
             if (n == 0) db.fill(0.0f);
             else batched_gemm(nb, true, false, k, m, n, A.data(), k, dy.data(), m, db.data());
             in[1].accumulate_grad(sum_to(std::move(db), in[1].shape()));
@@ -156,7 +156,7 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
     kernels::IndexWalk rows(s.data(), r, sx.data(), sy.data());  // over L: x's row in .a, y's in .b
     std::vector<int64_t> xi(n), yi(n);
     for (std::size_t i = 0; i < n; ++i, rows.next()) xi[i] = int64_t(rows.a), yi[i] = int64_t(rows.b);
-    Array out = Array::from_shape(lead);
+    Array out = new_array(lead, "vecdot");
     kernels::row_dots(x.data().data(), xi.data(), y.data().data(), yi.data(), n, D, out.data());
     return record("vecdot", std::move(out), {x, y},
                   [xi = std::move(xi), yi = std::move(yi), n, D](const Array& dy, const Array&, Inputs in) {
@@ -165,7 +165,7 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int dim) {
         auto grad = [&](const Tensor& input, const std::vector<int64_t>& mine, const Tensor& other,
                         const std::vector<int64_t>& theirs) {
             if (input.numel() == long(n * D)) {
-                Array g = Array::from_shape(input.shape());
+                Array g = new_array(input.shape(), "vecdot backward");
                 kernels::scaled_rows(g.data(), other.data().data(), theirs.data(), dy.data(), n, D);
                 return g;
             }

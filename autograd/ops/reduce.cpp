@@ -138,7 +138,7 @@ ValuesIndices topk(const Tensor& x, long k, int dim, bool largest, bool sorted) 
     const auto K = static_cast<std::size_t>(k);
     Shape out_shape = x.shape();
     if (x.dim() > 0) out_shape[d] = K;
-    Array values = Array::from_shape(out_shape);
+    Array values = new_array(out_shape, "topk");
     IdArray indices = IdArray::from_shape(out_shape);
     const float* xp = x.data().data();
     std::vector<std::size_t> order(n);
@@ -184,7 +184,7 @@ ValuesIndices max(const Tensor& x, int dim, bool keepdim) {
     for (std::size_t i = 0; i < d; ++i) outer *= s[i];
     for (std::size_t i = d + 1; i < s.size(); ++i) inner *= s[i];
     const Shape out_shape = reduced_shape(s, {d}, keepdim);
-    Array values = Array::from_shape(out_shape);
+    Array values = new_array(out_shape, "max");
     IdArray indices = IdArray::from_shape(out_shape);
     const float* xp = x.data().data();
     for (std::size_t o = 0; o < outer; ++o)

@@ -49,7 +49,7 @@ Shape infer_shape(const Shape& from, const std::vector<long>& to, const char* op
 Array permuted(const Array& x, const std::vector<std::size_t>& perm) {
     Shape ys(perm.size());
     for (std::size_t i = 0; i < perm.size(); ++i) ys[i] = x.shape()[perm[i]];
-    Array y = Array::from_shape(ys);
+    Array y = new_array(ys, "permute");
     kernels::permute_copy(x.data(), x.shape(), perm, y.data());
     return y;
 }
@@ -157,7 +157,7 @@ Tensor cat(const std::vector<Tensor>& xs, int dim) {
     std::size_t outer = 1, inner = 1;
     for (std::size_t j = 0; j < d; ++j) outer *= s0[j];
     for (std::size_t j = d + 1; j < s0.size(); ++j) inner *= s0[j];
-    Array y = Array::from_shape(ys);
+    Array y = new_array(ys, "cat");
     const std::size_t row = ys[d] * inner;
     std::size_t off = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -171,7 +171,7 @@ Tensor cat(const std::vector<Tensor>& xs, int dim) {
         for (std::size_t i = 0; i < in.size(); ++i) {
             const std::size_t len = sizes[i] * inner;
             if (in[i].requires_grad()) {
-                Array g = Array::from_shape(in[i].shape());
+                Array g = new_array(in[i].shape(), "cat backward");
                 for (std::size_t o = 0; o < outer; ++o)
                     std::copy(dy.data() + o * row + off, dy.data() + o * row + off + len, g.data() + o * len);
                 in[i].accumulate_grad(std::move(g));

@@ -22,11 +22,11 @@ Tensor softmax(const Tensor& x, int dim) {
     const std::size_t last = x.dim() == 0 ? 0 : x.dim() - 1;
     const std::size_t d = normalize_dim(dim, std::max<std::size_t>(x.dim(), 1), "softmax");  // rank 0: dims 0 and -1, as PyTorch
     if (d != last) return transpose(softmax(transpose(x, static_cast<int>(d), -1), -1), static_cast<int>(d), -1);
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "softmax");
     const std::size_t rows = rows_of(y), n = cols_of(y);
     if (n > 0) kernels::softmax_rows(x.data().data(), y.data(), rows, n);
     return record("softmax", std::move(y), {x}, [rows, n](const Array& dy, const Array& y, Inputs in) {
-        Array g = Array::from_shape(y.shape());
+        Array g = new_array(y.shape(), "softmax backward");
         for (std::size_t r = 0; r < rows; ++r) {
             const float* yr = y.data() + r * n;
             const float* dr = dy.data() + r * n;
@@ -45,11 +45,11 @@ Tensor log_softmax(const Tensor& x, int dim) {
     const std::size_t d = normalize_dim(dim, std::max<std::size_t>(x.dim(), 1), "log_softmax");
     if (d != last)
         return transpose(log_softmax(transpose(x, static_cast<int>(d), -1), -1), static_cast<int>(d), -1);
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "log_softmax");
     const std::size_t rows = rows_of(y), n = cols_of(y);
     if (n > 0) kernels::log_softmax_rows(x.data().data(), y.data(), rows, n);
     return record("log_softmax", std::move(y), {x}, [rows, n](const Array& dy, const Array& y, Inputs in) {
-        Array g = Array::from_shape(y.shape());
+        Array g = new_array(y.shape(), "log_softmax backward");
         for (std::size_t r = 0; r < rows; ++r) {
             const float* yr = y.data() + r * n;
             const float* dr = dy.data() + r * n;

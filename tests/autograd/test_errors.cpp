@@ -149,5 +149,21 @@ TEST(Errors, EveryOpRunsForwardAndBackwardOnEmptyInput) {
     EXPECT_TRUE(std::isnan(mean(zeros({0, 5})).item()));
 }
 
+TEST(Errors, OutOfMemoryNamesTheOpTheShapeAndTheBytes) {
+    // the op, the shape and the bytes (400 GB is more than the machines this runs on have)
+    EXPECT_TRUE(throws_with<ValueError>([] { matmul(ones({100000, 1}), ones({1, 1000000})); },
+                                        {"matmul: cannot allocate 400000000000 bytes for shape (100000, 1000000)"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { arange(0.0f, 1e11f); }, {"arange: cannot allocate 399999991808 bytes for shape (99999997952)"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { arange(0.0f, 1e30f); }, {"arange: 0 -> 1e+30 by 1", "too many"}));
+    EXPECT_TRUE(throws_with<ValueError>([] { linspace(0.0f, 1.0f, 100000000000L); }, {"linspace: cannot allocate"}));
+    try {  // what an allocation outside an op's result (an expression's temporary) throws: a bad_alloc naming the bytes
+        Array a = Array::from_shape({100000000000UL});
+        ADD_FAILURE() << "allocated 400 GB";
+    } catch (const OutOfMemory& e) {
+        EXPECT_EQ(e.bytes(), 400000000000UL);
+        EXPECT_NE(std::string(e.what()).find("out of memory: cannot allocate 400000000000 bytes (372.5 GiB)"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace xgrad
