@@ -54,7 +54,7 @@ struct TensorImpl {
     std::shared_ptr<TensorImpl> grad_tensor;  // then it lives here, a tensor of its own, and grad is empty
     bool has_grad = false;
     std::unique_ptr<RowSparseGrad> sparse_grad;  // set instead of grad for row-sparse gradients (a pointer: rare, and 264 bytes inline)
-    std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer may move (padding_idx)
+    std::vector<int64_t> frozen_rows;          // rows (of dim 0) no optimizer moves (deprecated: set_frozen_rows)
     bool requires_grad = false;
     bool retains_grad = false;
     uint64_t version = 0;           // bumped by every in-place change of data
@@ -137,8 +137,12 @@ public:
     /// Adds a row-sparse gradient: rows (any order, repeats allowed) and values (rows.size(), ...).
     /// Repeated rows are summed in order, so the result does not depend on the thread count.
     void accumulate_sparse_grad(const std::vector<int64_t>& rows, const Array& values) const;
-    /// Rows of dim 0 that optimizers must never move (Embedding's padding_idx).
+    /// Rows of dim 0 that optimizers never move. Deprecated, kept one release (Embedding no longer uses it).
+    [[deprecated("an optimizer-level freeze PyTorch does not have: Embedding's padding_idx no longer needs it (its "
+                 "row gets zero gradient, as PyTorch's); to freeze rows, zero their gradient before the step")]]
     const std::vector<int64_t>& frozen_rows() const { return impl().frozen_rows; }
+    [[deprecated("an optimizer-level freeze PyTorch does not have: Embedding's padding_idx no longer needs it (its "
+                 "row gets zero gradient, as PyTorch's); to freeze rows, zero their gradient before the step")]]
     void set_frozen_rows(std::vector<int64_t> rows) const { impl().frozen_rows = std::move(rows); }
     /// Drops the gradient (as PyTorch's zero_grad(set_to_none=True)): the next backward starts at 0.
     void zero_grad() const;

@@ -1,7 +1,7 @@
 // Embedding(num_embeddings, embedding_dim, options): a lookup table of V rows of D floats.
 // ids (*) of int64 or int32 → (*, D). Initialised N(0, 1) as PyTorch, the padding row set to zero.
-// Options (see nn/functional.hpp for the exact semantics): padding_idx (row gets zero gradient and
-// is frozen: no optimizer moves it, not even through momentum, Adam or weight decay), max_norm /
+// Options (see nn/functional.hpp for the exact semantics): padding_idx (the row starts at zero and
+// the lookup gives it exactly zero gradient, so an optimizer leaves it at zero, as PyTorch), max_norm /
 // norm_type, scale_grad_by_freq, sparse (row-sparse gradient: a step costs O(batch·D), not O(V·D)).
 #pragma once
 #include <fmt/format.h>
@@ -51,12 +51,9 @@ private:
     Embedding(Tensor table, EmbeddingOptions options, bool zero_padding_row)
         : Module("Embedding"), num_embeddings(table.shape()[0]), embedding_dim(table.shape()[1]),
           options(normalized(options, table.shape()[0])), weight(register_parameter("weight", std::move(table))) {
-        if (this->options.padding_idx) {
-            const auto p = *this->options.padding_idx;
-            if (zero_padding_row)
-                std::fill_n(weight.impl().data.data() + p * static_cast<long>(embedding_dim), embedding_dim, 0.0f);
-            weight.set_frozen_rows({p});
-        }
+        if (this->options.padding_idx && zero_padding_row)
+            std::fill_n(weight.impl().data.data() + *this->options.padding_idx * static_cast<long>(embedding_dim),
+                        embedding_dim, 0.0f);
     }
     static EmbeddingOptions normalized(EmbeddingOptions o, std::size_t V) {
         if (o.padding_idx) o.padding_idx = *normalized_padding_idx(o.padding_idx, V, "Embedding");

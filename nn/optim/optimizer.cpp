@@ -47,12 +47,12 @@ void Optimizer::for_each_param(const std::function<void(const Tensor&, ParamStat
 }
 
 bool Optimizer::is_frozen(const Tensor& p, int64_t r) {
-    const auto& f = p.frozen_rows();
+    const auto& f = p.impl().frozen_rows;
     return std::find(f.begin(), f.end(), r) != f.end();
 }
 
 void Optimizer::for_each_free_span(const Tensor& p, RangeFn fn) {
-    const auto& frozen = p.frozen_rows();
+    const auto& frozen = p.impl().frozen_rows;
     if (frozen.empty() || p.dim() == 0) return fn(0, p.numel());
     const std::size_t rows = p.shape()[0], D = rows ? p.numel() / rows : 0;
     std::vector<int64_t> f = frozen;

@@ -1,7 +1,7 @@
 // Optimizer: the base of SGD, Adam, AdamW and SparseAdam. It owns parameter groups (each with its own
 // options), per-parameter state (momentum, moments, step count) that can be saved and loaded to
-// resume training, and the rule every optimizer keeps: rows listed in Tensor::frozen_rows() (an
-// Embedding's padding_idx) are never moved and their state never changes.
+// resume training. Rows set with the deprecated Tensor::set_frozen_rows are still never moved (this
+// release); an Embedding's padding row needs no such rule: its gradient is zero, as PyTorch's.
 #pragma once
 #include <cmath>
 #include <cstdint>

@@ -80,33 +80,59 @@ TEST(Embedding, EqualsOneHotLinearForOutputsAndGradients) {
     EXPECT_TRUE(all_close(emb.weight.grad().data(), t(Tensor(lin.weight.grad().data())).data(), 1e-6, 0));
 }
 
-TEST(Embedding, PaddingRowStartsAtZeroGetsZeroGradAndNeverMoves) {
+TEST(Embedding, PaddingRowStartsAtZeroGetsZeroGradAndStaysAtZero) {
+    // As PyTorch: the rule is in the lookup (zero gradient), so every optimizer leaves a zero padding row
+    // at zero — through momentum, Adam's moments and weight decay — and decays a non-zero one as any row.
     Generator g(5);
     Embedding emb(6, 4, {.padding_idx = -2}, g);  // row 4
     EXPECT_EQ(*emb.options.padding_idx, 4);
     EXPECT_EQ(emb.to_string(), "Embedding(6, 4, padding_idx=4)");
     for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(emb.weight(4, j), 0.0f);
-    emb.weight.mutable_data()(4, 1) = 0.5f;  // even a non-zero padding row must stay put
     const Array before = emb.weight.data();
-    AdamW opt(emb.parameters(), {.lr = 0.1, .weight_decay = 0.5, .amsgrad = true});
     const IdArray ids = {4, 1, 4, 0, 5};
-    for (int step = 0; step < 100; ++step) {
-        opt.zero_grad();
+    AdamW opt(emb.parameters(), {.lr = 0.1, .weight_decay = 0.5, .amsgrad = true});
+    SGD sgd(emb.parameters(), {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1});
+    for (Optimizer* o : std::initializer_list<Optimizer*>{&opt, &sgd})
+        for (int step = 0; step < 20; ++step) {
+            o->zero_grad();
+            sum(pow(emb.forward(ids), 2)).backward();
+            for (std::size_t j = 0; j < 4; ++j) ASSERT_EQ(emb.weight.grad().data()(4, j), 0.0f);
+            o->step();
+        }
+    for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(emb.weight(4, j), 0.0f);
+    EXPECT_NE(emb.weight(1, 0), before(1, 0));  // the others did move
+    // a padding row set to non-zero values: zero gradient, so AdamW only decays it, p *= 1 - lr * wd
+    emb.weight.mutable_data()(4, 1) = 0.5f;
+    AdamW decay(emb.parameters(), {.lr = 0.1, .weight_decay = 0.5});
+    float expected = 0.5f;
+    for (int step = 0; step < 3; ++step) {
+        decay.zero_grad();
         sum(pow(emb.forward(ids), 2)).backward();
-        for (std::size_t j = 0; j < 4; ++j) ASSERT_EQ(emb.weight.grad().data()(4, j), 0.0f);
+        decay.step();
+        expected *= 1.0f - 0.1f * 0.5f;
+    }
+    EXPECT_FLOAT_EQ(emb.weight(4, 1), expected);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST(Embedding, DeprecatedFrozenRowsAreStillNeverMoved) {
+    // Tensor::set_frozen_rows, kept one release: the optimizers still leave those rows (and their state) alone.
+    Generator g(5);
+    Tensor w = randn({4, 3}, g).requires_grad_();
+    w.set_frozen_rows({2});
+    const Array before = w.data();
+    AdamW opt({w}, {.lr = 0.1, .weight_decay = 0.5});
+    for (int step = 0; step < 5; ++step) {
+        opt.zero_grad();
+        sum(pow(w, 2)).backward();
         opt.step();
     }
-    for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(emb.weight(4, j), before(4, j));
-    EXPECT_NE(emb.weight(1, 0), before(1, 0));  // the others did move
-    // and under SGD with momentum and weight decay
-    SGD sgd(emb.parameters(), {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1});
-    for (int step = 0; step < 10; ++step) {
-        sgd.zero_grad();
-        sum(emb.forward(ids)).backward();
-        sgd.step();
-    }
-    for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(emb.weight(4, j), before(4, j));
+    for (std::size_t j = 0; j < 3; ++j) EXPECT_EQ(w(2, j), before(2, j));
+    EXPECT_NE(w(1, 0), before(1, 0));
+    EXPECT_EQ(w.frozen_rows(), std::vector<int64_t>{2});
 }
+#pragma GCC diagnostic pop
 
 TEST(Embedding, SparseAndDenseGiveTheSameParametersUnderSGD) {
     Generator g(6);
