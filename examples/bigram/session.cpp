@@ -25,41 +25,70 @@ void Session::make_optimizer(const TrainOptions& o) {
     else throw ValueError(fmt::format("--optimizer: unknown optimizer \"{}\" (expected sgd, adam or adamw)", o.optimizer));
 }
 
+namespace {
+
+// B pairs drawn with replacement into prev/next: the indices first, then the lookups, prefetched ahead
+// (the pair table is too big for the cache).
+void draw_batch(Generator& gen, const Pairs& pairs, std::vector<uint64_t>& picks, IdArray& prev, IdArray& next) {
+    gen.randint(pairs.size(), picks);
+    const std::array<int32_t, 2>* table = pairs.items.data();
+    int64_t *bp = prev.data(), *bn = next.data();
+    constexpr std::size_t ahead = 48;
+    for (std::size_t i = 0; i < picks.size(); ++i) {
+        if (i + ahead < picks.size()) __builtin_prefetch(table + picks[i + ahead]);
+        const auto [p, q] = table[picks[i]];
+        bp[i] = p;
+        bn[i] = q;
+    }
+}
+
+// The progress line on stderr: on a terminal it updates in place 5 times a second; in a pipe or a log a
+// line is written every 10 s (a run shorter than that writes none: its summary follows anyway);
+// --progress sets the interval.
+struct ProgressLine {
+    using Clock = std::chrono::steady_clock;
+    const TrainOptions& o;
+    long first;            // the step this run started at
+    std::size_t batch;     // tokens a step
+    bool tty = ::isatty(2) != 0;
+    Clock::time_point t0 = Clock::now(), last_print = t0;
+    bool printed = false;
+
+    void step_done(long step, double loss) {
+        const auto now = Clock::now();
+        const double secs = std::chrono::duration<double>(now - t0).count();
+        const long done = step + 1 - first, total = o.steps - first;
+        const bool last = step + 1 == o.steps;
+        const double every = o.progress_every >= 0 ? o.progress_every : tty ? 0.2 : 10.0;
+        if (std::chrono::duration<double>(now - last_print).count() < every && !(last && (tty || printed))) return;
+        const double tps = done * double(batch) / std::max(secs, 1e-9);
+        const double eta = secs / done * (total - done);
+        fmt::print(stderr, "{}step {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", tty ? "\r" : "", step + 1,
+                   std::to_string(o.steps).size(), o.steps, loss, tps, eta, last || !tty ? "\n" : "   ");
+        last_print = now;
+        printed = true;
+    }
+};
+
+}  // namespace
+
 double Session::train(const TrainOptions& o) {
     const std::size_t n = train_pairs.size();
     const bool full = o.batch == 0 || o.batch >= n;
     const std::size_t B = full ? n : o.batch;
     IdArray prev = IdArray::from_shape({B}), next = IdArray::from_shape({B});
     std::vector<uint64_t> picks(full ? 0 : B);
-    if (full) {
-        train_pairs.copy_to(0, n, prev.data(), next.data());
-    }
+    if (full) train_pairs.copy_to(0, n, prev.data(), next.data());
     std::fflush(stdout);  // keep the log in order: progress goes to stderr
-    const bool tty = ::isatty(2) != 0;
-    const long first = step;
     std::unique_ptr<nn::CosineAnnealingLR> cosine;
     if (o.schedule == "cosine") {
         optimizer->set_lr(o.lr);
         cosine = std::make_unique<nn::CosineAnnealingLR>(*optimizer, std::max<long>(o.t_max > 0 ? o.t_max : o.steps, 1));
         if (step > 0) cosine->set_last_epoch(step);
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    auto last_print = t0;
-    bool printed = false;
+    ProgressLine progress{o, step, B};
     for (; step < o.steps; ++step) {
-        if (!full) {  // the batch: B pairs drawn with replacement (indices first, then the lookups,
-                      // prefetched ahead: the pair table is too big for the cache)
-            batch_gen.randint(n, picks);
-            const std::array<int32_t, 2>* table = train_pairs.items.data();
-            int64_t *bp = prev.data(), *bn = next.data();
-            constexpr std::size_t ahead = 48;
-            for (std::size_t i = 0; i < B; ++i) {
-                if (i + ahead < B) __builtin_prefetch(table + picks[i + ahead]);
-                const auto [p, q] = table[picks[i]];
-                bp[i] = p;
-                bn[i] = q;
-            }
-        }
+        if (!full) draw_batch(batch_gen, train_pairs, picks, prev, next);
         Tensor loss = nn::cross_entropy(model->forward(prev), next);
         const double l = loss.item();
         if (!std::isfinite(l)) {  // before the update: stopped, the weights are the last finite ones
@@ -74,30 +103,15 @@ double Session::train(const TrainOptions& o) {
         optimizer->step();
         if (cosine) cosine->step();
         if (curve.size() < 10000 || step % std::max<long>(1, o.steps / 10000) == 0) curve.emplace_back(step, l);
-        if (o.on_eval && o.eval_every > 0 && ((step + 1 - first) % o.eval_every == 0 || step + 1 == o.steps)) o.on_eval(step + 1);
+        if (o.on_eval && o.eval_every > 0 && ((step + 1 - progress.first) % o.eval_every == 0 || step + 1 == o.steps))
+            o.on_eval(step + 1);
         if (o.should_stop && o.should_stop()) {
             ++step;  // this step is done
             break;
         }
-        if (o.quiet) continue;
-        const auto now = std::chrono::steady_clock::now();
-        const double secs = std::chrono::duration<double>(now - t0).count();
-        const long done = step + 1 - first, total = o.steps - first;
-        const bool last = step + 1 == o.steps;
-        // On a terminal the line updates in place 5 times a second; in a pipe or a log a line is written
-        // every 10 s (a run shorter than that writes none: its summary follows anyway); --progress sets it.
-        const double every = o.progress_every >= 0 ? o.progress_every : tty ? 0.2 : 10.0;
-        const bool due = std::chrono::duration<double>(now - last_print).count() >= every;
-        if (due || (last && (tty || printed))) {
-            const double tps = done * double(B) / std::max(secs, 1e-9);
-            const double eta = secs / done * (total - done);
-            fmt::print(stderr, "{}step {:>{}}/{}  loss {:.4f}  {:.3g} tokens/s  ETA {:.0f}s{}", tty ? "\r" : "", step + 1,
-                       std::to_string(o.steps).size(), o.steps, l, tps, eta, last || !tty ? "\n" : "   ");
-            last_print = now;
-            printed = true;
-        }
+        if (!o.quiet) progress.step_done(step, l);
     }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration<double>(ProgressLine::Clock::now() - progress.t0).count();
 }
 
 double mean_loss(BigramModel& m, const Pairs& pairs) {
@@ -194,8 +208,44 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Sess
     return load_checkpoint(nn::load_safetensors(path), path, s, o);
 }
 
-std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f, const std::string& path, Session& s,
-                                                   TrainOptions& o) {
+namespace {
+
+// The batch generator's state from the metadata's "rng": {"engine": mt19937 text state, "seed": n,
+// "next_normal": hex float or null}.
+Generator::State rng_state(const std::string& text, const std::string& path) {
+    nlohmann::json r;
+    try {
+        r = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception&) {
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng is not JSON", path));
+    }
+    if (!r.is_object() || !r.contains("engine") || !r["engine"].is_string() || !r.contains("seed") ||
+        !r["seed"].is_number_unsigned() || !r.contains("next_normal") ||
+        !(r["next_normal"].is_null() || r["next_normal"].is_string()))
+        throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng needs \"engine\" (text), \"seed\" "
+                                    "(unsigned) and \"next_normal\" (null or a number as text)", path));
+    Generator::State st{r["engine"].get<std::string>(), r["seed"].get<uint64_t>(), std::nullopt};
+    if (r["next_normal"].is_string()) st.next_normal = real_number(r["next_normal"].get<std::string>(), "the rng's cached normal");
+    return st;
+}
+
+// The tables' shapes against the metadata (vocabulary V × dim K), before anything is allocated.
+void check_tables(const nn::SafetensorsFile& f, const std::string& path, std::size_t V, long K, bool tie) {
+    for (const char* table : {"V.weight", "U.weight"}) {
+        auto it = f.tensors.find(table);
+        if (it == f.tensors.end()) {
+            if (tie && std::string(table) == "U.weight") continue;
+            throw FileError(fmt::format("{}: not a bigram checkpoint (no tensor \"{}\")", path, table));
+        }
+        const auto& shape = it->second.shape();
+        if (shape.size() != 2 || shape[0] != V || long(shape[1]) != K)
+            throw FileError(fmt::format("{}: {} has shape {}, but the metadata say ({}, {}) (vocabulary × dim)", path, table,
+                                        shape_str(shape), V, K));
+    }
+}
+
+// The model and the optimizer from the metadata, each error naming the file.
+void restore_session(const nn::SafetensorsFile& f, const std::string& path, Session& s, TrainOptions& o) {
     auto need = [&](const std::string& key) -> const std::string& {
         auto it = f.metadata.find(key);
         if (it == f.metadata.end()) throw FileError(fmt::format("{}: not a bigram checkpoint (no \"{}\" in its metadata)", path, key));
@@ -205,39 +255,13 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
         s.vocab = Vocabulary::from_tokens(nn::tokens_from_json(need("vocab")));
         s.step = whole_number(need("step"), "step");
         if (s.step < 0) throw std::invalid_argument(fmt::format("step {} is negative", s.step));
-        // rng: {"engine": mt19937 text state, "seed": n, "next_normal": hex float or null}
-        nlohmann::json r;
         try {
-            r = nlohmann::json::parse(need("rng"));
-        } catch (const nlohmann::json::exception&) {
-            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng is not JSON", path));
-        }
-        if (!r.is_object() || !r.contains("engine") || !r["engine"].is_string() || !r.contains("seed") ||
-            !r["seed"].is_number_unsigned() || !r.contains("next_normal") ||
-            !(r["next_normal"].is_null() || r["next_normal"].is_string()))
-            throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng needs \"engine\" (text), \"seed\" "
-                                        "(unsigned) and \"next_normal\" (null or a number as text)", path));
-        Generator::State st{r["engine"].get<std::string>(), r["seed"].get<uint64_t>(), std::nullopt};
-        if (r["next_normal"].is_string())
-            st.next_normal = real_number(r["next_normal"].get<std::string>(), "the rng's cached normal");
-        try {
-            s.batch_gen.set_state(st);
+            s.batch_gen.set_state(rng_state(need("rng"), path));
         } catch (const ValueError&) {
             throw FileError(fmt::format("{}: corrupt checkpoint metadata: rng's engine state is not an mt19937 state", path));
         }
         const long K = whole_number(need("dim"), "dim");
-        // The tables' shapes are checked against the metadata before anything is allocated.
-        for (const char* table : {"V.weight", "U.weight"}) {
-            auto it = f.tensors.find(table);
-            if (it == f.tensors.end()) {
-                if (need("tie") == "true" && std::string(table) == "U.weight") continue;
-                throw FileError(fmt::format("{}: not a bigram checkpoint (no tensor \"{}\")", path, table));
-            }
-            const auto& shape = it->second.shape();
-            if (shape.size() != 2 || shape[0] != s.vocab.size() || long(shape[1]) != K)
-                throw FileError(fmt::format("{}: {} has shape {}, but the metadata say ({}, {}) (vocabulary × dim)", path, table,
-                                            shape_str(shape), s.vocab.size(), K));
-        }
+        check_tables(f, path, s.vocab.size(), K, need("tie") == "true");
         Generator g(0);
         s.model = std::make_unique<BigramModel>(s.vocab.size(), static_cast<std::size_t>(K), need("tie") == "true", g);
         o.optimizer = need("optimizer");
@@ -253,6 +277,13 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
     } catch (const ValueError& e) {
         throw FileError(fmt::format("{}: corrupt checkpoint: {}", path, e.what()));
     }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f, const std::string& path, Session& s,
+                                                   TrainOptions& o) {
+    restore_session(f, path, s, o);
     nn::StateDict weights;
     nn::OptimizerState opt;
     for (const auto& [k, v] : f.tensors) {
@@ -269,7 +300,7 @@ std::map<std::string, std::string> load_checkpoint(const nn::SafetensorsFile& f,
     s.make_optimizer(o);
     if (o.reset_optimizer) return f.metadata;  // --reset-optimizer: fresh moments, asked for
     try {
-        s.optimizer->load_state_dict(std::move(opt));
+        s.optimizer->load_state_dict(opt);  // copied: the caller keeps f
     } catch (const Error& e) {
         throw FileError(fmt::format("{}: {} (--reset-optimizer starts the optimizer afresh)", path, e.what()));
     }

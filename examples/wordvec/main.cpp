@@ -115,7 +115,9 @@ std::string words_figure(const wordvec::KeyedVectors& kv, const std::vector<std:
     return plot::panels({p}, "Word embeddings: semantic proximity\n" + source + "\n" + note, xlabel, d == 1 ? "" : ylabel);
 }
 
-int run(const Args& a) {
+// Everything that can be checked before loading or training: the sources, every output (writable, not
+// an input), the evaluation files (readable, with something to score).
+void check_before_work(const Args& a) {
     if (a.train.empty() == a.vectors.empty())
         throw ValueError(a.train.empty() ? "give --vectors FILE (vectors to load) or --train CORPUS (vectors to train)"
                                          : "give --vectors or --train, not both");
@@ -123,6 +125,8 @@ int run(const Args& a) {
     if (!a.export_path.empty()) prepare_output(a.export_path, "--export");
     if (!a.export_path.empty() && a.export_format == "tsv") prepare_output(tsv_metadata_path(a.export_path), "--export");
     if (!a.plot.empty()) prepare_output(a.plot, "--plot");
+    if (!a.plot.empty() && a.words.size() < 2)
+        throw ValueError(fmt::format("--words: give at least 2 words to plot, got {}", a.words.size()));
     const std::string tsv_meta = a.export_format == "tsv" && !a.export_path.empty() ? tsv_metadata_path(a.export_path) : "";
     for (const auto& [flag, out] : {std::pair{"--output", a.output}, {"--export", a.export_path}, {"--export", tsv_meta},
                                     {"--plot", a.plot}})
@@ -131,16 +135,10 @@ int run(const Args& a) {
             programs::check_not_input(out, flag, in, what);  // by device and inode: a link or another path is caught
     if (!a.evaluate.empty()) wordvec::count_analogy_questions(a.evaluate);  // readable, with questions: before training
     if (!a.word_pairs.empty()) wordvec::count_word_pairs(a.word_pairs);
-    const wordvec::KeyedVectors kv = a.train.empty() ? wordvec::load_vectors(a.vectors, a.format) : train(a);
-    if (!a.vectors.empty()) fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
-    if (!a.plot.empty()) {
-        if (a.words.size() < 2) throw ValueError(fmt::format("--words: give at least 2 words to plot, got {}", a.words.size()));
-        std::string missing;
-        for (const auto& w : a.words)
-            if (!kv.contains(w)) missing += (missing.empty() ? "\"" : ", \"") + w + "\"";
-        if (!missing.empty())
-            throw ValueError(fmt::format("--words: {} not in the vocabulary ({} words)", missing, kv.size()));
-    }
+}
+
+// The queries' answers on stdout: --most-similar/--subtract, --analogy, --similarity, --doesnt-match.
+void answer_queries(const wordvec::KeyedVectors& kv, const Args& a) {
     auto query = [&](const std::vector<std::string>& pos, const std::vector<std::string>& neg) {
         print_similar(a.cosmul ? kv.most_similar_cosmul(pos, neg, a.topn, a.restrict_vocab)
                                : kv.most_similar(pos, neg, a.topn, a.restrict_vocab));
@@ -149,6 +147,10 @@ int run(const Args& a) {
     if (!a.analogy.empty()) query({a.analogy[0], a.analogy[2]}, {a.analogy[1]});  // a − b + c
     if (!a.similarity.empty()) fmt::print("{:.4f}\n", kv.similarity(a.similarity[0], a.similarity[1]));
     if (!a.doesnt_match.empty()) fmt::print("{}\n", kv.doesnt_match(a.doesnt_match));
+}
+
+// --evaluate (analogy accuracy by section) and --word-pairs (rank correlation with human scores).
+void evaluate(const wordvec::KeyedVectors& kv, const Args& a) {
     const std::size_t restrict_eval = a.restrict_vocab ? a.restrict_vocab : 300000;
     if (!a.evaluate.empty()) {
         const auto r = wordvec::evaluate_word_analogies(kv, a.evaluate, restrict_eval);
@@ -164,6 +166,10 @@ int run(const Args& a) {
         fmt::print("word pairs: Spearman {:.4f}, Pearson {:.4f} ({} of {} pairs covered, {:.1f}% out of vocabulary)\n",
                    r.spearman, r.pearson, r.covered, r.pairs, r.oov_ratio);
     }
+}
+
+// --export in its format, then --plot's figure (its words checked against the vocabulary first).
+void write_outputs(const wordvec::KeyedVectors& kv, const Args& a) {
     if (!a.export_path.empty()) {
         if (a.export_format == "text") wordvec::save_word2vec_text(kv, a.export_path);
         else if (a.export_format == "binary") wordvec::save_word2vec_binary(kv, a.export_path);
@@ -175,19 +181,29 @@ int run(const Args& a) {
         }
         fmt::print(stderr, "vectors written to {} ({})\n", a.export_path, a.export_format);
     }
-    if (!a.plot.empty()) {
+    if (!a.plot.empty()) {  // the words must be in the vocabulary, known only now
+        std::string missing;
+        for (const auto& w : a.words)
+            if (!kv.contains(w)) missing += (missing.empty() ? "\"" : ", \"") + w + "\"";
+        if (!missing.empty())
+            throw ValueError(fmt::format("--words: {} not in the vocabulary ({} words)", missing, kv.size()));
         nn::write_file_atomic(a.plot, words_figure(kv, a.words, a.vectors.empty() ? "vectors trained on " + a.train : a.vectors));
         fmt::print(stderr, "figure written to {}\n", a.plot);
     }
+}
+
+int run(const Args& a) {
+    check_before_work(a);
+    const wordvec::KeyedVectors kv = a.train.empty() ? wordvec::load_vectors(a.vectors, a.format) : train(a);
+    if (!a.vectors.empty()) fmt::print(stderr, "{}: {} words of dimension {}\n", a.vectors, kv.size(), kv.dim());
+    write_outputs(kv, a);  // first: a query word not in the vocabulary (known only now) loses nothing written
+    answer_queries(kv, a);
+    evaluate(kv, a);
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    Args a;
-    CLI::App app{"wordvec: nearest words, similarities, analogies and evaluations on word vectors (word2vec text or "
-                 "binary, GloVe, or an xgrad bigram checkpoint)"};
+// The flags of loading, querying, evaluating and exporting vectors.
+void add_query_options(CLI::App& app, Args& a) {
     app.add_option("--vectors", a.vectors, "vectors file");
     app.add_option("--format", a.format, "its format")->capture_default_str()
         ->check(CLI::IsMember({"auto", "text", "binary", "glove", "xgrad"}));
@@ -210,6 +226,10 @@ int main(int argc, char** argv) {
     app.add_option("--export", a.export_path, "write the vectors to this file");
     app.add_option("--export-format", a.export_format, "text | binary | glove | tsv (TensorBoard projector)")
         ->capture_default_str()->check(CLI::IsMember({"text", "binary", "glove", "tsv"}));
+}
+
+// word2vec's own training flags.
+void add_training_options(CLI::App& app, Args& a) {
     auto* t = app.add_option_group("training (word2vec's flags)");
     t->add_option("--train", a.train, "train skip-gram vectors on this text file");
     t->add_option("--output", a.output, "write the trained vectors here (word2vec text, or binary with --binary 1)");
@@ -240,6 +260,16 @@ int main(int argc, char** argv) {
                                                       "plus its own updates) before the readers' updates are merged; the "
                                                       "threads meet once a merge")->capture_default_str()->check(programs::positive);
     t->add_option("--seed", a.w2v.seed, "seed")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    CLI::App app{"wordvec: nearest words, similarities, analogies and evaluations on word vectors (word2vec text or "
+                 "binary, GloVe, or an xgrad bigram checkpoint)"};
+    add_query_options(app, a);
+    add_training_options(app, a);
     app.add_option("--threads", a.threads, "threads: the queries split their rows; training shares the --readers among "
                                            "them (the same vectors at any count), or with --lock-free gives each its share")->capture_default_str()->check(CLI::Range(1, 256));
     if (const auto status = programs::parse(app, argc, argv, "wordvec")) return *status;

@@ -99,6 +99,15 @@ TEST(WordvecProgram, ExportsAndNamesBadInput) {
     std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --most-similar kingg");
     EXPECT_EQ(status, 1);
     EXPECT_NE(out.find("wordvec: error: the word 'kingg' is not in the vocabulary (120 words)"), std::string::npos) << out;
+    // the outputs are written before the queries are answered: an unknown query word loses no export
+    std::filesystem::remove(dir / "kept.txt");
+    std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + kVectors + " --export " + (dir / "kept.txt").string() +
+                                                                    " --most-similar kingg");
+    EXPECT_EQ(status, 1) << out;
+    std::ifstream kept(dir / "kept.txt");
+    std::string header;
+    std::getline(kept, header);
+    EXPECT_EQ(header, "120 16") << "the export was written whole before the error:\n" << out;
     std::tie(status, out) = testing::run_program(XGRAD_WORDVEC, "--vectors " + (dir / "none.bin").string());
     EXPECT_EQ(status, 1);
     EXPECT_NE(out.find("wordvec: error: "), std::string::npos) << out;
