@@ -68,10 +68,10 @@ void save_run(const std::string& path, const nn::Module& model, const nn::Optimi
 
 SavedRun load_run(const std::string& path, nn::Module& model, nn::Optimizer& optimizer) {
     auto meta = nn::load_checkpoint(path, model, optimizer);
-    if (!meta.count("progress") || !meta.count("generator"))
-        throw FileError(fmt::format("{}: no \"progress\" and \"generator\" in its metadata: not a run a program saved", path));
-    try {
-        const auto gen = nlohmann::json::parse(meta.at("generator"));
+    if (!meta.count("progress"))
+        throw FileError(fmt::format("{}: no \"progress\" in its metadata: not a run a program saved", path));
+    try {  // a run saved before "generator" existed (gpt2's) kept engine and seed in its progress
+        const auto gen = nlohmann::json::parse(meta.count("generator") ? meta.at("generator") : meta.at("progress"));
         Generator::State g{gen.at("engine"), gen.at("seed"), std::nullopt};
         if (gen.contains("next_normal")) g.next_normal = gen["next_normal"].get<double>();
         default_generator().set_state(g);

@@ -55,14 +55,11 @@ json config_json(const gpt2::Config& c) {
 }  // namespace
 
 void save_run(const std::string& path, const GPTModel& model, const nn::Optimizer& opt, const Progress& p) {
-    programs::check_finite_weights(model, path);  // never replace a good file with NaN weights
-    const Generator::State g = default_generator().state();
-    json progress = {{"epochs_done", p.epochs_done}, {"batches_done", p.batches_done}, {"global_step", p.global_step},
-                     {"tokens_seen", p.tokens_seen}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
-                     {"track_tokens_seen", p.track_tokens_seen}, {"epoch_start_engine", p.epoch_start.engine},
-                     {"epoch_start_seed", p.epoch_start.seed}, {"engine", g.engine}, {"seed", g.seed}};
-    if (g.next_normal) progress["next_normal"] = *g.next_normal;
-    nn::save_checkpoint(path, model, opt, {{"config", config_json(model.cfg).dump()}, {"progress", progress.dump()}});
+    const json progress = {{"epochs_done", p.epochs_done}, {"batches_done", p.batches_done}, {"global_step", p.global_step},
+                           {"tokens_seen", p.tokens_seen}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
+                           {"track_tokens_seen", p.track_tokens_seen}, {"epoch_start_engine", p.epoch_start.engine},
+                           {"epoch_start_seed", p.epoch_start.seed}};
+    programs::save_run(path, model, opt, progress.dump(), {{"config", config_json(model.cfg).dump()}});
 }
 
 Progress load_run(const std::string& path, GPTModel& model, nn::Optimizer& opt) {
@@ -70,19 +67,19 @@ Progress load_run(const std::string& path, GPTModel& model, nn::Optimizer& opt) 
     if (peek.count("config") && json::parse(peek["config"]) != config_json(model.cfg))
         throw FileError(fmt::format("{}: a checkpoint of the model {}, not of this run's {} (--resume needs the same sizes)",
                                     path, peek["config"], config_json(model.cfg).dump()));
-    auto meta = nn::load_checkpoint(path, model, opt);
-    if (!meta.count("progress")) throw FileError(fmt::format("{}: no \"progress\" in its metadata: not a gpt2 run", path));
-    const json j = json::parse(meta["progress"]);
+    const programs::SavedRun run = programs::load_run(path, model, opt);  // and the generator's state
     Progress p;
-    p.epochs_done = j["epochs_done"], p.batches_done = j["batches_done"], p.global_step = j["global_step"];
-    p.tokens_seen = j["tokens_seen"];
-    p.train_losses = j["train_losses"].get<std::vector<double>>();
-    p.val_losses = j["val_losses"].get<std::vector<double>>();
-    p.track_tokens_seen = j["track_tokens_seen"].get<std::vector<double>>();
-    p.epoch_start = {j["epoch_start_engine"], j["epoch_start_seed"], std::nullopt};
-    Generator::State g{j["engine"], j["seed"], std::nullopt};
-    if (j.contains("next_normal")) g.next_normal = j["next_normal"].get<double>();
-    default_generator().set_state(g);
+    try {
+        const json j = json::parse(run.progress);
+        p.epochs_done = j.at("epochs_done"), p.batches_done = j.at("batches_done"), p.global_step = j.at("global_step");
+        p.tokens_seen = j.at("tokens_seen");
+        p.train_losses = j.at("train_losses").get<std::vector<double>>();
+        p.val_losses = j.at("val_losses").get<std::vector<double>>();
+        p.track_tokens_seen = j.at("track_tokens_seen").get<std::vector<double>>();
+        p.epoch_start = {j.at("epoch_start_engine"), j.at("epoch_start_seed"), std::nullopt};
+    } catch (const json::exception& e) {
+        throw FileError(fmt::format("{}: its \"progress\" is not a gpt2 run's: {}", path, e.what()));
+    }
     return p;
 }
 
