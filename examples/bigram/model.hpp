@@ -9,18 +9,20 @@
 
 namespace bigram {
 
-struct BigramModel : xgrad::nn::Module {
-    std::shared_ptr<xgrad::nn::Embedding> V;
-    std::shared_ptr<xgrad::nn::Linear> U;
+using xgrad::nn::Embedding, xgrad::nn::EmbeddingOptions, xgrad::nn::Linear, xgrad::nn::make, xgrad::nn::Module, xgrad::nn::Ptr;
+
+struct BigramModel : Module {
+    Ptr<Embedding> V;
+    Ptr<Linear> U;
     const bool tied;
 
     BigramModel(std::size_t N, std::size_t K, bool tie, xgrad::Generator& gen) : Module("BigramModel"), tied(tie) {
-        V = register_module("V", std::make_shared<xgrad::nn::Embedding>(N, K, xgrad::nn::EmbeddingOptions{}, gen));
-        U = register_module("U", std::make_shared<xgrad::nn::Linear>(K, N, false, gen));
+        V = register_module("V", make<Embedding>(N, K, EmbeddingOptions{}, gen));
+        U = register_module("U", make<Linear>(K, N, /*bias=*/false, gen));
         if (tie) U->weight = V->weight;
     }
     /// prev ids (n) → logits (n, N)
-    xgrad::Tensor forward(const xgrad::IdArray& prev) const { return U->forward(V->forward(prev)); }
+    xgrad::Tensor forward(const xgrad::IdArray& prev) const { return U(V(prev)); }
     std::size_t vocab_size() const { return V->num_embeddings; }
     std::size_t dim() const { return V->embedding_dim; }
 };
