@@ -5,9 +5,12 @@
             written here with numpy, since the published ones cannot be downloaded on this machine):
             `gpt2 --from-pretrained` (its model_seconds, best of 3; peak RSS) against reading the file into
             fresh memory (best of 3, page cache warm) and against the model's own size in memory;
-  generate  tokens/s of the untrained 124M (seed 123, context 1024) from "Hello, I am": xgrad with its KV
-            cache and without, PyTorch's generate_text_simple (the book's, uncached) with
-            OPENBLAS_CORETYPE as set and unset (the faster is reported).
+  generate  tokens/s and peak RSS of the untrained 124M (seed 123, context 1024) from "Hello, I am": xgrad
+            with its KV cache and without; PyTorch's generate_text_simple (the book's, uncached) and the
+            book's KV-cache generation (peers/book_gpt_kv_cache.py), each with OPENBLAS_CORETYPE as set
+            and unset (the faster is reported) and OPENBLAS_NUM_THREADS pinned; and the bound of cached
+            generation: the bytes a token must read (every weight once, and the cached keys and values)
+            over the machine's read bandwidth measured in the same run (OpenBLAS's dot over 1 GiB, best of 5).
 
     /usr/bin/python3 benchmarks/gpt2.py --build build [--new-tokens 100] [--threads 1] [--folder /tmp/gpt2-124M]
 """
@@ -67,21 +70,50 @@ def run(cmd, env=None):
     return json.loads(r.stdout.strip().splitlines()[-1]), int(r.stderr.strip().splitlines()[-1]) / 1024
 
 
-def torch_generate(n, threads, env):
+def torch_generate(n, threads, env, cached):
+    """The book's model in PyTorch generating n tokens greedily: (its --json-like result, peak RSS in MB)."""
     code = f"""
 import sys, time, json, torch
 sys.path.insert(0, {os.path.join(ROOT, 'tests', 'reference')!r})
+sys.path.insert(0, {os.path.join(ROOT, 'benchmarks', 'peers')!r})
 from book_gpt import GPTModel, generate
+from book_gpt_kv_cache import generate_cached
 torch.set_num_threads({threads})
 torch.manual_seed(123)
 cfg = {{"vocab_size": 50257, "context_length": 1024, "emb_dim": 768, "n_heads": 12, "n_layers": 12, "drop_rate": 0.1, "qkv_bias": False}}
 m = GPTModel(cfg); m.eval()
 idx = torch.tensor([[15496, 11, 314, 716]])
-t = time.perf_counter(); out = generate(m, idx, {n}, 1024); s = time.perf_counter() - t
+t = time.perf_counter()
+out = generate_cached(m, idx, {n}, 1024) if {cached} else generate(m, idx, {n}, 1024)
+s = time.perf_counter() - t
 print(json.dumps({{"ids": out[0].tolist(), "tokens_per_second": {n} / s}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    env = dict(env, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    return run([sys.executable, "-c", code], env)
+
+
+def read_bandwidth(threads):
+    """Bytes a second `threads` threads read from memory: OpenBLAS's dot of a 1 GiB array with itself (one
+    stream of loads and FMAs; numpy's own sum is slower than memory), best of 5, in a process of its own."""
+    code = """
+import time, numpy as np
+a = np.ones(2**28, dtype=np.float32)
+best = 1e9
+for _ in range(5):
+    t = time.perf_counter(); np.dot(a, a); best = min(best, time.perf_counter() - t)
+print(a.nbytes / best)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout)
+
+
+def bytes_per_token(new_tokens, prompt=4, C=768, V=50257, layers=12):
+    """What one cached token must read: every block's weights, the final norm and the (untied) head once,
+    and the keys and values cached so far (at the mean position of the run)."""
+    block = 3 * C * C + C * C + C + 4 * C * C + 4 * C + 4 * C * C + C + 4 * C
+    cache = layers * 2 * (prompt + new_tokens / 2) * C
+    return 4 * (layers * block + 2 * C + V * C + cache)
 
 
 def main():
@@ -106,20 +138,23 @@ def main():
 
     common = ["--seed", "123", "--context-length", "1024", "--prompt", "Hello, I am", "--max-new-tokens", str(a.new_tokens),
               "--json", "--threads", str(a.threads)]
-    cached, _ = run([gpt2] + common)
-    uncached, _ = run([gpt2] + common + ["--no-cache"])
+    cached, cached_rss = run([gpt2] + common)
+    uncached, uncached_rss = run([gpt2] + common + ["--no-cache"])
     env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    peers = {"OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)"): torch_generate(a.new_tokens, a.threads, dict(os.environ)),
-             "OPENBLAS_CORETYPE unset": torch_generate(a.new_tokens, a.threads, env_unset)}
-    best_name, best = max(peers.items(), key=lambda kv: kv[1]["tokens_per_second"])
-    peer_list = ", ".join(f"{k}: {v['tokens_per_second']:.1f}" for k, v in peers.items())
-    same = cached["ids"] == uncached["ids"] == best["ids"]
-    print(f"generate {a.new_tokens} tokens, untrained 124M, {a.threads} thread(s): xgrad KV cache {cached['tokens_per_second']:.1f} tok/s, "
-          f"xgrad uncached {uncached['tokens_per_second']:.1f} tok/s, PyTorch (book's generate, uncached; {best_name}) "
-          f"{best['tokens_per_second']:.1f} tok/s [{peer_list}]; "
-          f"cache / PyTorch {cached['tokens_per_second'] / best['tokens_per_second']:.2f}x, uncached / PyTorch "
-          f"{uncached['tokens_per_second'] / best['tokens_per_second']:.2f}x; ids equal: {same}")
-
+    as_set = "OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
+    bandwidth = read_bandwidth(a.threads)
+    bound = bandwidth / bytes_per_token(a.new_tokens)
+    for kind, ours, ours_rss in (("uncached", uncached, uncached_rss), ("cached", cached, cached_rss)):
+        peers = {name: torch_generate(a.new_tokens, a.threads, env, kind == "cached")
+                 for name, env in ((as_set, dict(os.environ)), ("OPENBLAS_CORETYPE unset", env_unset))}
+        best_name, (best, best_rss) = max(peers.items(), key=lambda kv: kv[1][0]["tokens_per_second"])
+        peer_list = ", ".join(f"{k}: {v[0]['tokens_per_second']:.1f}" for k, v in peers.items())
+        print(f"generate {a.new_tokens} tokens {kind}, untrained 124M, {a.threads} thread(s): xgrad {ours['tokens_per_second']:.1f} tok/s "
+              f"(peak RSS {ours_rss:.0f} MB), PyTorch (the book's {'KV-cache generation' if kind == 'cached' else 'generate'}; "
+              f"{best_name}) {best['tokens_per_second']:.1f} tok/s (peak RSS {best_rss:.0f} MB) [{peer_list}]; "
+              f"xgrad / PyTorch {ours['tokens_per_second'] / best['tokens_per_second']:.2f}x; ids equal: {ours['ids'] == best['ids']}")
+    print(f"bound of cached generation: {bytes_per_token(a.new_tokens) / 2**20:.0f} MB a token at {bandwidth / 1e9:.1f} GB/s "
+          f"= {bound:.1f} tok/s; xgrad's KV cache {cached['tokens_per_second'] / bound:.2f}x the bound")
 
 if __name__ == "__main__":
     main()

@@ -25,7 +25,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     const std::size_t rows = shape_numel(Shape(x.shape().begin(), x.shape().end() - 1));  // M
     Shape ys = x.shape();
     ys.back() = out;
-    Array y = Array::from_shape(ys);
+    Array y = new_array(ys, "linear");
     if (in == 0 || rows == 0) y.fill(0.0f);
     else kernels::gemm(false, true, rows, out, in, x.data().data(), in, weight.data().data(), in, y.data(), out, false);
     if (has_bias) {

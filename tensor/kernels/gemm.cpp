@@ -306,6 +306,40 @@ void multiply_range(const Product& g, std::size_t r0, std::size_t r1, std::size_
     }
 }
 
+// One row times a transposed B (M = 1, op(B) = Bᵀ: a Linear layer on one position, as in generation):
+// C[j] = (C[j] +) Σ_k A[k]·B[j, k], each a dot product down a contiguous row of B, four rows at a time so
+// a load of A serves four. No packing: every element of B is read once, straight from memory, which
+// is all the product can be (a matrix-vector product is bound by the bandwidth that reads B). Each
+// C[j] is simd::dot's sum (one vector of lanes in k order, then the tail), whatever the thread split.
+void row_times_transposed(const Product& g, std::size_t j0, std::size_t j1) {
+    const float* a = g.A;
+    const std::size_t K = g.K, body = K / W * W;
+    auto finish = [&](std::size_t j, Vec acc) {
+        float s = simd::sum(acc);
+        for (std::size_t k = body; k < K; ++k) s = simd::fma(a[k], g.B[j * g.ldb + k], s);
+        g.C[j] = g.accumulate ? g.C[j] + s : s;
+    };
+    std::size_t j = j0;
+    for (; j + 4 <= j1; j += 4) {
+        const float *b0 = g.B + j * g.ldb, *b1 = b0 + g.ldb, *b2 = b1 + g.ldb, *b3 = b2 + g.ldb;
+        Vec c0(0.0f), c1(0.0f), c2(0.0f), c3(0.0f);
+        for (std::size_t k = 0; k < body; k += W) {
+            const Vec x = simd::load(a + k);
+            c0 = simd::fma(x, simd::load(b0 + k), c0);
+            c1 = simd::fma(x, simd::load(b1 + k), c1);
+            c2 = simd::fma(x, simd::load(b2 + k), c2);
+            c3 = simd::fma(x, simd::load(b3 + k), c3);
+        }
+        finish(j, c0), finish(j + 1, c1), finish(j + 2, c2), finish(j + 3, c3);
+    }
+    for (; j < j1; ++j) {
+        const float* b = g.B + j * g.ldb;
+        Vec c(0.0f);
+        for (std::size_t k = 0; k < body; k += W) c = simd::fma(simd::load(a + k), simd::load(b + k), c);
+        finish(j, c);
+    }
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
@@ -318,10 +352,12 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     }
     const Product g{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate};
     if (K <= KC && M * N * K <= 4096) return tiny_product(g);
+    const double flops = 2.0 * double(M) * double(N) * double(K);
+    if (M == 1 && trans_b && !trans_a)
+        return parallel_for(N, 16, flops, 1e6, [&](std::size_t j0, std::size_t j1) { row_times_transposed(g, j0, j1); });
     // Work is split over threads once: by rows, or by columns when there are too few rows (a vocabulary's
     // 65 rows). Every C element is computed the same way whatever the split, so the bits do not depend
     // on the thread count.
-    const double flops = 2.0 * double(M) * double(N) * double(K);
     if (M >= 8 * MR || N < 2 * NR)
         parallel_for(M, MR, flops, M < 8 * MR ? 1e300 : 1e6, [&](std::size_t r0, std::size_t r1) { multiply_range(g, r0, r1, 0, N); });
     else

@@ -6,6 +6,7 @@
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
 #include "tensor/kernels/optim.hpp"
+#include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/softmax.hpp"
 
 namespace xgrad {
@@ -122,7 +123,8 @@ TEST(Kernels, GemmPartialLastPanelsMatchReference) {
 TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
     // 257 rows are split over the threads by rows; 65 rows (W-char's dU) by columns; an attention
     // head's projection (512 × 16 from 64, 1 MFLOP, the smallest product that is split) by rows.
-    const std::size_t shapes[][3] = {{257, 130, 300}, {65, 130, 300}, {512, 16, 64}, {100, 70, 80}};
+    // One row (a Linear on one position in generation: 3001 outputs of 768) is split by columns.
+    const std::size_t shapes[][3] = {{257, 130, 300}, {65, 130, 300}, {512, 16, 64}, {100, 70, 80}, {1, 3001, 768}};
     for (const auto& [M, N, K] : shapes) {
         const auto A = random_vec(M * K, 4), B = random_vec(N * K, 5);
         std::vector<float> C1(M * N), C2(M * N), C3(M * N);
@@ -141,6 +143,18 @@ TEST(Kernels, GemmIsBitIdenticalAtAnyThreadCount) {
         EXPECT_EQ(C1, C2) << M << "×" << N << " from " << K;
         EXPECT_EQ(C1, C3) << M << "×" << N << " from " << K;
     }
+}
+
+TEST(Kernels, OneRowTimesATransposedMatrixIsADotProductARow) {
+    // M = 1 with op(B) = Bᵀ reads B's rows in place: each output is simd::dot of the row with B's row j,
+    // bit for bit, for rows in the groups of four and after them, and with K's tail past the last vector.
+    for (std::size_t K : {64ul, 77ul, 768ul})
+        for (std::size_t N : {70ul, 1030ul}) {  // above the tiny products (M·N·K > 4096)
+            const auto A = random_vec(K, 6), B = random_vec(N * (K + 5), 7);
+            std::vector<float> C(N);
+            kernels::gemm(false, true, 1, N, K, A.data(), K, B.data(), K + 5, C.data(), N, false);
+            for (std::size_t j = 0; j < N; ++j) ASSERT_EQ(C[j], simd::dot(A.data(), B.data() + j * (K + 5), K)) << N << " " << K << " " << j;
+        }
 }
 
 TEST(Kernels, GemmTinyProductsGiveTheSameBitsAsPackedOnes) {
