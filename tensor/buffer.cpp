@@ -42,7 +42,15 @@ namespace {
 
 struct Cache {
     std::mutex mu;
-    std::map<std::size_t, std::vector<void*>> free;  // rounded size → freed buffers of that size
+    struct Cached {
+        void* p;
+        uint64_t freed_at;  // `allocations` when it was freed
+    };
+    std::map<std::size_t, std::vector<Cached>> free;  // rounded size → freed buffers of that size, oldest first
+    uint64_t allocations = 0;  // large allocations so far
+    uint64_t max_age = 256;    // allocations a cached buffer may wait for reuse (automatic limit only)
+    std::map<std::size_t, uint64_t> aged_out;  // sizes given back for their age → when that buffer was freed
+    uint64_t aged_sizes = 0, asked_again = 0;  // how many were given back, and how many of those asked for again
     std::size_t limit = kBufferCacheAuto;  // a fixed cap (XGRAD_BUFFER_CACHE_MB, set_buffer_cache_limit)
     BufferStats stats;
 
@@ -69,10 +77,39 @@ struct Cache {
     void shrink_to(std::size_t keep) {
         while (stats.cached_bytes > keep && !free.empty()) {
             auto it = std::prev(free.end());
-            ::munmap(it->second.back(), it->first);
+            ::munmap(it->second.back().p, it->first);
             stats.cached_bytes -= it->first;
             it->second.pop_back();
             if (it->second.empty()) free.erase(it);
+        }
+    }
+    // Before a buffer of `size` is mapped (a miss; automatic limit only): buffers that waited more than
+    // max_age allocations unused are given back — a program that keeps asking for new sizes (generation
+    // without a cache: every token a longer window) would otherwise fill the cache with sizes it never
+    // asks for again. When most sizes given back are asked for again, the program reuses at longer gaps
+    // than max_age (a training step longer than it): max_age grows to twice the gaps seen. A size asked
+    // for again now and then by chance (another tensor of the same bytes) is not enough. A training loop
+    // that finds its buffers again has no misses, so nothing is aged out of it.
+    void age_out(std::size_t size) {
+        if (limit != kBufferCacheAuto) return;
+        if (auto it = aged_out.find(size); it != aged_out.end()) {
+            const uint64_t gap = allocations - it->second;
+            aged_out.erase(it);
+            if (++asked_again * 4 >= aged_sizes) max_age = std::max(max_age, std::min<uint64_t>(2 * gap, uint64_t(1) << 30));
+        }
+        for (auto it = free.begin(); it != free.end();) {
+            auto& v = it->second;
+            std::size_t n = 0;
+            for (; n < v.size() && allocations - v[n].freed_at > max_age; ++n) ::munmap(v[n].p, it->first);
+            if (n > 0) {
+                if (aged_out.size() >= 4096) aged_out.clear();  // bounded; forgetting only delays learning
+                aged_out[it->first] = v[n - 1].freed_at;
+                v.erase(v.begin(), v.begin() + static_cast<long>(n));
+                stats.cached_bytes -= n * it->first;
+                stats.aged_out += n;
+                if (++aged_sizes > 8192) aged_sizes /= 2, asked_again /= 2;  // the recent past counts
+            }
+            it = v.empty() ? free.erase(it) : std::next(it);
         }
     }
 };
@@ -128,9 +165,10 @@ void* allocate_large_buffer(std::size_t bytes) {
     Cache& c = cache();
     {
         std::lock_guard lock(c.mu);
+        ++c.allocations;
         auto it = c.free.find(size);
         if (it != c.free.end()) {
-            void* p = it->second.back();
+            void* p = it->second.back().p;
             it->second.pop_back();
             if (it->second.empty()) c.free.erase(it);
             c.stats.cached_bytes -= size;
@@ -138,6 +176,7 @@ void* allocate_large_buffer(std::size_t bytes) {
             ++c.stats.reuses;
             return p;
         }
+        c.age_out(size);
     }
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {  // out of memory: give the cache back and try once more
@@ -167,7 +206,7 @@ void free_large_buffer(void* p, std::size_t bytes) {
         ::munmap(p, size);
         return;
     }
-    c.free[size].push_back(p);
+    c.free[size].push_back({p, c.allocations});
     c.stats.cached_bytes += size;
     c.shrink_to(c.room());
 }

@@ -21,6 +21,7 @@ struct BufferStats {
     std::size_t peak_live_bytes = 0;  ///< highest live so far: what the automatic limit keeps room for
     std::size_t maps = 0;          ///< buffers mapped from the system so far
     std::size_t reuses = 0;        ///< allocations served from the cache so far
+    std::size_t aged_out = 0;      ///< cached buffers given back after waiting too long unused
 };
 BufferStats buffer_stats();
 /// False in sanitizer builds: there large buffers come from operator new and are never cached, so
@@ -30,7 +31,10 @@ bool buffer_cache_enabled();
 void release_cached_buffers();
 /// set_buffer_cache_limit's default: the cache keeps freed buffers up to the program's own high-water
 /// mark of live buffers (peak live − live now) plus 1 GiB — a training step finds all of the last step's
-/// temporaries again, and caching never lifts the footprint more than 1 GiB above the live peak.
+/// temporaries again, and caching never lifts the footprint more than 1 GiB above the live peak — and
+/// gives back buffers that waited unused longer than the program's own reuse gap (learned: a size
+/// given back too early and asked for again doubles the wait), so sizes a program never asks for
+/// again (a window that grows every token) do not pile up.
 inline constexpr std::size_t kBufferCacheAuto = ~std::size_t(0);
 /// A fixed limit instead: at most `bytes` of freed buffers (XGRAD_BUFFER_CACHE_MB sets it at start);
 /// 0 turns caching off (every large buffer is unmapped when freed); kBufferCacheAuto goes back to the default.

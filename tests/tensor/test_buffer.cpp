@@ -163,3 +163,34 @@ TEST(Buffer, SmallBlocksAreReusedByTheirClassOnTheThreadThatFreedThem) {
         for (float v : z) ASSERT_EQ(v, -1.0f);
     }
 }
+
+// Sizes never asked for again (a window one position longer every token) are given back once they wait
+// longer than the program's reuse gap; a loop that reuses its buffers at a longer gap (a step of 600
+// temporaries, each freed before the next is made) teaches the cache to wait that long: after a few
+// steps it maps nothing new. (Mapped, never touched: address space, not memory.)
+TEST(Buffer, SizesNotAskedForAgainAgeOutAndALongStepIsLearned) {
+    release_cached_buffers();
+    const std::size_t page = 4096;
+    for (std::size_t t = 2000; t-- > 0;) {  // 2000 sizes, 8 MiB down to 256 KiB, each used once
+        void* p = allocate_large_buffer(kLargeBuffer + t * page);
+        free_large_buffer(p, kLargeBuffer + t * page);
+    }
+    const BufferStats grown = buffer_stats();
+    // without aging the smallest would wait up to the 1 GiB room; aged, the last few hundred (≤ 260 MiB)
+    EXPECT_LT(grown.cached_bytes, std::size_t(300) << 20);
+    if (buffer_cache_enabled()) EXPECT_GT(grown.aged_out, 1000u);  // (a sanitizer build caches nothing)
+    release_cached_buffers();
+
+    auto step = [&] {  // 600 temporaries of 600 sizes (256 KiB + k pages: 852 MiB in all), one after the other
+        for (std::size_t k = 0; k < 600; ++k) {
+            void* p = allocate_large_buffer(kLargeBuffer + k * page);
+            free_large_buffer(p, kLargeBuffer + k * page);
+        }
+    };
+    for (int s = 0; s < 6; ++s) step();
+    const std::size_t maps = buffer_stats().maps;
+    step();
+    step();
+    if (buffer_cache_enabled()) EXPECT_EQ(buffer_stats().maps, maps) << "the step's buffers are found again once the gap is learned";
+    release_cached_buffers();
+}
