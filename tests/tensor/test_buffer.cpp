@@ -178,7 +178,7 @@ TEST(Buffer, SizesNotAskedForAgainAgeOutAndALongStepIsLearned) {
     const BufferStats grown = buffer_stats();
     // without aging the smallest would wait up to the 1 GiB room; aged, the last few hundred (≤ 260 MiB)
     EXPECT_LT(grown.cached_bytes, std::size_t(300) << 20);
-    if (buffer_cache_enabled()) EXPECT_GT(grown.aged_out, 1000u);  // (a sanitizer build caches nothing)
+    if (buffer_cache_enabled()) EXPECT_GT(grown.aged_out, 500u);  // (the first, largest, leave by the 1 GiB room; a sanitizer build caches nothing)
     release_cached_buffers();
 
     auto step = [&] {  // 600 temporaries of 600 sizes (256 KiB + k pages: 852 MiB in all), one after the other
