@@ -1,6 +1,7 @@
 // Kernels against their scalar references on the shapes of the bigram workloads (BENCHMARKS.md):
 //   W-char: B = 4096 rows, N = 65 classes, K = 64;   W-word: B = 1024, N = 10,000, K = 128.
 // GEMM orientations: x·Wᵀ (logits = v·Uᵀ), dy·W (dv = dlogits·U), dyᵀ·x (dU = dlogitsᵀ·v).
+#include <mutex>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -11,6 +12,7 @@
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
 #include "tensor/kernels/optim.hpp"
+#include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/softmax.hpp"
 #include "tensor/kernels/threads.hpp"
 #include "tensor/random.hpp"
@@ -157,5 +159,32 @@ void BM_adam(benchmark::State& st) {
 }
 BENCHMARK(BM_adam)->ArgNames({"n", "ref"})->Args({4160, 0})->Args({4160, 1})->Args({1280000, 0})->Args({1280000, 1})
     ->Unit(benchmark::kMicrosecond);
+
+// The machine's read bandwidth, the bound of any product that reads its matrix once (generation's
+// matrix-vector products): a 1 GiB array summed with four vector accumulators, split over `threads`
+// (each thread its contiguous share). bytes_per_second is what gpt2.py divides a token's bytes by.
+void BM_read_bandwidth(benchmark::State& st) {
+    namespace simd = xgrad::simd;
+    constexpr std::size_t W = simd::kWidth, n = std::size_t(1) << 28;  // 1 GiB of floats
+    static const std::vector<float> a(n, 1.0f);
+    xgrad::set_num_threads(static_cast<int>(st.range(0)));
+    for (auto _ : st) {
+        float total = 0.0f;
+        std::mutex mu;
+        xgrad::parallel_for(n / (4 * W), 1, 1e12, 0, [&](std::size_t b, std::size_t e) {
+            simd::Vec s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
+            for (std::size_t i = b * 4 * W; i < e * 4 * W; i += 4 * W) {
+                s0 += simd::load(a.data() + i), s1 += simd::load(a.data() + i + W);
+                s2 += simd::load(a.data() + i + 2 * W), s3 += simd::load(a.data() + i + 3 * W);
+            }
+            const std::lock_guard lock(mu);
+            total += simd::sum(s0 + s1 + s2 + s3);
+        });
+        benchmark::DoNotOptimize(total);
+    }
+    st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * n * sizeof(float)));
+    xgrad::set_num_threads(1);
+}
+BENCHMARK(BM_read_bandwidth)->ArgNames({"threads"})->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

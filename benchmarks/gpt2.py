@@ -10,7 +10,7 @@
             book's KV-cache generation (peers/book_gpt_kv_cache.py), each with OPENBLAS_CORETYPE as set
             and unset (the faster is reported) and OPENBLAS_NUM_THREADS pinned; and the bound of cached
             generation: the bytes a token must read (every weight once, and the cached keys and values)
-            over the machine's read bandwidth measured in the same run (OpenBLAS's dot over 1 GiB, best of 5).
+            over the machine's read bandwidth measured in the same run (bench_kernels' BM_read_bandwidth).
 
     /usr/bin/python3 benchmarks/gpt2.py --build build [--new-tokens 100] [--threads 1] [--folder /tmp/gpt2-124M]
 """
@@ -92,20 +92,12 @@ print(json.dumps({{"ids": out[0].tolist(), "tokens_per_second": {n} / s}}))
     return run([sys.executable, "-c", code], env)
 
 
-def read_bandwidth(threads):
-    """Bytes a second `threads` threads read from memory: OpenBLAS's dot of a 1 GiB array with itself (one
-    stream of loads and FMAs; numpy's own sum is slower than memory), best of 5, in a process of its own."""
-    code = """
-import time, numpy as np
-a = np.ones(2**28, dtype=np.float32)
-best = 1e9
-for _ in range(5):
-    t = time.perf_counter(); np.dot(a, a); best = min(best, time.perf_counter() - t)
-print(a.nbytes / best)
-"""
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout)
+def read_bandwidth(build, threads):
+    """Bytes a second `threads` threads read from memory: bench_kernels' BM_read_bandwidth (a 1 GiB array
+    summed with vector loads, best of its repetitions)."""
+    out = subprocess.run([os.path.join(build, "benchmarks", "bench_kernels"), f"--benchmark_filter=BM_read_bandwidth/threads:{threads}/",
+                          "--benchmark_repetitions=5", "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
+    return max(b["bytes_per_second"] for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration")
 
 
 def bytes_per_token(new_tokens, prompt=4, C=768, V=50257, layers=12):
@@ -142,7 +134,7 @@ def main():
     uncached, uncached_rss = run([gpt2] + common + ["--no-cache"])
     env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
     as_set = "OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
-    bandwidth = read_bandwidth(a.threads)
+    bandwidth = read_bandwidth(a.build, a.threads)
     bound = bandwidth / bytes_per_token(a.new_tokens)
     for kind, ours, ours_rss in (("uncached", uncached, uncached_rss), ("cached", cached, cached_rss)):
         peers = {name: torch_generate(a.new_tokens, a.threads, env, kind == "cached")
