@@ -4,7 +4,7 @@
 //   p = p - (lr / (1-β1^t)) · m / (√v / √(1-β2^t) + eps)
 // SparseAdam (lazy Adam for row-sparse gradients): only the touched rows' m, v and p change:
 //   m_r += (1-β1)(g_r - m_r);  v_r += (1-β2)(g_r² - v_r);  p_r -= lr·√(1-β2^t)/(1-β1^t) · m_r / (√v_r + eps)
-// Frozen rows (padding_idx) never move and their moments stay at zero.
+// Rows set with the deprecated Tensor::set_frozen_rows never move and their moments stay at zero.
 #pragma once
 #include <optional>
 #include <utility>

@@ -1,4 +1,4 @@
-// Optimizer bookkeeping (groups, state save/load, frozen rows) and clip_grad_norm.
+// Optimizer bookkeeping (groups, state save/load, the deprecated frozen rows) and clip_grad_norm.
 #include "nn/optim/optimizer.hpp"
 
 #include <algorithm>
