@@ -130,6 +130,7 @@ namespace {
 bool write_pieces(int fd, const std::vector<std::string_view>& pieces, std::size_t& done) {
     for (std::string_view p : pieces) {
         for (std::size_t at = 0; at < p.size();) {
+            errno = 0;  // a write of 0 bytes sets none: the caller reports EIO then
             const ssize_t n = ::write(fd, p.data() + at, p.size() - at);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) return false;

@@ -134,7 +134,7 @@ Array parse_npy(const std::string& bytes, const std::string& name) {
     if (bytes.size() - data != numel * elem)
         throw fail(fmt::format("shape {} needs {} data bytes after byte {}, the file has {}", shape_str(shape.shape), numel * elem,
                                data, bytes.size() - data));
-    Array a = Array::from_shape(shape.shape);
+    Array a = new_array(shape.shape, "parse_npy");
     if (elem == 4) {
         if (numel) std::memcpy(a.data(), bytes.data() + data, numel * 4);
     } else {

@@ -14,10 +14,10 @@ namespace {
 // y = f(x) and dx = df(dy, x), elementwise on the xsimd maps of tensor/kernels/unary.hpp.
 template <class F, class DF>
 Tensor unary(const Tensor& x, const char* op, F f, DF df) {
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), op);
     kernels::map(x.data().data(), y.data(), y.size(), f);
-    return record(op, std::move(y), {x}, [df](const Array& dy, const Array&, Inputs in) {
-        Array g = Array::from_shape(dy.shape());
+    return record(op, std::move(y), {x}, [df, op](const Array& dy, const Array&, Inputs in) {
+        Array g = new_array(dy.shape(), op);
         kernels::map2(dy.data(), in[0].data().data(), g.data(), g.size(), df);
         in[0].accumulate_grad(std::move(g));
     });

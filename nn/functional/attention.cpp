@@ -49,7 +49,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     if (dropout_p > 0.0) {
         Shape ds = q.shape();
         ds.back() = d.S;
-        D = Array::from_shape(ds);
+        D = new_array(ds, "scaled_dot_product_attention");
         const double keep = 1.0 - dropout_p;
         const float s = dropout_p == 1.0 ? 0.0f : 1.0f / static_cast<float>(keep);
         for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] = gen.uniform_double() < keep ? s : 0.0f;
@@ -57,7 +57,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     Shape ps = q.shape(), ys = q.shape();
     ps.back() = d.S;
     ys.back() = d.Ev;
-    Array P = Array::from_shape(ps), y = Array::from_shape(ys);
+    Array P = new_array(ps, "scaled_dot_product_attention"), y = new_array(ys, "scaled_dot_product_attention");
     const float *Q = q.data().data(), *K = k.data().data(), *V = v.data().data();
     const float* Dp = D.size() ? D.data() : nullptr;
     const double flops = 4.0 * double(nb) * double(LS) * double(d.E + d.Ev);
@@ -71,8 +71,8 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     if (!is_grad_enabled()) return Tensor(std::move(y));
     return record("scaled_dot_product_attention", std::move(y), {q, k, v},
                   [d, nb, flops, P = std::move(P), D = std::move(D)](const Array& dy, const Array&, Inputs in) {
-        Array dq = Array::from_shape(in[0].shape()), dk = Array::from_shape(in[1].shape()),
-              dv = Array::from_shape(in[2].shape());
+        const char* op = "scaled_dot_product_attention backward";
+        Array dq = new_array(in[0].shape(), op), dk = new_array(in[1].shape(), op), dv = new_array(in[2].shape(), op);
         const std::size_t LS = d.L * d.S;
         const float* Dp = D.size() ? D.data() : nullptr;
         parallel_for(nb, 1, 2 * flops, 2e5, [&](std::size_t b0, std::size_t b1) {
@@ -106,8 +106,8 @@ Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCac
         if (cache.length > 0)
             throw ShapeError(fmt::format("cached_attention: the cache holds {} positions of shape {}, the new keys are {}",
                                          cache.length, shape_str(cache.k.shape()), shape_str(k.shape())));
-        cache.k = Array::from_shape(want);
-        cache.v = Array::from_shape(want);
+        cache.k = new_array(want, "cached_attention");
+        cache.v = new_array(want, "cached_attention");
     }
     const std::size_t T = d.L, cap = cache.capacity, hd = d.E;
     if (cache.length + T > cap)
@@ -122,7 +122,7 @@ Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCac
             }
     d.S = cache.length + T;
     d.offset = cache.length;
-    Array P = Array::from_shape({nb, T, d.S}), y = Array::from_shape(q.shape());
+    Array P = new_array({nb, T, d.S}, "cached_attention"), y = new_array(q.shape(), "cached_attention");
     parallel_for(nb, 1, 4.0 * double(nb) * double(T * d.S * hd), 2e5, [&](std::size_t b0, std::size_t b1) {
         for (std::size_t b = b0; b < b1; ++b)
             kernels::attention_forward(d, q.data().data() + b * T * hd, cache.k.data() + b * cap * hd, hd,

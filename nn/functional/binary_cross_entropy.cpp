@@ -19,11 +19,11 @@ inline double sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : s
 
 // logsigmoid: y = log σ(x) = min(x, 0) - log(1 + e^(-|x|))          dx = dy·(1 - σ(x)) = dy·σ(-x)
 Tensor logsigmoid(const Tensor& x) {
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "logsigmoid");
     const float* xp = x.data().data();
     for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = float(std::min(double(xp[i]), 0.0) - log1p_exp_neg_abs(xp[i]));
     return record("logsigmoid", std::move(y), {x}, [](const Array& dy, const Array&, Inputs in) {
-        Array g = Array::from_shape(dy.shape());
+        Array g = new_array(dy.shape(), "logsigmoid");
         const float* xp = in[0].data().data();
         for (std::size_t i = 0; i < g.size(); ++i) g.data()[i] = float(dy.data()[i] * sigmoid(-double(xp[i])));
         in[0].accumulate_grad(std::move(g));
@@ -52,7 +52,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     // the weight spread over the input's shape (ones when there is none)
     Array w = has_w ? kernels::broadcast_to(options.weight.data(), options.weight.shape(), input.shape())
                     : full_array(input.shape(), 1.0f);
-    Array l = Array::from_shape(input.shape());
+    Array l = new_array(input.shape(), "binary_cross_entropy_with_logits");
     const float* x = input.data().data();
     const float* t = target.data().data();
     double total = 0;
@@ -70,12 +70,12 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
         const double scale = red == Reduction::Mean ? 1.0 / double(n) : 1.0;
         auto d = [&](std::size_t i) { return red == Reduction::None ? double(dy.data()[i]) : dy.data()[0] * scale; };
         if (in[0].requires_grad()) {
-            Array g = Array::from_shape(in[0].shape());
+            Array g = new_array(in[0].shape(), "binary_cross_entropy_with_logits");
             for (std::size_t i = 0; i < n; ++i) g.data()[i] = float(d(i) * w.data()[i] * (sigmoid(x[i]) - t[i]));
             in[0].accumulate_grad(std::move(g));
         }
         if (in[1].requires_grad()) {
-            Array g = Array::from_shape(in[1].shape());
+            Array g = new_array(in[1].shape(), "binary_cross_entropy_with_logits");
             for (std::size_t i = 0; i < n; ++i) g.data()[i] = float(-d(i) * w.data()[i] * x[i]);
             in[1].accumulate_grad(std::move(g));
         }

@@ -131,7 +131,7 @@ Array logits_grad(const CeRows& st, Array p, const float* probs, Scale scale) {
 // The core on rows: x (M, C), st's targets (probs (M, C) when they are probabilities).
 Tensor ce_rows(const Tensor& x, CeRows st, const Tensor* probs, Reduction reduction, const Shape& none_shape) {
     const std::size_t M = st.M, C = st.C;
-    Array p = Array::from_shape({M, C});
+    Array p = new_array({M, C}, "cross_entropy");
     const std::vector<double> loss = row_losses(st, x.data().data(), probs ? probs->data().data() : nullptr, p);
     double denom = 0;  // Σ of the weights of the counted targets (in order: the same at any thread count)
     if (!st.ids.empty())
@@ -142,10 +142,10 @@ Tensor ce_rows(const Tensor& x, CeRows st, const Tensor* probs, Reduction reduct
     for (std::size_t i = 0; i < M; ++i) total += loss[i];
     Array out = empty_array();
     if (reduction == Reduction::None) {
-        out = Array::from_shape(none_shape);
+        out = new_array(none_shape, "cross_entropy");
         std::copy(loss.begin(), loss.end(), out.begin());
     } else {
-        out = Array::from_shape({});
+        out = new_array({}, "cross_entropy");
         out() = static_cast<float>(reduction == Reduction::Mean ? total / denom : total);  // 0/0 = nan, as PyTorch
     }
     std::vector<Tensor> inputs = {x};
@@ -161,7 +161,7 @@ Tensor ce_rows(const Tensor& x, CeRows st, const Tensor* probs, Reduction reduct
         auto scale = [&](std::size_t i) -> double { return reduction == Reduction::None ? dy.data()[i] : shared; };
         const float* x = in[0].data().data();
         if (in.size() > 1 && in[1].requires_grad()) {  // dt_ic = -g_i·(1-ε)·w_c·(x_ic - lse_i)
-            Array dt = Array::from_shape({M, C});
+            Array dt = new_array({M, C}, "cross_entropy");
             for (std::size_t i = 0; i < M; ++i)
                 for (std::size_t c = 0; c < C; ++c)
                     dt.data()[i * C + c] = static_cast<float>(-scale(i) * (1 - st.eps) * st.w[c] * (x[i * C + c] - st.lses[i]));
@@ -169,7 +169,7 @@ Tensor ce_rows(const Tensor& x, CeRows st, const Tensor* probs, Reduction reduct
         }
         if (!in[0].requires_grad()) return;
         if (!saved) {
-            saved = Array::from_shape({M, C});
+            saved = new_array({M, C}, "cross_entropy");
             for (std::size_t i = 0; i < M; ++i)
                 if (!st.ignored(i)) kernels::logsumexp_softmax_row(x + i * C, saved->data() + i * C, C);
         }

@@ -55,7 +55,7 @@ Array dense_grad(const std::vector<int64_t>& ids, const Array& dy, const std::ve
     if (scales.empty()) {
         kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, dy.data());
     } else {  // scale first (one rounding, as the sparse path), then add
-        Array scaled = Array::from_shape({n, D});
+        Array scaled = new_array({n, D}, "embedding");
         for (std::size_t i = 0; i < n; ++i)
             for (std::size_t j = 0; j < D; ++j) scaled.data()[i * D + j] = dy.data()[i * D + j] * scales[i];
         kernels::scatter_add_rows(g.data(), V, D, ids.data(), n, scaled.data());
@@ -77,7 +77,7 @@ void accumulate_sparse(const Tensor& weight, const std::vector<int64_t>& ids, co
         rows.push_back(ids[i]);
         from.push_back(i);
     }
-    Array values = Array::from_shape({rows.size(), D});
+    Array values = new_array({rows.size(), D}, "embedding");
     for (std::size_t k = 0; k < rows.size(); ++k) {
         const float* src = dy.data() + from[k] * D;
         float* dst = values.data() + k * D;
@@ -113,7 +113,7 @@ Tensor embedding(const IdArray& ids, const Tensor& weight, const EmbeddingOption
     }
     Shape ys(ids.shape().begin(), ids.shape().end());
     ys.push_back(D);
-    Array y = Array::from_shape(ys);
+    Array y = new_array(ys, "embedding");
     kernels::gather_rows(weight.data().data(), D, ids.data(), ids.size(), y.data());
     if (!is_grad_enabled() || !weight.requires_grad()) return Tensor(std::move(y));  // no graph: no backward to build
 

@@ -42,7 +42,7 @@ void check_shapes(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 // dx = r·(g - mean(g) - x̂·mean(g·x̂)), g = dy·w, row by row (rows split over threads).
 Array input_grad(const Array& dy, const std::vector<float>& xhat, const std::vector<float>& rstd, const float* w,
                  std::size_t rows, std::size_t N, const Shape& shape) {
-    Array dx = Array::from_shape(shape);
+    Array dx = new_array(shape, "layer_norm");
     parallel_for(rows, 1, 4.0 * double(rows * N), kElementwiseGrain, [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r) {
             const float* d = dy.data() + r * N;
@@ -60,7 +60,7 @@ Array input_grad(const Array& dy, const std::vector<float>& xhat, const std::vec
 // dw = Σ_rows dy·x̂. Columns split over threads: each column still sums its rows in order, in its
 // thread's own accumulators (a shared array would put both threads' writes on one cache line every row).
 Array weight_grad(const Array& dy, const std::vector<float>& xhat, std::size_t rows, std::size_t N, const Shape& shape) {
-    Array g = Array::from_shape(shape);
+    Array g = new_array(shape, "layer_norm");
     parallel_for(N, 8, 2.0 * double(rows * N), kElementwiseGrain, [&](std::size_t j0, std::size_t j1) {
         std::vector<double> dw(j1 - j0, 0.0);
         double* __restrict acc = dw.data();
@@ -82,7 +82,7 @@ Array weight_grad(const Array& dy, const std::vector<float>& xhat, std::size_t r
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
     check_shapes(x, normalized_shape, weight, bias);
     const std::size_t N = shape_numel(normalized_shape), rows = N == 0 ? 0 : x.numel() / N;
-    Array y = Array::from_shape(x.shape());
+    Array y = new_array(x.shape(), "layer_norm");
     std::vector<float> xhat(x.numel()), rstd(rows);
     const std::vector<float> ones(weight.defined() ? 0 : N, 1.0f), zeros(bias.defined() ? 0 : N, 0.0f);
     const float* w = weight.defined() ? weight.data().data() : ones.data();
@@ -117,7 +117,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         if (has_w && in[1].requires_grad()) in[1].accumulate_grad(weight_grad(dy, xhat, rows, N, in[1].shape()));
         const std::size_t bi = has_w ? 2 : 1;
         if (has_b && in[bi].requires_grad()) {  // db = Σ_rows dy
-            Array g = Array::from_shape(in[bi].shape());
+            Array g = new_array(in[bi].shape(), "layer_norm");
             kernels::sum_dims(dy.data(), {rows, N}, {true, false}, g.data());
             in[bi].accumulate_grad(std::move(g));
         }

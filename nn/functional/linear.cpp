@@ -42,19 +42,19 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         const std::size_t out = v[1].shape()[0], in = v[1].shape()[1];
         const std::size_t rows = out == 0 ? 0 : dy.size() / out;  // dy: (M, out)
         if (v[0].requires_grad()) {
-            Array dx = Array::from_shape(v[0].shape());
+            Array dx = new_array(v[0].shape(), "linear backward");
             if (out == 0 || rows == 0) dx.fill(0.0f);
             else kernels::gemm(false, false, rows, in, out, dy.data(), out, v[1].data().data(), in, dx.data(), in, false);
             v[0].accumulate_grad(std::move(dx));
         }
         if (v[1].requires_grad()) {
-            Array dw = Array::from_shape({out, in});
+            Array dw = new_array({out, in}, "linear backward");
             if (rows == 0) dw.fill(0.0f);
             else kernels::gemm(true, false, out, in, rows, dy.data(), out, v[0].data().data(), in, dw.data(), in, false);
             v[1].accumulate_grad(std::move(dw));
         }
         if (v.size() > 2 && v[2].requires_grad()) {
-            Array db = Array::from_shape({out});  // Σ over the rows, in double
+            Array db = new_array({out}, "linear backward");  // Σ over the rows, in double
             kernels::sum_dims(dy.data(), {rows, out}, {true, false}, db.data());
             v[2].accumulate_grad(std::move(db));
         }
