@@ -18,6 +18,9 @@ esac
 
 packages=(g++ make cmake libxtensor-dev libxsimd-dev xtl-dev libfmt-dev nlohmann-json3-dev libcli11-dev
           libgtest-dev libbenchmark-dev)
+# Open MPI for data parallelism (xgrad::distributed; the tests start 2 ranks). The sanitizer build leaves
+# it out (-DXGRAD_MPI=OFF) and so checks that everything builds and passes without MPI.
+if [ "$what" = demo ] || [ "$what" = test ]; then packages+=(libopenmpi-dev openmpi-bin); fi
 # clang with its sanitizer and libFuzzer runtimes (Debian 12: libclang-rt-14-dev; Ubuntu ships them in clang)
 if [ "$what" = sanitize ] || [ "$what" = fuzz ]; then packages+=(clang libclang-rt-dev); fi
 missing=()
@@ -48,7 +51,7 @@ else
   # One clang build serves both: ASan+UBSan everywhere (any report aborts), coverage for libFuzzer.
   echo "run.sh: configuring build-san/ (clang, -fsanitize=address,undefined, libFuzzer targets)"
   CXX=clang++ cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Release -DXGRAD_ARCH="${XGRAD_ARCH:-native}" \
-    -DXGRAD_SANITIZE=address,undefined -DXGRAD_BUILD_FUZZ=ON -DXGRAD_BUILD_BENCHMARKS=OFF >/dev/null
+    -DXGRAD_SANITIZE=address,undefined -DXGRAD_BUILD_FUZZ=ON -DXGRAD_BUILD_BENCHMARKS=OFF -DXGRAD_MPI=OFF >/dev/null
   echo "run.sh: building with $jobs jobs"
   cmake --build build-san -j "$jobs"
 fi

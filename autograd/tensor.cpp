@@ -201,6 +201,21 @@ void Tensor::accumulate_grad(Array&& g) const {
 
 void Tensor::retain_grad() const { impl().retains_grad = true; }
 
+std::size_t Tensor::register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const {
+    if (!is_leaf() || !requires_grad())
+        throw ValueError(fmt::format("register_post_accumulate_grad_hook: only a leaf that requires grad has a "
+                                     "gradient accumulated; this tensor of shape {} {}", shape_str(shape()),
+                                     is_leaf() ? "does not require grad" : fmt::format("was made by '{}'", grad_fn_name())));
+    static std::atomic<std::size_t> next_handle{1};
+    const std::size_t handle = next_handle++;
+    impl().hooks.emplace_back(handle, std::move(hook));
+    return handle;
+}
+
+void Tensor::remove_hook(std::size_t handle) const {
+    std::erase_if(impl().hooks, [&](const auto& h) { return h.first == handle; });
+}
+
 Tensor Tensor::detach() const { return Tensor(impl().data, false); }
 Tensor Tensor::clone() const { return xgrad::clone(*this); }
 Tensor Tensor::t() const { return xgrad::t(*this); }
@@ -352,7 +367,14 @@ void Tensor::backward(const BackwardOptions& options) const {
     for (auto it = mine.post.rbegin(); it != mine.post.rend(); ++it) {
         TensorImpl* t = *it;
         Node* node = t->grad_fn.get();
-        if (!node || !t->has_grad) continue;
+        if (!node) {  // a leaf comes after every op that used it: its gradient is final here
+            if (t->hooks.empty() || !(t->has_grad || t->sparse_grad)) continue;
+            const Tensor leaf(t->shared_from_this());
+            const auto hooks = t->hooks;  // a copy: a hook may remove itself
+            for (const auto& hook : hooks) hook.second(leaf);
+            continue;
+        }
+        if (!t->has_grad) continue;
         check_saved(*node, *t);
         node->backward(grad_values(*t), t->data, Inputs(node->inputs));
         if (!t->retains_grad) {

@@ -48,7 +48,11 @@ struct RowSparseGrad {
     Array values;
 };
 
-struct TensorImpl {
+/// A function backward() calls with a leaf once the leaf's gradient is final (see
+/// Tensor::register_post_accumulate_grad_hook).
+using PostAccumulateGradHook = std::function<void(const Tensor&)>;
+
+struct TensorImpl : std::enable_shared_from_this<TensorImpl> {
     Array data;
     std::optional<Array> grad;    // the gradient backward accumulates (has_grad), until grad() hands it out:
     std::shared_ptr<TensorImpl> grad_tensor;  // then it lives here, a tensor of its own, and grad is empty
@@ -60,6 +64,7 @@ struct TensorImpl {
     uint64_t version = 0;           // bumped by every in-place change of data
     std::shared_ptr<Node> grad_fn;  // null for leaves
     uint64_t visit = 0;             // backward()'s traversal mark
+    std::vector<std::pair<std::size_t, PostAccumulateGradHook>> hooks;  // (handle, hook), in registration order
 
     explicit TensorImpl(Array d) : data(std::move(d)) { ++live_; }
     ~TensorImpl() { --live_; }
@@ -153,6 +158,13 @@ public:
     void accumulate_grad(Array&& g) const;
     /// Keep the gradient of this non-leaf after backward (leaves always keep theirs).
     void retain_grad() const;
+    /// Calls hook(*this) during backward() as soon as this leaf's gradient is final — every op that used
+    /// it gone through — as PyTorch's register_post_accumulate_grad_hook: data parallelism starts sending
+    /// a gradient while backward goes on. Hooks run in registration order; a leaf no backward reaches is
+    /// not called. Returns a handle for remove_hook. ValueError on a non-leaf or a tensor without grad.
+    std::size_t register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const;
+    /// Removes a hook by its handle (a handle not registered here: nothing happens).
+    void remove_hook(std::size_t handle) const;
 
     /// Backpropagates from this tensor. Throws when nothing here requires grad, when the graph was
     /// already released by an earlier backward, or when a saved value was modified in place.

@@ -276,3 +276,37 @@ TEST(TensorFactory, NestedBracesGiveTorchsShapes) {
 
 }  // namespace
 }  // namespace xgrad
+
+namespace xgrad {
+namespace {
+
+// register_post_accumulate_grad_hook: called once per backward per leaf, when every use of the leaf has
+// added to its gradient (a weight used twice: the hook sees the sum), leaves nearer the loss first.
+TEST(GradHooks, ALeafsHookSeesItsFinalGradientOnce) {
+    Tensor w = tensor({1.0f, 2.0f}).requires_grad_();   // used twice: y = w·x + w·w
+    Tensor b = tensor({0.5f, -1.0f}).requires_grad_();  // used after w: loss = sum(y·b)
+    Tensor x = tensor({3.0f, 4.0f});
+    std::vector<std::string> calls;
+    std::vector<float> seen;
+    w.register_post_accumulate_grad_hook([&](const Tensor& t) {
+        calls.push_back("w");
+        seen.assign(t.grad().data().begin(), t.grad().data().end());
+    });
+    const std::size_t hb = b.register_post_accumulate_grad_hook([&](const Tensor&) { calls.push_back("b"); });
+    (((w * x) + (w * w)) * b).sum().backward();
+    // d/dw sum((w·x + w²)·b) = (x + 2w)·b = (5·0.5, 8·-1)
+    EXPECT_EQ(calls, (std::vector<std::string>{"b", "w"}));
+    EXPECT_EQ(seen, (std::vector<float>{2.5f, -8.0f}));
+    b.remove_hook(hb);
+    calls.clear();
+    (w * x).sum().backward();  // only w used: b's hook is gone and b is not reached anyway
+    EXPECT_EQ(calls, (std::vector<std::string>{"w"}));
+    EXPECT_EQ(seen, (std::vector<float>{2.5f + 3.0f, -8.0f + 4.0f}));  // accumulated, as a leaf's grad is
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { (w * x).register_post_accumulate_grad_hook([](const Tensor&) {}); },
+                                                 {"register_post_accumulate_grad_hook", "made by 'mul'"}));
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { x.register_post_accumulate_grad_hook([](const Tensor&) {}); },
+                                                 {"does not require grad"}));
+}
+
+}  // namespace
+}  // namespace xgrad

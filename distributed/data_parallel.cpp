@@ -1,0 +1,134 @@
+// DataParallel (see data_parallel.hpp): the buckets, the hooks that fill them, the waits that empty them.
+#include "distributed/data_parallel.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace xgrad::distributed {
+
+struct DataParallel::Bucket {
+    std::vector<std::size_t> params;  // indices into params_, in sending order
+    std::size_t elements = 0;
+    std::size_t waiting = 0;          // gradients of the bucket not final yet this round
+    std::vector<float> buffer;        // the packed gradients (unused by a bucket of one parameter)
+    std::vector<Tensor> grads;        // the gradients being summed, held until finish()
+    std::unique_ptr<AsyncSum> sum;
+};
+
+namespace {
+
+// "<n> parameters, <m> elements, layout <hash>": equal on two ranks when names and shapes are.
+std::string layout(const std::vector<std::pair<std::string, Tensor>>& params) {
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over "name shape\n" for each parameter
+    long elements = 0;
+    for (const auto& [name, p] : params) {
+        for (char c : fmt::format("{} {}\n", name, fmt::join(p.sizes(), ","))) h = (h ^ std::uint8_t(c)) * 1099511628211ull;
+        elements += p.numel();
+    }
+    return fmt::format("{} parameters, {} elements, layout {:016x}", params.size(), elements, h);
+}
+
+}  // namespace
+
+DataParallel::DataParallel(const nn::Module& module, DataParallelOptions options) {
+    if (world_size() == 1) return;  // nothing to average
+    for (auto& [name, p] : module.named_parameters())
+        if (p.requires_grad()) params_.emplace_back(name, p);
+    check_same("model (parameter names and shapes)", layout(params_));
+    if (options.broadcast_parameters) {
+        for (auto& [name, p] : module.named_parameters()) broadcast(std::span(p.mutable_data().data(), p.data().size()));
+        for (auto& [name, b] : module.named_buffers()) broadcast(std::span(b.mutable_data().data(), b.data().size()));
+    }
+    std::reverse(params_.begin(), params_.end());
+    const std::size_t cap = std::max<std::size_t>(1, options.bucket_bytes / sizeof(float));
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        const auto n = std::size_t(params_[i].second.numel());
+        if (buckets_.empty() || buckets_.back()->elements + n > cap) buckets_.push_back(std::make_unique<Bucket>());
+        buckets_.back()->params.push_back(i);
+        buckets_.back()->elements += n;
+        bucket_of_.push_back(buckets_.size() - 1);
+    }
+    for (auto& b : buckets_)
+        if (b->params.size() > 1) b->buffer.resize(b->elements);
+    ready_.assign(params_.size(), 0);
+    for (std::size_t i = 0; i < params_.size(); ++i)
+        handles_.push_back(params_[i].second.register_post_accumulate_grad_hook([this, i](const Tensor&) { on_gradient(i); }));
+}
+
+DataParallel::~DataParallel() {
+    for (std::size_t i = 0; i < handles_.size(); ++i) params_[i].second.remove_hook(handles_[i]);
+    for (auto& b : buckets_)
+        if (b->sum) b->sum->wait();
+}
+
+void DataParallel::on_gradient(std::size_t i) {
+    if (!round_started_) {  // the first gradient of a backward: every bucket waits for all of its own
+        for (auto& b : buckets_) b->waiting = b->params.size();
+        std::fill(ready_.begin(), ready_.end(), 0);
+        next_launch_ = 0;
+        round_started_ = true;
+    }
+    if (ready_[i])
+        throw DistributedError(fmt::format("DataParallel: parameter '{}' got a second gradient before wait(): call "
+                                           "wait() after each backward, before the optimizer's step", params_[i].first));
+    ready_[i] = 1;
+    if (--buckets_[bucket_of_[i]]->waiting == 0) launch_ready();
+    for (std::size_t k = 0; k < next_launch_; ++k)  // MPI moves the sums along only inside its calls
+        if (buckets_[k]->sum) buckets_[k]->sum->done();
+}
+
+void DataParallel::launch_ready() {
+    while (next_launch_ < buckets_.size() && buckets_[next_launch_]->waiting == 0) launch(*buckets_[next_launch_++]);
+}
+
+void DataParallel::launch(Bucket& b) {
+    b.grads.clear();
+    for (std::size_t i : b.params) b.grads.push_back(params_[i].second.grad());
+    if (b.params.size() == 1) {  // summed in place in the gradient itself
+        b.sum = std::make_unique<AsyncSum>(b.grads[0].mutable_data().data(), b.elements);
+        return;
+    }
+    std::size_t at = 0;
+    for (const Tensor& g : b.grads) {
+        std::memcpy(b.buffer.data() + at, g.data().data(), g.data().size() * sizeof(float));
+        at += g.data().size();
+    }
+    b.sum = std::make_unique<AsyncSum>(b.buffer.data(), b.elements);
+}
+
+void DataParallel::finish(Bucket& b) {
+    b.sum->wait();
+    const float scale = 1.0f / float(world_size());
+    if (b.params.size() == 1) {
+        for (float& v : b.grads[0].mutable_data()) v *= scale;
+    } else {
+        const float* from = b.buffer.data();
+        for (const Tensor& g : b.grads) {
+            Array& to = g.mutable_data();
+            for (float& v : to) v = *from++ * scale;
+        }
+    }
+    b.grads.clear();
+    b.sum.reset();
+}
+
+void DataParallel::wait() {
+    if (!round_started_) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < params_.size(); ++i)
+        if (!ready_[i]) {  // no gradient on this rank: zeros, so every rank sends every bucket
+            const Tensor& p = params_[i].second;
+            p.set_grad(full_array(p.data().shape(), 0.0f, "DataParallel"));
+            ready_[i] = 1;
+            --buckets_[bucket_of_[i]]->waiting;
+        }
+    launch_ready();
+    for (auto& b : buckets_) finish(*b);
+    round_started_ = false;
+    wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace xgrad::distributed

@@ -1,0 +1,72 @@
+// Data parallelism as PyTorch's DistributedDataParallel does it, for a module trained on every rank:
+// the same initial weights (rank 0's, broadcast), each rank a different share of the batch, and each
+// gradient averaged over the ranks — started while backward is still going, bucket by bucket.
+//
+//     distributed::DataParallel ddp(*model);        // checks every rank has the same model, broadcasts it
+//     for (...) {
+//         opt.zero_grad();
+//         Tensor loss = loss_fn(model->forward(my_share_of_the_batch), ...);
+//         loss.backward();                            // buckets are summed over ranks as they fill
+//         ddp.wait();                                 // every gradient is now the mean over ranks
+//         opt.step();
+//     }
+//
+// Buckets: the parameters in reverse registration order (roughly the order backward produces their
+// gradients), packed into buckets of at most bucket_bytes (one parameter larger than that is a bucket of
+// its own, summed in place in its gradient). A bucket is sent (MPI_Iallreduce) when the last of its
+// gradients is final; buckets are always sent in the same order on every rank, as MPI requires.
+//
+// With N ranks each on b rows, the mean over ranks of the per-rank mean losses' gradients is the gradient
+// of the mean loss over all N·b rows — one process on the global batch — up to float summation order.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "distributed/distributed.hpp"
+#include "nn/module.hpp"
+
+namespace xgrad::distributed {
+
+struct DataParallelOptions {
+    std::size_t bucket_bytes = std::size_t(25) << 20;  // DDP's bucket_cap_mb = 25
+    bool broadcast_parameters = true;                   // rank 0's parameters and buffers to every rank
+};
+
+class DataParallel {
+public:
+    /// Refuses (DistributedError) ranks whose modules differ in names or shapes; broadcasts rank 0's
+    /// values; registers a post-accumulate-grad hook on each parameter. In a world of 1 it does nothing.
+    explicit DataParallel(const nn::Module& module, DataParallelOptions options = {});
+    ~DataParallel();
+    DataParallel(const DataParallel&) = delete;
+    DataParallel& operator=(const DataParallel&) = delete;
+
+    /// After backward(), before the optimizer's step: sends what is left (a parameter no backward reached
+    /// gets a zero gradient, so every rank sends the same buckets), waits for every sum and leaves each
+    /// gradient the mean over ranks. Nothing to do when no backward ran since the last wait().
+    void wait();
+
+    /// Seconds spent inside wait() since construction: the communication backward did not hide.
+    double wait_seconds() const { return wait_seconds_; }
+    std::size_t bucket_count() const { return buckets_.size(); }
+
+private:
+    struct Bucket;
+    void on_gradient(std::size_t param);
+    void launch_ready();
+    void launch(Bucket& b);
+    void finish(Bucket& b);
+
+    std::vector<std::pair<std::string, Tensor>> params_;  // reverse registration order
+    std::vector<std::size_t> handles_;                    // the hooks, to remove them
+    std::vector<std::size_t> bucket_of_;                  // params_[i] is in buckets_[bucket_of_[i]]
+    std::vector<char> ready_;                             // params_[i]'s gradient is final this round
+    std::vector<std::unique_ptr<Bucket>> buckets_;
+    std::size_t next_launch_ = 0;                         // buckets are sent in order: the next to send
+    bool round_started_ = false;
+    double wait_seconds_ = 0;
+};
+
+}  // namespace xgrad::distributed

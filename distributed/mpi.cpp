@@ -1,0 +1,151 @@
+// distributed.hpp over MPI (Open MPI or MPICH). Counts above INT_MAX go in chunks (MPI counts are int).
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "distributed/distributed.hpp"
+#include "distributed/launcher.hpp"
+
+namespace xgrad::distributed {
+
+namespace {
+
+bool g_active = false;  // MPI initialised by a ProcessGroup (and not finalised)
+int g_rank = 0, g_size = 1;
+
+void check(int code, const char* call) {
+    if (code == MPI_SUCCESS) return;
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(code, text, &length);
+    throw DistributedError(fmt::format("{} failed on rank {} of {}: {}", call, g_rank, g_size, std::string(text, length)));
+}
+
+constexpr std::size_t kChunk = std::size_t(1) << 30;  // elements per MPI call
+
+// f(pointer, count) over [data, data + n) in chunks MPI's int counts can hold.
+template <typename T, typename F>
+void in_chunks(T* data, std::size_t n, F&& f) {
+    for (std::size_t at = 0; at < n; at += kChunk) f(data + at, int(std::min(kChunk, n - at)));
+}
+
+}  // namespace
+
+bool built_with_mpi() { return true; }
+
+ProcessGroup::ProcessGroup(int& argc, char**& argv) {
+    if (detail::launched_ranks() == 0) return;  // started alone: a world of 1, MPI untouched
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    active_ = g_active = true;
+}
+
+ProcessGroup::~ProcessGroup() {
+    if (active_) MPI_Finalize();
+    g_active = false;
+}
+
+int ProcessGroup::exit(int status) {
+    if (!active_) return status;
+    std::fflush(stdout), std::fflush(stderr);
+    if (status != 0 && status != 130 && status != 143 && g_size > 1) MPI_Abort(MPI_COMM_WORLD, status);
+    MPI_Finalize();
+    active_ = g_active = false;
+    return status;
+}
+
+int rank() { return g_rank; }
+int world_size() { return g_size; }
+
+void barrier() {
+    if (g_active) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+void broadcast(std::span<float> data, int root) {
+    if (!g_active) return;
+    in_chunks(data.data(), data.size(),
+              [&](float* p, int n) { check(MPI_Bcast(p, n, MPI_FLOAT, root, MPI_COMM_WORLD), "MPI_Bcast"); });
+}
+
+void broadcast(std::span<std::uint64_t> data, int root) {
+    if (!g_active) return;
+    in_chunks(data.data(), data.size(),
+              [&](std::uint64_t* p, int n) { check(MPI_Bcast(p, n, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast"); });
+}
+
+void all_reduce_sum(std::span<float> data) {
+    if (!g_active) return;
+    in_chunks(data.data(), data.size(), [&](float* p, int n) {
+        check(MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    });
+}
+
+void all_reduce_sum(std::span<double> data) {
+    if (!g_active) return;
+    in_chunks(data.data(), data.size(), [&](double* p, int n) {
+        check(MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    });
+}
+
+long all_reduce_max(long value) {
+    if (g_active) check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+    return value;
+}
+
+std::vector<std::string> detail::all_gather_strings(const std::string& value) {
+    if (!g_active) return {value};
+    const int length = int(value.size());
+    std::vector<int> lengths(g_size), offsets(g_size);
+    check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+    long total = 0;
+    for (int r = 0; r < g_size; ++r) offsets[r] = int(total), total += lengths[r];
+    if (total > INT_MAX) throw DistributedError(fmt::format("check_same: {} bytes over all ranks is too many", total));
+    std::string all(std::size_t(total), '\0');
+    check(MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                         MPI_COMM_WORLD), "MPI_Allgatherv");
+    std::vector<std::string> out;
+    for (int r = 0; r < g_size; ++r) out.push_back(all.substr(std::size_t(offsets[r]), std::size_t(lengths[r])));
+    return out;
+}
+
+struct AsyncSum::Impl {
+    std::vector<MPI_Request> requests;
+};
+
+AsyncSum::AsyncSum(float* data, std::size_t count) : impl_(std::make_unique<Impl>()) {
+    if (!g_active) return;
+    in_chunks(data, count, [&](float* p, int n) {
+        MPI_Request r;
+        check(MPI_Iallreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &r), "MPI_Iallreduce");
+        impl_->requests.push_back(r);
+    });
+}
+
+AsyncSum::~AsyncSum() {
+    if (impl_ && !impl_->requests.empty())
+        MPI_Waitall(int(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE);
+}
+
+bool AsyncSum::done() {
+    if (impl_->requests.empty()) return true;
+    int flag = 0;
+    check(MPI_Testall(int(impl_->requests.size()), impl_->requests.data(), &flag, MPI_STATUSES_IGNORE), "MPI_Testall");
+    if (flag) impl_->requests.clear();
+    return flag != 0;
+}
+
+void AsyncSum::wait() {
+    if (impl_->requests.empty()) return;
+    check(MPI_Waitall(int(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    impl_->requests.clear();
+}
+
+}  // namespace xgrad::distributed
