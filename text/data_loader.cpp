@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 #include "tensor/error.hpp"
 
 namespace xgrad::text {
@@ -66,6 +68,17 @@ std::optional<Batch> GptDataLoader::Epoch::next() {
     }
     pos_ += rows;
     return b;
+}
+
+Batch shard(const Batch& batch, int rank, int world) {
+    if (world < 1 || rank < 0 || rank >= world)
+        throw ValueError(fmt::format("shard: rank {} of a world of {} (ranks are 0 to world - 1)", rank, world));
+    const std::size_t n = batch.inputs.shape()[0], T = batch.inputs.shape()[1];
+    const std::size_t from = n * std::size_t(rank) / std::size_t(world), to = n * std::size_t(rank + 1) / std::size_t(world);
+    Batch mine{IdArray::from_shape({to - from, T}), IdArray::from_shape({to - from, T})};
+    std::copy(batch.inputs.begin() + from * T, batch.inputs.begin() + to * T, mine.inputs.begin());
+    std::copy(batch.targets.begin() + from * T, batch.targets.begin() + to * T, mine.targets.begin());
+    return mine;
 }
 
 }  // namespace xgrad::text

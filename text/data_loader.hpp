@@ -44,6 +44,12 @@ struct Batch {
     IdArray inputs, targets;
 };
 
+/// A rank's share of a global batch for data parallelism: rows [rank·n/world, (rank+1)·n/world) of its n
+/// rows, so `world` ranks together hold the batch one process would, each the same share when world
+/// divides n (a last, shorter batch may leave a rank fewer rows, or none). ValueError when rank is not in
+/// [0, world).
+Batch shard(const Batch& batch, int rank, int world);
+
 class GptDataLoader {
 public:
     /// `gen` draws the epochs' seeds (PyTorch's default generator unless a DataLoader is given one).

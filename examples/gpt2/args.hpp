@@ -36,18 +36,26 @@ std::optional<int> parse_args(Args& a, int argc, char** argv);
 void check_run(const Args& a, const GPTModel& model, const xgrad::IdArray& prompt);
 
 /// ch. 5's data: the text split train_ratio / rest by characters, each half tokenized, windows of
-/// context_length with stride context_length; train shuffled with drop_last, val in order.
+/// context_length with stride context_length; train shuffled with drop_last, val in order. The loaders'
+/// batches are global: --batch-size windows for each rank (text::shard gives a rank its own).
 struct Data {
     GptDataLoader train, val;
+    std::uint64_t text_hash = 0;  // FNV-1a of the text's bytes: every rank must read the same
 };
 Data load_data(const Args& a, long context_length, const xgrad::text::Tokenizer& tok);
+
+/// Under mpirun, ranks that would not train the same run are refused by name (flags, text, a resumed
+/// file's step), and so is a file saved mid-epoch resumed with a different global batch; sets
+/// p.global_batch.
+void check_ranks(const Args& a, const Data& d, Progress& p);
 
 /// The book's plot_losses: train and val loss against tokens seen, as an SVG.
 void write_plot(const std::string& path, const Progress& p);
 
-/// Wall-clock seconds: building (or loading) the model, everything before generating, generating.
+/// Wall-clock seconds: building (or loading) the model, everything before generating, generating; the
+/// training, and the part of it spent waiting for the gradients' sums over ranks (DataParallel::wait).
 struct Seconds {
-    double model = 0, run = 0, generate = 0;
+    double model = 0, run = 0, generate = 0, train = 0, wait = 0;
 };
 
 /// The generated ids and text (and the losses), as lines or as --json's one object.

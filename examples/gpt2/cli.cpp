@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
+#include "distributed/distributed.hpp"
 #include "programs/cli.hpp"
 #include "programs/files.hpp"
 #include "programs/plot.hpp"
@@ -29,7 +30,7 @@ std::optional<int> parse_args(Args& a, int argc, char** argv) {
     app.add_option("--seed", a.seed, "torch.manual_seed's seed")->capture_default_str();
     app.add_option("--text", a.text, "training text (UTF-8)")->capture_default_str();
     app.add_option("--epochs", a.epochs, "training epochs (0: no training)")->capture_default_str()->check(programs::non_negative);
-    app.add_option("--batch-size", a.batch_size, "windows a step")->capture_default_str()->check(programs::positive);
+    app.add_option("--batch-size", a.batch_size, "windows a step (each rank's, under mpirun: the step trains ranks x this)")->capture_default_str()->check(programs::positive);
     app.add_option("--lr", a.lr, "AdamW's learning rate")->capture_default_str()->check(programs::non_negative);
     app.add_option("--weight-decay", a.weight_decay, "AdamW's weight decay")->capture_default_str()->check(programs::non_negative);
     app.add_option("--train-ratio", a.train_ratio, "share of the text's characters to train on")->capture_default_str()->check(CLI::Range(0.0, 1.0));
@@ -108,8 +109,27 @@ Data load_data(const Args& a, long context_length, const text::Tokenizer& tok) {
         }
     };
     const std::string_view all(text);
-    return {loader(all.substr(0, split), "training", {.batch_size = a.batch_size, .shuffle = true, .drop_last = true}),
-            loader(all.substr(split), "validation", {.batch_size = a.batch_size, .shuffle = false, .drop_last = false})};
+    const long global = a.batch_size * distributed::world_size();
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+    return {loader(all.substr(0, split), "training", {.batch_size = global, .shuffle = true, .drop_last = true}),
+            loader(all.substr(split), "validation", {.batch_size = global, .shuffle = false, .drop_last = false}), h};
+}
+
+void check_ranks(const Args& a, const Data& d, Progress& p) {
+    const int world = distributed::world_size();
+    const long global = a.batch_size * world;
+    if (p.global_batch != 0 && p.batches_done > 0 && p.global_batch != global)
+        throw ValueError(fmt::format("--resume {}: saved {} steps into an epoch of global batches of {} windows; this run's "
+                                     "are {} ({} rank{} x --batch-size {}): resume mid-epoch with the same global batch",
+                                     a.resume, p.batches_done, p.global_batch, global, world, world == 1 ? "" : "s", a.batch_size));
+    p.global_batch = global;
+    const auto c = a.config;
+    distributed::check_same("run (its flags, its text and where it starts)",
+                            fmt::format("seed {} batch {} lr {} weight-decay {} drop-rate {} epochs {} eval {}/{} "
+                                        "train-ratio {} text {:016x} step {}", a.seed, a.batch_size, a.lr, a.weight_decay,
+                                        c.drop_rate, a.epochs, a.eval_freq, a.eval_iter, a.train_ratio, d.text_hash,
+                                        p.global_step));
 }
 
 void write_plot(const std::string& path, const Progress& p) {
@@ -126,10 +146,14 @@ void print_result(const Args& a, const Progress& p, const std::vector<text::Toke
         nlohmann::json j = {{"ids", ids}, {"text", text}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
                             {"tokens_seen", p.track_tokens_seen}, {"seconds", t.run + t.generate},
                             {"model_seconds", t.model}, {"generate_seconds", t.generate}, {"new_tokens", new_tokens}, {"tokens_per_second", tps},
-                            {"kv_cache", !a.no_cache}};
+                            {"kv_cache", !a.no_cache}, {"ranks", distributed::world_size()},
+                            {"train_seconds", t.train}, {"allreduce_wait_seconds", t.wait}};
         fmt::print("{}\n", j.dump());
         return;
     }
+    if (const int n = distributed::world_size(); n > 1 && t.train > 0)
+        fmt::print("({} ranks x batch {}: training {:.2f} s, of which {:.2f} s ({:.1f}%) waiting for the gradients' sums)\n",
+                   n, a.batch_size, t.train, t.wait, 100.0 * t.wait / t.train);
     fmt::print("Output ids: [{}]\nOutput text:\n{}\n", fmt::join(ids, ", "), text);
     fmt::print("({} new tokens in {:.2f} s, {:.1f} tokens/s{})\n", new_tokens, t.generate, tps,
                a.no_cache ? ", no KV cache" : ", KV cache");

@@ -3,13 +3,15 @@
 //   ch. 5: pretraining on the-verdict — 90/10 split, windows of context_length, AdamW(4e-4, 0.1), batch 2,
 //          evaluate every 5 steps on 5 batches ("Ep 1 (Step 000000): Train loss 9.781, Val loss 9.933"),
 //          a greedy sample after each epoch; then generation with temperature and top-k;
-//   --from-pretrained DIR: OpenAI's weights from a Hugging Face GPT-2 folder, to generate or train on.
+//   --from-pretrained DIR: OpenAI's weights from a Hugging Face GPT-2 folder, to generate or train on;
+//   under `mpirun -np N`: data parallelism, each rank on --batch-size windows of every N·batch global batch.
 #include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
+#include "distributed/data_parallel.hpp"
 #include "gpt2/hf.hpp"
 #include "programs/cli.hpp"
 #include "programs/run.hpp"
@@ -30,8 +32,16 @@ IdArray row(const std::vector<text::Token>& ids) {
     return a;
 }
 
-// One epoch of train_model_simple, from batch p.batches_done on (a resumed run skips those). False when interrupted.
-bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataLoader& val, const Args& a, Progress& p,
+// What a training step needs: the model, its optimizer, and the gradients' average over ranks (mpirun).
+struct Trainer {
+    GPTModel& model;
+    nn::AdamW& opt;
+    distributed::DataParallel& ddp;
+};
+
+// One epoch of train_model_simple, from batch p.batches_done on (a resumed run skips those). Under mpirun
+// every rank draws the same global batches and trains on its share. False when interrupted (on any rank).
+bool train_epoch(Trainer& t, GptDataLoader& train, GptDataLoader& val, const Args& a, Progress& p,
                  const programs::StopSignals& stop) {
     Generator& gen = default_generator();
     if (p.batches_done == 0) p.epoch_start = gen.state();
@@ -42,25 +52,48 @@ bool train_epoch(GPTModel& model, nn::AdamW& opt, GptDataLoader& train, GptDataL
         for (long i = 0; i < p.batches_done; ++i) epoch.next();
         gen.set_state(now);
     }
-    model.train();
+    t.model.train();
     while (auto batch = epoch.next()) {
-        opt.zero_grad();
-        Tensor loss = gpt2::loss(model.forward(batch->inputs), batch->targets);
-        programs::check_finite_loss(loss.item(), p.global_step + 1, "--lr");  // before the update
+        const text::Batch mine = text::shard(*batch, distributed::rank(), distributed::world_size());
+        t.opt.zero_grad();
+        Tensor loss = gpt2::loss(t.model.forward(mine.inputs), mine.targets);
+        programs::check_finite_loss(distributed::mean_over_ranks(loss.item()), p.global_step + 1, "--lr");  // before the update
         loss.backward();
-        opt.step();
+        t.ddp.wait();  // every gradient the mean over ranks
+        t.opt.step();
         p.tokens_seen += long(batch->inputs.size());
         ++p.global_step, ++p.batches_done;
         if (p.global_step % a.eval_freq == 0) {
-            auto [tl, vl] = evaluate_model(model, train, val, a.eval_iter);
+            auto [tl, vl] = evaluate_model(t.model, train, val, a.eval_iter);
             p.train_losses.push_back(tl), p.val_losses.push_back(vl), p.track_tokens_seen.push_back(double(p.tokens_seen));
-            fmt::print(a.json ? stderr : stdout, "Ep {} (Step {:06d}): Train loss {:.3f}, Val loss {:.3f}\n",
-                       p.epochs_done + 1, p.global_step, tl, vl);
+            if (distributed::is_main())
+                fmt::print(a.json ? stderr : stdout, "Ep {} (Step {:06d}): Train loss {:.3f}, Val loss {:.3f}\n",
+                           p.epochs_done + 1, p.global_step, tl, vl);
             std::fflush(a.json ? stderr : stdout);
         }
-        if (stop.requested()) return false;
+        if (distributed::all_reduce_max(stop.requested())) return false;  // every rank stops at the same step
     }
     ++p.epochs_done, p.batches_done = 0;
+    return true;
+}
+
+// The epochs (from where a resumed run was); false when interrupted, after saving. Only rank 0 prints and saves.
+bool train_epochs(Trainer& t, const Args& a, const text::Tokenizer& tok, Progress& p, const programs::StopSignals& stop) {
+    Data d = load_data(a, t.model.cfg.context_length, tok);
+    check_ranks(a, d, p);
+    const bool main_rank = distributed::is_main();
+    while (p.epochs_done < a.epochs) {
+        if (!train_epoch(t, d.train, d.val, a, p, stop)) {
+            if (!main_rank) return false;
+            save_run(a.save_or_interrupted(), t.model, t.opt, p);
+            fmt::print(stderr, "gpt2: {} at step {}; saved to {} (go on with --resume {})\n", stop.what(), p.global_step,
+                       a.save_or_interrupted(), a.save_or_interrupted());
+            return false;
+        }
+        if (main_rank) fmt::print(a.json ? stderr : stdout, "{}\n", sample(t.model, tok, a.prompt));
+        if (main_rank && !a.save.empty()) save_run(a.save, t.model, t.opt, p);
+    }
+    if (main_rank && !a.plot.empty()) write_plot(a.plot, p);
     return true;
 }
 
@@ -75,23 +108,17 @@ int run(const Args& a) {
     check_run(a, *model, prompt);  // every flag against the model before any work
 
     nn::AdamW opt(model->parameters(), {.lr = a.lr, .weight_decay = a.weight_decay});
+    distributed::DataParallel ddp(*model);  // under mpirun: rank 0's weights everywhere, gradients averaged
+    Trainer trainer{*model, opt, ddp};
     Progress p;
     if (!a.resume.empty()) p = load_run(a.resume, *model, opt);
     if (a.epochs > p.epochs_done) {
-        Data d = load_data(a, model->cfg.context_length, tok);
-        while (p.epochs_done < a.epochs) {
-            if (!train_epoch(*model, opt, d.train, d.val, a, p, stop)) {
-                save_run(a.save_or_interrupted(), *model, opt, p);
-                fmt::print(stderr, "gpt2: {} at step {}; saved to {} (go on with --resume {})\n", stop.what(), p.global_step,
-                           a.save_or_interrupted(), a.save_or_interrupted());
-                return stop.exit_code();
-            }
-            fmt::print(a.json ? stderr : stdout, "{}\n", sample(*model, tok, a.prompt));
-            if (!a.save.empty()) save_run(a.save, *model, opt, p);
-        }
-        if (!a.plot.empty()) write_plot(a.plot, p);
+        const auto train0 = std::chrono::steady_clock::now();
+        if (!train_epochs(trainer, a, tok, p, stop)) return stop.exit_code();
+        t.train = since(train0), t.wait = ddp.wait_seconds();
     }
     t.run = since(t0);
+    if (!distributed::is_main()) return 0;  // rank 0 generates and prints
 
     model->eval();
     const auto g0 = std::chrono::steady_clock::now();
@@ -105,10 +132,11 @@ int run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    distributed::ProcessGroup group(argc, argv);  // MPI when mpirun started us; otherwise a world of one
     Args a;
-    if (const auto status = parse_args(a, argc, argv)) return *status;
-    return programs::run_main("gpt2", [&] {
+    if (const auto status = parse_args(a, argc, argv)) return group.exit(*status);
+    return group.exit(programs::run_main("gpt2", [&] {
         set_num_threads(a.threads);
         return run(a);
-    });
+    }));
 }

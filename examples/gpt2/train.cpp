@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "distributed/distributed.hpp"
 #include "programs/run.hpp"
 
 namespace gpt2_program {
@@ -14,13 +15,22 @@ namespace gpt2_program {
 using namespace xgrad;
 using nlohmann::json;
 
+double global_batch_loss(const GPTModel& model, const text::Batch& batch) {
+    const text::Batch mine = text::shard(batch, distributed::rank(), distributed::world_size());
+    if (distributed::world_size() == 1) return gpt2::loss(model.forward(mine.inputs), mine.targets).item();
+    double sums[2] = {0.0, double(mine.inputs.shape()[0])};  // loss · rows, rows (a last batch may not split evenly)
+    if (sums[1] > 0) sums[0] = gpt2::loss(model.forward(mine.inputs), mine.targets).item() * sums[1];
+    distributed::all_reduce_sum(sums);
+    return sums[0] / sums[1];
+}
+
 double calc_loss_loader(const GPTModel& model, GptDataLoader& loader, long num_batches) {
     const long n = std::min<long>(num_batches, long(loader.size()));
     double total = 0.0;
     auto epoch = loader.epoch();  // draws from the generator as iter(loader) does, even when we stop early
     for (long i = 0; i < n; ++i) {
         auto batch = epoch.next();
-        total += gpt2::loss(model.forward(batch->inputs), batch->targets).item();
+        total += global_batch_loss(model, *batch);
     }
     return total / double(n);
 }
@@ -57,7 +67,8 @@ json config_json(const gpt2::Config& c) {
 void save_run(const std::string& path, const GPTModel& model, const nn::Optimizer& opt, const Progress& p) {
     const json progress = {{"epochs_done", p.epochs_done}, {"batches_done", p.batches_done}, {"global_step", p.global_step},
                            {"tokens_seen", p.tokens_seen}, {"train_losses", p.train_losses}, {"val_losses", p.val_losses},
-                           {"track_tokens_seen", p.track_tokens_seen}, {"epoch_start_engine", p.epoch_start.engine},
+                           {"track_tokens_seen", p.track_tokens_seen}, {"global_batch", p.global_batch},
+                           {"epoch_start_engine", p.epoch_start.engine},
                            {"epoch_start_seed", p.epoch_start.seed}};
     programs::save_run(path, model, opt, progress.dump(), {{"config", config_json(model.cfg).dump()}});
 }
@@ -77,6 +88,7 @@ Progress load_run(const std::string& path, GPTModel& model, nn::Optimizer& opt) 
         p.val_losses = j.at("val_losses").get<std::vector<double>>();
         p.track_tokens_seen = j.at("track_tokens_seen").get<std::vector<double>>();
         p.epoch_start = {j.at("epoch_start_engine"), j.at("epoch_start_seed"), std::nullopt};
+        p.global_batch = j.value("global_batch", 0L);
     } catch (const json::exception& e) {
         throw FileError(fmt::format("{}: its \"progress\" is not a gpt2 run's: {}", path, e.what()));
     }

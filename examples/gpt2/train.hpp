@@ -13,6 +13,10 @@ namespace gpt2_program {
 using xgrad::gpt2::GPTModel;
 using xgrad::text::GptDataLoader;
 
+/// The loss of a global batch: under mpirun each rank computes its share (text::shard) and the ranks'
+/// losses are averaged weighted by their rows — the loss one process gives on the whole batch.
+double global_batch_loss(const GPTModel& model, const xgrad::text::Batch& batch);
+
 /// Mean loss of the first num_batches batches of one pass over `loader` (all when fewer), no graph.
 double calc_loss_loader(const GPTModel& model, GptDataLoader& loader, long num_batches);
 
@@ -26,6 +30,7 @@ std::string sample(GPTModel& model, const xgrad::text::Tokenizer& tok, const std
 /// the start of the current epoch (to draw its batch order again) and the batches of it already done.
 struct Progress {
     long epochs_done = 0, batches_done = 0, global_step = -1, tokens_seen = 0;
+    long global_batch = 0;  // windows a step over all ranks (0: a file saved before it was recorded)
     std::vector<double> train_losses, val_losses, track_tokens_seen;
     xgrad::Generator::State epoch_start;
 };

@@ -53,5 +53,28 @@ TEST(DataLoader, NamesWhatCannotMakeABatch) {
     EXPECT_EQ(GptDataLoader(GptDataset({1, 2, 3, 4, 5, 6}, 2, 2), {.batch_size = 3, .drop_last = false}).size(), 1u);
 }
 
+// Data parallelism's shares: the ranks' rows, in rank order, are the batch's rows, once each.
+TEST(DataLoader, ShardsOfABatchAreItsRowsInRankOrder) {
+    GptDataLoader loader(GptDataset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, 2, 2),
+                         {.batch_size = 5, .shuffle = false, .drop_last = false});  // 7 windows: batches of 5 and 2
+    auto epoch = loader.epoch();
+    for (const std::size_t n : {5u, 2u}) {
+        const Batch whole = *epoch.next();
+        ASSERT_EQ(whole.inputs.shape()[0], n);
+        for (const int world : {1, 2, 3}) {
+            std::vector<int64_t> inputs, targets;
+            for (int r = 0; r < world; ++r) {
+                const Batch mine = shard(whole, r, world);
+                EXPECT_EQ(mine.inputs.shape()[0], n * std::size_t(r + 1) / world - n * std::size_t(r) / world);
+                inputs.insert(inputs.end(), mine.inputs.begin(), mine.inputs.end());
+                targets.insert(targets.end(), mine.targets.begin(), mine.targets.end());
+            }
+            EXPECT_EQ(inputs, std::vector<int64_t>(whole.inputs.begin(), whole.inputs.end())) << world;
+            EXPECT_EQ(targets, std::vector<int64_t>(whole.targets.begin(), whole.targets.end())) << world;
+        }
+    }
+    EXPECT_THROW(shard(Batch{}, 2, 2), ValueError);
+}
+
 }  // namespace
 }  // namespace xgrad::text
