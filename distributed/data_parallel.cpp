@@ -43,6 +43,8 @@ DataParallel::DataParallel(const nn::Module& module, DataParallelOptions options
         for (auto& [name, b] : module.named_buffers()) broadcast(std::span(b.mutable_data().data(), b.data().size()));
     }
     std::reverse(params_.begin(), params_.end());
+    overlap_ = options.overlap;
+    if (!overlap_) return;  // wait() does it all
     const std::size_t cap = std::max<std::size_t>(1, options.bucket_bytes / sizeof(float));
     for (std::size_t i = 0; i < params_.size(); ++i) {
         const auto n = std::size_t(params_[i].second.numel());
@@ -103,12 +105,14 @@ void DataParallel::finish(Bucket& b) {
     b.sum->wait();
     const float scale = 1.0f / float(world_size());
     if (b.params.size() == 1) {
-        for (float& v : b.grads[0].mutable_data()) v *= scale;
+        float* g = b.grads[0].mutable_data().data();
+        for (std::size_t k = 0; k < b.elements; ++k) g[k] *= scale;
     } else {
         const float* from = b.buffer.data();
         for (const Tensor& g : b.grads) {
-            Array& to = g.mutable_data();
-            for (float& v : to) v = *from++ * scale;
+            float* to = g.mutable_data().data();
+            for (std::size_t k = 0, n = g.data().size(); k < n; ++k) to[k] = from[k] * scale;
+            from += g.data().size();
         }
     }
     b.grads.clear();
@@ -116,8 +120,17 @@ void DataParallel::finish(Bucket& b) {
 }
 
 void DataParallel::wait() {
-    if (!round_started_) return;
+    if (params_.empty() || (overlap_ && !round_started_)) return;
     const auto t0 = std::chrono::steady_clock::now();
+    if (!overlap_) {
+        for (const auto& [name, p] : params_) {
+            if (!p.has_grad()) p.set_grad(full_array(p.data().shape(), 0.0f, "DataParallel"));
+            Array& g = p.grad().mutable_data();
+            all_reduce_mean(std::span(g.data(), g.size()));
+        }
+        wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return;
+    }
     for (std::size_t i = 0; i < params_.size(); ++i)
         if (!ready_[i]) {  // no gradient on this rank: zeros, so every rank sends every bucket
             const Tensor& p = params_[i].second;

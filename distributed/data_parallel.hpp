@@ -11,10 +11,17 @@
 //         opt.step();
 //     }
 //
-// Buckets: the parameters in reverse registration order (roughly the order backward produces their
-// gradients), packed into buckets of at most bucket_bytes (one parameter larger than that is a bucket of
-// its own, summed in place in its gradient). A bucket is sent (MPI_Iallreduce) when the last of its
-// gradients is final; buckets are always sent in the same order on every rank, as MPI requires.
+// Two ways to sum, the same numbers (both send the gradients in the same order on every rank):
+//   overlap = true (DDP's way): the parameters in reverse registration order (roughly the order backward produces
+//     their gradients), packed into buckets of at most bucket_bytes (one parameter larger than that is a
+//     bucket of its own, summed in place in its gradient); a bucket is sent (MPI_Iallreduce) as soon as
+//     the last of its gradients is final, while backward goes on, and wait() waits for the rest;
+//   after backward (overlap = false, the default): wait() sums each gradient in place, in the same reverse
+//     order (MPI_Allreduce, 16 MB at a time, each piece divided by the ranks while in cache).
+// Overlap pays when the network moves the bytes while the cores compute. On one machine the sums are
+// the cores' own work (copies and adds in shared memory) and MPI advances a non-blocking sum only inside
+// its calls: summing after backward was faster there — GPT-2 124M on 2 ranks of this 2-core machine,
+// 1.65 s a step against 2.5 s (BENCHMARKS.md, "Data parallelism").
 //
 // With N ranks each on b rows, the mean over ranks of the per-rank mean losses' gradients is the gradient
 // of the mean loss over all N·b rows — one process on the global batch — up to float summation order.
@@ -32,6 +39,7 @@ namespace xgrad::distributed {
 struct DataParallelOptions {
     std::size_t bucket_bytes = std::size_t(25) << 20;  // DDP's bucket_cap_mb = 25
     bool broadcast_parameters = true;                   // rank 0's parameters and buffers to every rank
+    bool overlap = false;                               // send buckets during backward (see above)
 };
 
 class DataParallel {
@@ -45,7 +53,7 @@ public:
 
     /// After backward(), before the optimizer's step: sends what is left (a parameter no backward reached
     /// gets a zero gradient, so every rank sends the same buckets), waits for every sum and leaves each
-    /// gradient the mean over ranks. Nothing to do when no backward ran since the last wait().
+    /// gradient the mean over ranks. With overlap, nothing to do when no backward ran since the last wait().
     void wait();
 
     /// Seconds spent inside wait() since construction: the communication backward did not hide.
@@ -65,6 +73,7 @@ private:
     std::vector<char> ready_;                             // params_[i]'s gradient is final this round
     std::vector<std::unique_ptr<Bucket>> buckets_;
     std::size_t next_launch_ = 0;                         // buckets are sent in order: the next to send
+    bool overlap_ = true;
     bool round_started_ = false;
     double wait_seconds_ = 0;
 };

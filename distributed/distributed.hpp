@@ -63,6 +63,8 @@ void broadcast(std::span<std::uint64_t> data, int root = 0);
 /// Sum over ranks, in place (every rank gets it).
 void all_reduce_sum(std::span<float> data);
 void all_reduce_sum(std::span<double> data);
+/// Mean over ranks, in place: each chunk divided by world_size() right after its sum, while in cache.
+void all_reduce_mean(std::span<float> data);
 /// The largest value over ranks.
 long all_reduce_max(long value);
 /// The mean of a number over ranks: the loss a job prints.

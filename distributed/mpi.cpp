@@ -108,6 +108,15 @@ void all_reduce_sum(std::span<double> data) {
     });
 }
 
+void all_reduce_mean(std::span<float> data) {
+    if (!g_active) return;
+    const float scale = 1.0f / float(g_size);
+    in_chunks(data.data(), data.size(), [&](float* p, int n) {
+        check(MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+        for (int i = 0; i < n; ++i) p[i] *= scale;
+    });
+}
+
 long all_reduce_max(long value) {
     if (g_active) check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
     return value;

@@ -28,6 +28,7 @@ void broadcast(std::span<float>, int) {}
 void broadcast(std::span<std::uint64_t>, int) {}
 void all_reduce_sum(std::span<float>) {}
 void all_reduce_sum(std::span<double>) {}
+void all_reduce_mean(std::span<float>) {}
 long all_reduce_max(long value) { return value; }
 std::vector<std::string> detail::all_gather_strings(const std::string& value) { return {value}; }
 

@@ -47,6 +47,7 @@ std::optional<int> parse_args(Args& a, int argc, char** argv) {
     app.add_option("--resume", a.resume, "go on from a --save file (an interrupted run saves to --save or gpt2-interrupted.safetensors)");
     app.add_option("--plot", a.plot, "write the loss plot (SVG) here");
     app.add_option("--threads", a.threads, "threads (the same numbers at any count)")->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_flag("--overlap", a.overlap, "under mpirun: sum the gradients during backward, as PyTorch's DDP (on one machine slower than after it)");
     app.add_flag("--json", a.json, "one JSON object at the end (ids, text, losses, seconds); progress to stderr");
     if (auto status = programs::parse(app, argc, argv, "gpt2")) return status;
     try {

@@ -108,7 +108,7 @@ int run(const Args& a) {
     check_run(a, *model, prompt);  // every flag against the model before any work
 
     nn::AdamW opt(model->parameters(), {.lr = a.lr, .weight_decay = a.weight_decay});
-    distributed::DataParallel ddp(*model);  // under mpirun: rank 0's weights everywhere, gradients averaged
+    distributed::DataParallel ddp(*model, {.overlap = a.overlap});  // under mpirun: rank 0's weights everywhere, gradients averaged
     Trainer trainer{*model, opt, ddp};
     Progress p;
     if (!a.resume.empty()) p = load_run(a.resume, *model, opt);

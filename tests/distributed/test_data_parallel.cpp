@@ -38,14 +38,17 @@ TEST(Distributed, TheJobHasTwoRanks) {
 
 // Three SGD steps: rank r trains on rows [4r, 4r + 4) of an 8-row batch, a reference model (rank 0's
 // initial weights, built on every rank from rank 0's seed) on all 8 rows; weights and gradients agree.
-TEST(Distributed, EachRankOnHalfTheBatchGivesOneProcessOnAllOfIt) {
+class Overlap : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Overlap, EachRankOnHalfTheBatchGivesOneProcessOnAllOfIt) {
     const int r = distributed::rank();
     manual_seed(100 + r);  // different weights on each rank: the broadcast makes them rank 0's
     Net net;
     manual_seed(100);
     Net ref;
-    DataParallel ddp(net, {.bucket_bytes = 100});  // several buckets, the largest parameter alone in its own
-    EXPECT_GE(ddp.bucket_count(), 4u);
+    // with overlap, several buckets: the largest parameter alone in its own
+    DataParallel ddp(net, {.bucket_bytes = 100, .overlap = GetParam()});
+    EXPECT_EQ(ddp.bucket_count(), GetParam() ? 4u : 0u);
     for (const auto& [name, p] : net.named_parameters())
         EXPECT_TRUE(testing::all_equal(p.data(), ref.state_dict().at(name).data())) << name;
 
@@ -72,6 +75,8 @@ TEST(Distributed, EachRankOnHalfTheBatchGivesOneProcessOnAllOfIt) {
     }
 }
 
+INSTANTIATE_TEST_SUITE_P(DuringOrAfterBackward, Overlap, ::testing::Bool());
+
 TEST(Distributed, RanksWithDifferentModelsAreRefusedOnEveryRank) {
     Net net(distributed::rank() == 0 ? 8 : 9);
     EXPECT_TRUE(testing::throws_with<DistributedError>([&] { DataParallel ddp(net); },
@@ -85,7 +90,7 @@ TEST(Distributed, RanksWithDifferentModelsAreRefusedOnEveryRank) {
 TEST(Distributed, ASecondBackwardBeforeWaitIsNamed) {
     manual_seed(1);
     Net net;
-    DataParallel ddp(net);
+    DataParallel ddp(net, {.overlap = true});
     const Tensor x = randn({2, 4});
     net.forward(x).sum().backward();
     EXPECT_TRUE(testing::throws_with<DistributedError>([&] { net.forward(x).sum().backward(); },
