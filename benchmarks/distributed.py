@@ -6,7 +6,9 @@ context 256) at one global batch, run as
   1 rank,  2 threads, batch B          the honest comparison on one box
   2 ranks, 1 thread each, batch B/2    mpiexec; gradients summed after backward (the default)
   2 ranks, 1 thread each, --overlap    the sums started during backward (DDP's way)
-  2 independent processes, batch B/2   no MPI at all: what 2 ranks would take if the sums were free
+  2 independent processes, batch B/2   no MPI at all, each bound to a core (taskset) as mpiexec binds its
+                                       ranks: what 2 ranks would take if the sums were free
+  1 process alone, batch B/2           the step one rank computes, with the machine to itself
 
 interleaved, --reps times; a configuration's step time is the median of its steady steps (the first two,
 which fault every buffer in, left out). Prints a Markdown table: seconds a step, throughput against the
@@ -48,7 +50,7 @@ def main():
         "2 ranks x 1 thread, summed after backward": (["mpiexec", "-n", "2", step, "--batch", half] + common, MPI_ENV),
         "2 ranks x 1 thread, --overlap": (["mpiexec", "-n", "2", step, "--batch", half, "--overlap"] + common, MPI_ENV),
     }
-    times = {name: [] for name in list(configs) + ["2 independent processes (no sums)"]}
+    times = {name: [] for name in list(configs) + ["2 independent processes (no sums)", "1 process alone, half the batch"]}
     waits = {name: [] for name in configs}
     for _ in range(a.reps):
         for name, (cmd, env) in configs.items():
@@ -57,10 +59,11 @@ def main():
             waits[name] += [s.get("wait", 0.0) / s["seconds"] for s in steady]
         # two processes side by side, batch B/2 each, no communication: the floor for 2 ranks
         cmd = [step, "--threads", "1", "--batch", half] + common
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        procs = [subprocess.Popen(["taskset", "-c", str(core)] + cmd, stdout=subprocess.PIPE, text=True) for core in range(2)]
         outs = [p.communicate()[0] for p in procs]
         times["2 independent processes (no sums)"] += [max(s["seconds"] for s in pair)
                                                        for pair in zip(*(steps_of(o)[2:] for o in outs))]
+        times["1 process alone, half the batch"] += [s["seconds"] for s in steps_of(run(cmd, {}))[2:]]
     base = statistics.median(times["1 rank, 1 thread"])
     print(f"GPT-2 124M step, global batch {a.batch} x 256 tokens, AdamW; median of {len(times['1 rank, 1 thread'])} "
           f"steady steps each\n")

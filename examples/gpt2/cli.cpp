@@ -111,10 +111,9 @@ Data load_data(const Args& a, long context_length, const text::Tokenizer& tok) {
     };
     const std::string_view all(text);
     const long global = a.batch_size * distributed::world_size();
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
     return {loader(all.substr(0, split), "training", {.batch_size = global, .shuffle = true, .drop_last = true}),
-            loader(all.substr(split), "validation", {.batch_size = global, .shuffle = false, .drop_last = false}), h};
+            loader(all.substr(split), "validation", {.batch_size = global, .shuffle = false, .drop_last = false}),
+            programs::fnv1a64(text)};
 }
 
 void check_ranks(const Args& a, const Data& d, Progress& p) {
