@@ -3,6 +3,7 @@
 // estimate_loss every eval_interval steps; AdamW; then generate from a prompt (temperature, top-k).
 // Defaults are the lecture's small CPU model (n_embd 64, 4 heads, 4 layers, block 32, batch 16, lr 1e-3);
 // flags give the lecture's full sizes (--n-embd 384 --n-head 6 --n-layer 6 --block-size 256 ...).
+// Under `mpirun -np N` each rank trains --batch-size rows of every global batch of N·batch (data parallelism).
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -12,9 +13,10 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "distributed/data_parallel.hpp"
+#include "model.hpp"
 #include "programs/cli.hpp"
 #include "programs/files.hpp"
-#include "model.hpp"
 #include "programs/plot.hpp"
 #include "programs/run.hpp"
 
@@ -89,7 +91,14 @@ std::pair<IdArray, IdArray> get_batch(const IdArray& data, long batch_size, long
     return {stack(xs), stack(ys)};
 }
 
-// The mean loss of eval_iters batches of each split, in eval mode (no dropout) and without a graph.
+// Under mpirun: this rank's rows of a global batch (every rank draws the same one), rows [r·B/N, (r+1)·B/N).
+IdArray my_rows(const IdArray& batch) {
+    const long n = long(batch.shape()[0]), r = distributed::rank(), world = distributed::world_size();
+    return world == 1 ? batch : slice(batch, 0, n * r / world, n * (r + 1) / world);
+}
+
+// The mean loss of eval_iters batches of each split, in eval mode (no dropout) and without a graph. Under
+// mpirun each rank takes its rows of the global batch and the ranks' losses are averaged.
 std::pair<float, float> estimate_loss(gpt::GPTLanguageModel& model, const Data& d, const Args& a) {
     NoGradGuard no_grad;
     model.eval();
@@ -97,8 +106,9 @@ std::pair<float, float> estimate_loss(gpt::GPTLanguageModel& model, const Data& 
     for (int split = 0; split < 2; ++split) {
         Tensor losses = zeros({std::size_t(a.eval_iters)});
         for (long k = 0; k < a.eval_iters; ++k) {
-            auto [X, Y] = get_batch(split == 0 ? d.train : d.val, a.batch_size, model.config.block_size);
-            losses.mutable_data()(k) = model.loss(model.forward(X), Y).item();
+            auto [X, Y] = get_batch(split == 0 ? d.train : d.val, a.batch_size * distributed::world_size(), model.config.block_size);
+            const float mine = model.loss(model.forward(my_rows(X)), my_rows(Y)).item();
+            losses.mutable_data()(k) = float(distributed::mean_over_ranks(mine));
         }
         out[split] = losses.mean().item();
     }
@@ -173,24 +183,28 @@ Progress resume(const std::string& path, gpt::GPTLanguageModel& model, nn::Optim
 // The lecture's loop from step p.iter to max_iters. False when a signal asked it to stop (after a whole step).
 bool train(gpt::GPTLanguageModel& model, nn::AdamW& optimizer, const Data& d, const Args& a, Progress& p,
            const programs::StopSignals& stop) {
+    distributed::DataParallel ddp(model);  // under mpirun: rank 0's weights everywhere, gradients averaged
+    const bool main_rank = distributed::is_main();
     for (; p.iter < a.max_iters; ++p.iter) {
-        if (stop.requested()) return false;
+        if (distributed::all_reduce_max(stop.requested())) return false;  // every rank at the same step
         if (p.iter % a.eval_interval == 0 || p.iter == a.max_iters - 1) {
             std::tie(p.train_loss, p.val_loss) = estimate_loss(model, d, a);
             p.train_est.x.push_back(double(p.iter)), p.train_est.y.push_back(p.train_loss);
             p.val_est.x.push_back(double(p.iter)), p.val_est.y.push_back(p.val_loss);
-            if (!a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", p.iter, p.train_loss, p.val_loss);
-            if (a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", p.iter, p.train_loss, p.val_loss);
+            if (main_rank && !a.json) fmt::print("step {}: train loss {:.4f}, val loss {:.4f}\n", p.iter, p.train_loss, p.val_loss);
+            if (main_rank && a.json) fmt::print("{{\"step\": {}, \"train_loss\": {:.9g}, \"val_loss\": {:.9g}}}\n", p.iter, p.train_loss, p.val_loss);
             std::fflush(stdout);  // a logged or piped run shows its progress as it goes
         }
         const auto s0 = std::chrono::steady_clock::now();
-        auto [xb, yb] = get_batch(d.train, a.batch_size, a.model.block_size);
-        Tensor loss = model.loss(model.forward(xb), yb);
-        programs::check_finite_loss(loss.item(), p.iter, "--learning-rate");  // before the update
+        auto [xb, yb] = get_batch(d.train, a.batch_size * distributed::world_size(), a.model.block_size);
+        Tensor loss = model.loss(model.forward(my_rows(xb)), my_rows(yb));
+        const float mean = float(distributed::mean_over_ranks(loss.item()));
+        programs::check_finite_loss(mean, p.iter, "--learning-rate");  // before the update
         optimizer.zero_grad();
         loss.backward();
+        ddp.wait();
         optimizer.step();
-        p.losses.push_back(loss.item());
+        p.losses.push_back(mean);
         p.train_secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
     }
     return true;
@@ -230,19 +244,22 @@ int run(Args a) {
     if (!a.load.empty()) load_weights(a.load, model, d);
     std::size_t n_params = 0;
     for (auto& p : model.parameters()) n_params += p.numel();
-    if (!a.json) fmt::print("{} characters, vocabulary {}; {:.3f} M parameters\n", d.train.size() + d.val.size(),
+    const bool main_rank = distributed::is_main();  // under mpirun rank 0 alone prints, saves and generates
+    if (main_rank && !a.json) fmt::print("{} characters, vocabulary {}; {:.3f} M parameters\n", d.train.size() + d.val.size(),
                             a.model.vocab_size, double(n_params) / 1e6);
     nn::AdamW optimizer(model.parameters(), {.lr = a.learning_rate});
     Progress p;
     if (!a.resume.empty()) p = resume(a.resume, model, optimizer, a, d);
     const auto t0 = std::chrono::steady_clock::now();
     if (!train(model, optimizer, d, a, p, stop)) {
+        if (!main_rank) return stop.exit_code();
         programs::save_run(a.interrupted_path(), model, optimizer, progress_json(p), {{"program", "gpt"}, {"vocab", d.vocab_json()}});
         fmt::print(stderr, "gpt: {} at step {} of {}; the run is saved to {} (go on with --resume {})\n", stop.what(), p.iter,
                    a.max_iters, a.interrupted_path(), a.interrupted_path());
         return stop.exit_code();
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!main_rank) return 0;
     if (!a.save.empty()) {  // before generating: the weights are what matters
         programs::check_finite_weights(model, a.save);
         nn::save_safetensors(a.save, model.state_dict(), {{"vocab", d.vocab_json()}});  // PyTorch reads it as a state_dict
@@ -266,6 +283,7 @@ int run(Args a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    distributed::ProcessGroup group(argc, argv);  // MPI when mpirun started us: each rank --batch-size rows a step
     Args a;
     CLI::App app{"the lecture's GPT on tinyshakespeare characters"};
     app.add_option("--text", a.text, "training text")->capture_default_str();
@@ -297,7 +315,7 @@ int main(int argc, char** argv) {
     app.add_option("--preset", preset, "small: the defaults above; lecture: gpt.py's sizes (batch 64, block 256, "
                                        "n_embd 384, 6 heads, 6 layers, dropout 0.2, lr 3e-4); flags given win")
         ->capture_default_str()->check(CLI::IsMember({"small", "lecture"}));
-    if (const auto status = programs::parse(app, argc, argv, "gpt")) return *status;
+    if (const auto status = programs::parse(app, argc, argv, "gpt")) return group.exit(*status);
     if (preset == "lecture") {  // gpt.py's hyperparameters, where no flag set them
         auto unset = [&](const char* flag) { return app.count(flag) == 0; };
         if (unset("--batch-size")) a.batch_size = 64;
@@ -308,8 +326,8 @@ int main(int argc, char** argv) {
         if (unset("--dropout")) a.model.dropout = 0.2;
         if (unset("--learning-rate")) a.learning_rate = 3e-4;
     }
-    return programs::run_main("gpt", [&] {
+    return group.exit(programs::run_main("gpt", [&] {
         set_num_threads(a.threads);
         return run(a);
-    });
+    }));
 }
