@@ -37,11 +37,11 @@ DataParallel::DataParallel(const nn::Module& module, DataParallelOptions options
     if (world_size() == 1) return;  // nothing to average
     for (auto& [name, p] : module.named_parameters())
         if (p.requires_grad()) params_.emplace_back(name, p);
-    check_same("model (parameter names and shapes)", layout(params_));
-    if (options.broadcast_parameters) {
-        for (auto& [name, p] : module.named_parameters()) broadcast(std::span(p.mutable_data().data(), p.data().size()));
-        for (auto& [name, b] : module.named_buffers()) broadcast(std::span(b.mutable_data().data(), b.data().size()));
-    }
+    auto everything = module.named_parameters();  // what the broadcast sends: every parameter and buffer
+    for (auto& named : module.named_buffers()) everything.push_back(named);
+    check_same("model (parameter names and shapes)", layout(params_) + "; with buffers, " + layout(everything));
+    if (options.broadcast_parameters)
+        for (auto& [name, t] : everything) broadcast(std::span(t.mutable_data().data(), t.data().size()));
     std::reverse(params_.begin(), params_.end());
     overlap_ = options.overlap;
     if (!overlap_) return;  // wait() does it all

@@ -49,6 +49,11 @@ private:
     bool active_ = false;
 };
 
+/// The program's step, for the watchdog's message when the other ranks stop answering (a rank waiting
+/// in a collective longer than XGRAD_DISTRIBUTED_TIMEOUT seconds, default 600, ends the job naming the
+/// call and this step).
+void note_step(long step);
+
 /// This process's rank, 0 ≤ rank < world_size() (0 and 1 without mpirun).
 int rank();
 int world_size();

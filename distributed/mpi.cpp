@@ -12,6 +12,7 @@
 
 #include "distributed/distributed.hpp"
 #include "distributed/launcher.hpp"
+#include "distributed/watchdog.hpp"
 
 namespace xgrad::distributed {
 
@@ -26,6 +27,13 @@ void check(int code, const char* call) {
     int length = 0;
     MPI_Error_string(code, text, &length);
     throw DistributedError(fmt::format("{} failed on rank {} of {}: {}", call, g_rank, g_size, std::string(text, length)));
+}
+
+// Runs one MPI call under the watchdog's eye and throws when it fails.
+template <typename F>
+void call(const char* name, F&& f) {
+    const detail::InCall in(name);
+    check(f(), name);
 }
 
 // Bytes per MPI call. Open MPI allocates a temporary the size of each call's message; above glibc's
@@ -59,9 +67,11 @@ ProcessGroup::ProcessGroup(int& argc, char**& argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
     active_ = g_active = true;
+    detail::start_watchdog(g_rank, g_size);
 }
 
 ProcessGroup::~ProcessGroup() {
+    detail::stop_watchdog();
     if (active_) MPI_Finalize();
     g_active = false;
 }
@@ -70,6 +80,7 @@ int ProcessGroup::exit(int status) {
     if (!active_) return status;
     std::fflush(stdout), std::fflush(stderr);
     if (status != 0 && status != 130 && status != 143 && g_size > 1) MPI_Abort(MPI_COMM_WORLD, status);
+    detail::stop_watchdog();
     MPI_Finalize();
     active_ = g_active = false;
     return status;
@@ -79,32 +90,34 @@ int rank() { return g_rank; }
 int world_size() { return g_size; }
 
 void barrier() {
-    if (g_active) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+    if (g_active) call("MPI_Barrier", [&] { return MPI_Barrier(MPI_COMM_WORLD); });
 }
 
 void broadcast(std::span<float> data, int root) {
     if (!g_active) return;
     in_chunks(data.data(), data.size(),
-              [&](float* p, int n) { check(MPI_Bcast(p, n, MPI_FLOAT, root, MPI_COMM_WORLD), "MPI_Bcast"); });
+              [&](float* p, int n) { call("MPI_Bcast", [&] { return MPI_Bcast(p, n, MPI_FLOAT, root, MPI_COMM_WORLD); }); });
 }
 
 void broadcast(std::span<std::uint64_t> data, int root) {
     if (!g_active) return;
     in_chunks(data.data(), data.size(),
-              [&](std::uint64_t* p, int n) { check(MPI_Bcast(p, n, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast"); });
+              [&](std::uint64_t* p, int n) {
+                  call("MPI_Bcast", [&] { return MPI_Bcast(p, n, MPI_UINT64_T, root, MPI_COMM_WORLD); });
+              });
 }
 
 void all_reduce_sum(std::span<float> data) {
     if (!g_active) return;
     in_chunks(data.data(), data.size(), [&](float* p, int n) {
-        check(MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+        call("MPI_Allreduce", [&] { return MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); });
     });
 }
 
 void all_reduce_sum(std::span<double> data) {
     if (!g_active) return;
     in_chunks(data.data(), data.size(), [&](double* p, int n) {
-        check(MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+        call("MPI_Allreduce", [&] { return MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); });
     });
 }
 
@@ -112,13 +125,14 @@ void all_reduce_mean(std::span<float> data) {
     if (!g_active) return;
     const float scale = 1.0f / float(g_size);
     in_chunks(data.data(), data.size(), [&](float* p, int n) {
-        check(MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+        call("MPI_Allreduce", [&] { return MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); });
         for (int i = 0; i < n; ++i) p[i] *= scale;
     });
 }
 
 long all_reduce_max(long value) {
-    if (g_active) check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+    if (g_active)
+        call("MPI_Allreduce", [&] { return MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD); });
     return value;
 }
 
@@ -126,13 +140,15 @@ std::vector<std::string> detail::all_gather_strings(const std::string& value) {
     if (!g_active) return {value};
     const int length = int(value.size());
     std::vector<int> lengths(g_size), offsets(g_size);
-    check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+    call("MPI_Allgather", [&] { return MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD); });
     long total = 0;
     for (int r = 0; r < g_size; ++r) offsets[r] = int(total), total += lengths[r];
     if (total > INT_MAX) throw DistributedError(fmt::format("check_same: {} bytes over all ranks is too many", total));
     std::string all(std::size_t(total), '\0');
-    check(MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
-                         MPI_COMM_WORLD), "MPI_Allgatherv");
+    call("MPI_Allgatherv", [&] {
+        return MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                              MPI_COMM_WORLD);
+    });
     std::vector<std::string> out;
     for (int r = 0; r < g_size; ++r) out.push_back(all.substr(std::size_t(offsets[r]), std::size_t(lengths[r])));
     return out;
@@ -166,7 +182,8 @@ bool AsyncSum::done() {
 
 void AsyncSum::wait() {
     if (impl_->requests.empty()) return;
-    check(MPI_Waitall(int(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    call("MPI_Waitall",
+         [&] { return MPI_Waitall(int(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE); });
     impl_->requests.clear();
 }
 

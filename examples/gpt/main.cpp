@@ -187,6 +187,7 @@ bool train(gpt::GPTLanguageModel& model, nn::AdamW& optimizer, const Data& d, co
     const bool main_rank = distributed::is_main();
     for (; p.iter < a.max_iters; ++p.iter) {
         if (distributed::all_reduce_max(stop.requested())) return false;  // every rank at the same step
+        distributed::note_step(p.iter);
         if (p.iter % a.eval_interval == 0 || p.iter == a.max_iters - 1) {
             std::tie(p.train_loss, p.val_loss) = estimate_loss(model, d, a);
             p.train_est.x.push_back(double(p.iter)), p.train_est.y.push_back(p.train_loss);

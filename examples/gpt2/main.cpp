@@ -55,6 +55,7 @@ bool train_epoch(Trainer& t, GptDataLoader& train, GptDataLoader& val, const Arg
     t.model.train();
     while (auto batch = epoch.next()) {
         const text::Batch mine = text::shard(*batch, distributed::rank(), distributed::world_size());
+        distributed::note_step(p.global_step + 1);  // named if the other ranks stop answering
         t.opt.zero_grad();
         Tensor loss = gpt2::loss(t.model.forward(mine.inputs), mine.targets);
         programs::check_finite_loss(distributed::mean_over_ranks(loss.item()), p.global_step + 1, "--lr");  // before the update

@@ -104,6 +104,23 @@ TEST(Gpt2Distributed, AKilledRankEndsTheJobNamingIt) {
     EXPECT_NE(out.find("signal 9"), std::string::npos) << out;
 }
 
+// A rank that hangs (stopped with SIGSTOP) leaves rank 0 waiting in a collective: the watchdog ends the
+// job after XGRAD_DISTRIBUTED_TIMEOUT seconds, naming the call and the step.
+TEST(Gpt2Distributed, ARankThatHangsEndsTheJobAfterTheTimeout) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string rank1_stops = "sh -c 'if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then (sleep 2; kill -STOP $$) & fi; exec " +
+                                    std::string(XGRAD_GPT2) + " " + kSmall + "--epochs 50 --batch-size 1'";
+    auto [status, out] = testing::run_program("XGRAD_DISTRIBUTED_TIMEOUT=3 " + kEnv + XGRAD_MPIEXEC + " -x XGRAD_DISTRIBUTED_TIMEOUT -n 2",
+                                              rank1_stops);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_NE(status, 0) << out;
+    EXPECT_LT(seconds, 30.0);
+    EXPECT_NE(out.find("xgrad: rank 0 of 2 has waited "), std::string::npos) << out;
+    EXPECT_NE(out.find(" s in MPI_"), std::string::npos) << out;
+    EXPECT_NE(out.find("at step "), std::string::npos) << out;
+    EXPECT_NE(out.find("one of them died, hangs or is stopped"), std::string::npos) << out;
+}
+
 TEST(Gpt2Distributed, RanksThatDifferAreRefusedByName) {
     const std::string base = std::string(XGRAD_GPT2) + " " + kSmall + "--epochs 1 --batch-size 1 ";
     auto [s1, lr] = testing::run_program(kEnv + XGRAD_MPIEXEC, "-n 1 " + base + "--lr 4e-4 : -n 1 " + base + "--lr 1e-3");
