@@ -1,6 +1,7 @@
 // distributed.hpp without MPI: a world of one process, every collective a no-op.
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "distributed/distributed.hpp"
 #include "distributed/launcher.hpp"
@@ -12,9 +13,10 @@ bool built_with_mpi() { return false; }
 ProcessGroup::ProcessGroup(int& argc, char**& argv) {
     (void)argc;
     if (const int n = detail::launched_ranks(); n > 1) {  // N copies would each train alone: refuse
+        const char* name = argc > 0 ? argv[0] : "xgrad";
+        if (const char* slash = std::strrchr(name, '/')) name = slash + 1;
         std::fprintf(stderr, "%s: started by mpirun as one of %d ranks, but this xgrad was built without MPI: install "
-                     "libopenmpi-dev (or MPICH) and build again (CMake finds it), or run the program alone\n",
-                     argc > 0 ? argv[0] : "xgrad", n);
+                     "libopenmpi-dev (or MPICH) and build again (CMake finds it), or run the program alone\n", name, n);
         std::exit(2);
     }
 }

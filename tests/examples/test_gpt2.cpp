@@ -107,5 +107,16 @@ TEST(Gpt2Program, BadInputIsNamedBeforeAnyWork) {
     fs::remove(short_text);
 }
 
+#if !XGRAD_WITH_MPI
+// Built without MPI, a program mpirun started as one of several ranks would train alone, N times over:
+// it is refused by name (the launcher's variables stand in for mpirun here).
+TEST(Gpt2Program, StartedAsOneOfSeveralRanksWithoutMpiItIsRefused) {
+    auto [status, out] = testing::run_program("OMPI_COMM_WORLD_SIZE=2 " + std::string(XGRAD_GPT2), kSmall + "--epochs 1");
+    EXPECT_EQ(status, 2) << out;
+    EXPECT_NE(out.find("gpt2: started by mpirun as one of 2 ranks, but this xgrad was built without MPI"), std::string::npos)
+        << out;
+}
+#endif
+
 }  // namespace
 }  // namespace xgrad
