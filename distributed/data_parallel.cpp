@@ -20,15 +20,14 @@ struct DataParallel::Bucket {
 
 namespace {
 
-// "<n> parameters, <m> elements, layout <hash>": equal on two ranks when names and shapes are.
-std::string layout(const std::vector<std::pair<std::string, Tensor>>& params) {
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over "name shape\n" for each parameter
-    long elements = 0;
-    for (const auto& [name, p] : params) {
-        for (char c : fmt::format("{} {}\n", name, fmt::join(p.sizes(), ","))) h = (h ^ std::uint8_t(c)) * 1099511628211ull;
-        elements += p.numel();
-    }
-    return fmt::format("{} parameters, {} elements, layout {:016x}", params.size(), elements, h);
+// "name (shape), …" for each tensor ("frozen" when it is not trained): equal on two ranks when their
+// models are, and check_same shows where two differ.
+std::string layout(const std::vector<std::pair<std::string, Tensor>>& tensors) {
+    std::string out;
+    for (const auto& [name, t] : tensors)
+        out += fmt::format("{}{} ({}){}", out.empty() ? "" : ", ", name, fmt::join(t.sizes(), ", "),
+                           t.requires_grad() ? "" : " frozen");
+    return out;
 }
 
 }  // namespace
@@ -39,7 +38,7 @@ DataParallel::DataParallel(const nn::Module& module, DataParallelOptions options
         if (p.requires_grad()) params_.emplace_back(name, p);
     auto everything = module.named_parameters();  // what the broadcast sends: every parameter and buffer
     for (auto& named : module.named_buffers()) everything.push_back(named);
-    check_same("model (parameter names and shapes)", layout(params_) + "; with buffers, " + layout(everything));
+    check_same("model (parameter names and shapes)", layout(everything));
     if (options.broadcast_parameters)
         for (auto& [name, t] : everything) broadcast(std::span(t.mutable_data().data(), t.data().size()));
     std::reverse(params_.begin(), params_.end());

@@ -77,7 +77,7 @@ double mean_over_ranks(double value);
 
 /// Refuses ranks that disagree: every rank gives `value` (a description, a configuration as text, a
 /// fingerprint), and if any rank's differs from rank 0's every rank throws DistributedError
-/// "rank 1's <what> differs from rank 0's: …" (the first 200 characters of each).
+/// "rank 1's <what> differs from rank 0's: …" (each shown from a little before where they part).
 void check_same(const std::string& what, const std::string& value);
 
 /// A sum over ranks, in place, running in the background (MPI_Iallreduce) while this rank computes.
