@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 """benchmarks/compare: the BENCHMARKS.md workloads (W-seed, W-char, W-word, W-emb; W-mlp, W-gpt,
-W-gpt2) in xgrad, PyTorch (Python) and libtorch (C++, benchmarks/peers/torch_peer.cpp and
+W-gpt-gelu; W-gpt2) in xgrad, PyTorch (Python) and libtorch (C++, benchmarks/peers/torch_peer.cpp and
 lecture_peer.cpp, built here with g++), in one run, interleaved, several repetitions; prints one table
 of medians and ratios.
 
     /usr/bin/python3 benchmarks/compare.py [--reps 3] [--threads 1] [--only W-seed,W-char] [--install]
 
 W-mlp is examples/mlp's step (makemore's MLP, batch 32, SGD); W-gpt examples/gpt's default step (4
-blocks, ReLU); W-gpt2 the same with 2 blocks and a tanh-GELU. Their peers are
+blocks, ReLU); W-gpt-gelu the same with 2 blocks and a tanh-GELU. Their peers are
 benchmarks/peers/lecture_peer.{py,cpp}, the same programs on the same bundled data. Their floor is the
 step's GEMMs (every forward product and its two backward ones) timed one by one with numpy at these
 shapes, plus the optimizer's unavoidable traffic (parameter, gradient and state read and written) at
 numpy's copy bandwidth.
+
+W-gpt2 is the book's GPT-2 124M step at the book's shape (batch 2 x context 256) and llm.c's (4 x 64),
+against the book's GPTModel in PyTorch, with its floor: benchmarks/gpt2_step.py --floor, whose output
+it prints (it needs build/benchmarks/gpt2_step and step_floor; --reps is its --rounds). Not in the
+default --only: it takes ~5 minutes a shape and thread count.
 
 --install  apt-get installs the optional peers (python3-torch, libtorch-dev, python3-numpy and
            libopenblas0-pthread for the sgemm floor). A peer that is not installed is left out.
@@ -246,6 +251,13 @@ def floor_ms(B, K, N, threads):
     return at(1) if threads == 1 else min(at(1), at(threads))
 
 
+def gpt2_step_report(threads, rounds, batch, context):
+    """W-gpt2 at one shape: benchmarks/gpt2_step.py --floor's output (xgrad, PyTorch both ways, the floor)."""
+    return subprocess.run(["/usr/bin/python3", os.path.join(HERE, "gpt2_step.py"), "--build", "build", "--threads",
+                           str(threads), "--rounds", str(rounds), "--batch", str(batch), "--context", str(context),
+                           "--floor"], capture_output=True, text=True, check=True).stdout
+
+
 def cpu_model():
     for line in open("/proc/cpuinfo"):
         if line.startswith("model name"):
@@ -254,12 +266,12 @@ def cpu_model():
 
 
 def main():
-    import lectures  # W-mlp, W-gpt, W-gpt2 (imported here: it imports this module's helpers)
+    import lectures  # W-mlp, W-gpt, W-gpt-gelu (imported here: it imports this module's helpers)
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--install", action="store_true")
-    ap.add_argument("--only", default="W-seed,W-char,W-word,W-emb,W-mlp,W-gpt,W-gpt2")
+    ap.add_argument("--only", default="W-seed,W-char,W-word,W-emb,W-mlp,W-gpt,W-gpt-gelu")
     args = ap.parse_args()
     if args.install:
         subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-torch", "libtorch-dev",
@@ -270,8 +282,11 @@ def main():
     os.makedirs(os.path.dirname(zipf), exist_ok=True)
     zipf_corpus(zipf)
     med = lambda rs, k: statistics.median(r[k] for r in rs) if rs else float("nan")
-    rows, emb = [], None
+    rows, emb, gpt2 = [], None, []
     for name in args.only.split(","):
+        if name == "W-gpt2":
+            gpt2 += [gpt2_step_report(args.threads, args.reps, batch, context) for batch, context in ((2, 256), (4, 64))]
+            continue
         if name == "W-emb":
             emb = emb_runs(args.threads, max(args.reps, 5), have_torch, peer)
             continue
@@ -311,6 +326,8 @@ def main():
         for name, xm, tm, lm, xt, fl, xr, tr, lr_ in rows:
             print(f"{name:8} {xm:10.4f} {tm:10.4f} {lm:12.4f} {tm / xm:7.1f}x {lm / xm:10.1f}x {xt:12.3g} {fl:9.3f} "
                   f"{xm / fl:7.2f}x {xr:6.0f} {tr:9.0f} {lr_:8.0f}")
+    for report in gpt2:
+        print("\n" + report, end="")
     if emb:
         print(f"\nW-emb: forward+backward ms, batch 1024, dim 128 (embedding | one-hot·Wᵀ | one-hot/embedding)")
         print(f"{'impl':14}" + "".join(f"{'V=' + str(V):>28}" for V in EMB_VOCABS))

@@ -1,4 +1,4 @@
-"""benchmarks/lectures: compare.py's W-mlp, W-gpt and W-gpt2: examples/mlp's and examples/gpt's steps in
+"""benchmarks/lectures: compare.py's W-mlp, W-gpt and W-gpt-gelu: examples/mlp's and examples/gpt's steps in
 xgrad and in their peers benchmarks/peers/lecture_peer.{py,cpp}, and the floor of each step. Used by
 compare.py (see its docstring); not a program of its own.
 """
@@ -16,7 +16,7 @@ LECTURES = {
     # name: (program, steps, n_layer, activation)
     "W-mlp": ("mlp", 5000, 0, ""),
     "W-gpt": ("gpt", 300, 4, "relu"),
-    "W-gpt2": ("gpt", 300, 2, "gelu"),
+    "W-gpt-gelu": ("gpt", 300, 2, "gelu"),
 }
 
 

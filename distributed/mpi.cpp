@@ -1,6 +1,7 @@
 // distributed.hpp over MPI (Open MPI or MPICH). Counts above INT_MAX go in chunks (MPI counts are int).
 #include <malloc.h>
 #include <mpi.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -48,6 +49,21 @@ void in_chunks(T* data, std::size_t n, F&& f) {
     for (std::size_t at = 0; at < n; at += chunk) f(data + at, int(std::min(chunk, n - at)));
 }
 
+// Tells the watchdog the process ids of the other ranks on this host (by host name), so it can name
+// one that ends while the others wait for it.
+void watch_this_hosts_ranks() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    const std::vector<std::string> all = detail::all_gather_strings(fmt::format("{} {}", getpid(), host));
+    const std::string mine = all[std::size_t(g_rank)].substr(all[std::size_t(g_rank)].find(' '));
+    std::vector<detail::Peer> peers;
+    for (int r = 0; r < g_size; ++r) {
+        const std::string& s = all[std::size_t(r)];
+        if (r != g_rank && s.substr(s.find(' ')) == mine) peers.push_back({r, std::stol(s)});
+    }
+    detail::watch_peers(std::move(peers));
+}
+
 }  // namespace
 
 bool built_with_mpi() { return true; }
@@ -68,6 +84,7 @@ ProcessGroup::ProcessGroup(int& argc, char**& argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
     active_ = g_active = true;
     detail::start_watchdog(g_rank, g_size);
+    watch_this_hosts_ranks();
 }
 
 ProcessGroup::~ProcessGroup() {

@@ -1,12 +1,17 @@
 // The collectives' watchdog (see watchdog.hpp).
 #include "distributed/watchdog.hpp"
 
+#include <signal.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "distributed/distributed.hpp"
@@ -24,6 +29,7 @@ std::thread g_thread;
 std::mutex g_mutex;
 std::condition_variable g_wake;
 bool g_stop = false;
+std::vector<detail::Peer> g_peers;        // guarded by g_mutex
 
 long now_ms() {
     return long(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count());
@@ -41,18 +47,48 @@ long timeout_seconds() {
     return s;
 }
 
+// Whether process `pid` has ended: gone, or a zombie its parent has not reaped yet.
+bool ended(long pid) {
+    if (kill(pid_t(pid), 0) != 0 && errno == ESRCH) return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");  // "pid (name) S ...": S the state
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    const auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
+}
+
+std::string at_step() {
+    const long step = g_step.load();
+    return step >= 0 ? " at step " + std::to_string(step) : "";
+}
+
+[[noreturn]] void end_job() {
+    std::fflush(stderr);
+    std::_Exit(1);  // a rank that exits unfinalised makes mpirun end the job
+}
+
+// Ends this process naming the first rank of this host that has ended. MPI_Finalize waits for every
+// rank (and this thread stops before it), so a rank that ends while this one runs has failed.
+void check_peers(int rank, int size, long since) {
+    for (const detail::Peer& p : g_peers)
+        if (ended(p.pid)) {
+            std::fprintf(stderr, "xgrad: rank %d of %d (pid %ld on this host) has ended while rank %d %s%s%s; ending the job\n",
+                         p.rank, size, p.pid, rank, since < 0 ? "was working" : "waited in ",
+                         since < 0 ? "" : g_call.load(), at_step().c_str());
+            end_job();
+        }
+}
+
 void watch(int rank, int size, long timeout) {
     std::unique_lock lock(g_mutex);
-    while (!g_wake.wait_for(lock, std::chrono::milliseconds(500), [] { return g_stop; })) {
+    while (!g_wake.wait_for(lock, std::chrono::milliseconds(200), [] { return g_stop; })) {
         const long since = g_entered_ms.load();
-        if (since < 0 || now_ms() - since < timeout * 1000) continue;
-        const long step = g_step.load();
-        std::fprintf(stderr, "xgrad: rank %d of %d has waited %ld s in %s%s%s for the other ranks: one of them died, "
+        check_peers(rank, size, since);
+        if (since < 0 || timeout == 0 || now_ms() - since < timeout * 1000) continue;
+        std::fprintf(stderr, "xgrad: rank %d of %d has waited %ld s in %s%s for the other ranks: one of them died, "
                      "hangs or is stopped; ending the job (XGRAD_DISTRIBUTED_TIMEOUT=%ld)\n", rank, size,
-                     (now_ms() - since) / 1000, g_call.load(), step >= 0 ? " at step " : "",
-                     step >= 0 ? std::to_string(step).c_str() : "", timeout);
-        std::fflush(stderr);
-        std::_Exit(1);  // a rank that exits unfinalised makes mpirun end the job
+                     (now_ms() - since) / 1000, g_call.load(), at_step().c_str(), timeout);
+        end_job();
     }
 }
 
@@ -62,9 +98,14 @@ void note_step(long step) { g_step.store(step); }
 
 void detail::start_watchdog(int rank, int size) {
     const long timeout = timeout_seconds();
-    if (timeout == 0 || size == 1) return;
+    if (size == 1) return;
     g_stop = false;
     g_thread = std::thread(watch, rank, size, timeout);
+}
+
+void detail::watch_peers(std::vector<Peer> peers) {
+    std::lock_guard lock(g_mutex);
+    g_peers = std::move(peers);
 }
 
 void detail::stop_watchdog() {

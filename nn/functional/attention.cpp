@@ -1,14 +1,17 @@
-// scaled_dot_product_attention: PyTorch 2's F.scaled_dot_product_attention (math backend) as one op:
+// scaled_dot_product_attention: PyTorch 2's F.scaled_dot_product_attention as one op:
 //   y = dropout(softmax(q kᵀ · scale + causal mask)) v
 // over leading batch dims (..., L, E) × (..., S, E) × (..., S, Ev) → (..., L, Ev). The causal mask is
-// applied by loop bounds (tensor/kernels/attention.hpp), never built; the backward reuses the saved
-// probabilities P and the dropout mask D.
+// applied by loop bounds, never built. Without dropout the op runs in blocks (tensor/kernels/
+// flash_attention.hpp, PyTorch's flash backend): it keeps each query's log-sum-exp, and backward
+// recomputes the probabilities block by block — memory O(L) a head, not O(L·S). With dropout it keeps
+// the probabilities P and torch's mask D (tensor/kernels/attention.hpp), so its draws match PyTorch's.
 #include <fmt/format.h>
 
 #include <optional>
 
 #include "nn/functional.hpp"
 #include "tensor/kernels/attention.hpp"
+#include "tensor/kernels/flash_attention.hpp"
 #include "tensor/kernels/threads.hpp"
 
 namespace xgrad::nn {
@@ -35,6 +38,41 @@ kernels::AttentionDims attention_dims(const Shape& q, const Shape& k, const Shap
     return {q[r - 2], k[r - 2], E, v[r - 1], static_cast<float>(s), causal, 0};
 }
 
+// Without dropout: the blocked kernels, each (batch…) problem a task; saves lse (nb × L floats).
+Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const kernels::AttentionDims& d,
+                       std::size_t nb) {
+    Shape ys = q.shape();
+    ys.back() = d.Ev;
+    Array y = new_array(ys, "scaled_dot_product_attention"), lse = new_array({nb, d.L}, "scaled_dot_product_attention");
+    const float *Q = q.data().data(), *K = k.data().data(), *V = v.data().data();
+    const double flops = 4.0 * double(nb) * double(d.L * d.S) * double(d.E + d.Ev);
+    parallel_for(nb, 1, flops, 2e5, [&](std::size_t b0, std::size_t b1) {
+        std::vector<float> scratch(kernels::kFlashScratch);
+        for (std::size_t b = b0; b < b1; ++b)
+            kernels::flash_attention_forward(d, Q + b * d.L * d.E, K + b * d.S * d.E, d.E, V + b * d.S * d.Ev, d.Ev,
+                                             y.data() + b * d.L * d.Ev, lse.data() + b * d.L, scratch.data());
+    });
+    if (!is_grad_enabled()) return Tensor(std::move(y));
+    return record("scaled_dot_product_attention", std::move(y), {q, k, v},
+                  [d, nb, flops, lse = std::move(lse)](const Array& dy, const Array& y, Inputs in) {
+        const char* op = "scaled_dot_product_attention backward";
+        Array dq = new_array(in[0].shape(), op), dk = new_array(in[1].shape(), op), dv = new_array(in[2].shape(), op);
+        parallel_for(nb, 1, 2 * flops, 2e5, [&](std::size_t b0, std::size_t b1) {
+            std::vector<float> scratch(kernels::kFlashScratch);
+            for (std::size_t b = b0; b < b1; ++b) {
+                const std::size_t qo = b * d.L * d.E, ko = b * d.S * d.E, vo = b * d.S * d.Ev, oo = b * d.L * d.Ev;
+                kernels::flash_attention_backward(d, in[0].data().data() + qo, in[1].data().data() + ko,
+                                                  in[2].data().data() + vo, y.data() + oo, lse.data() + b * d.L,
+                                                  dy.data() + oo, dq.data() + qo, dk.data() + ko, dv.data() + vo,
+                                                  scratch.data());
+            }
+        });
+        in[0].accumulate_grad(std::move(dq));
+        in[1].accumulate_grad(std::move(dk));
+        in[2].accumulate_grad(std::move(dv));
+    }, BackwardReads::InputsAndOutput);
+}
+
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p,
@@ -43,30 +81,26 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         throw ValueError(fmt::format("scaled_dot_product_attention: dropout_p = {} must be within [0, 1]", dropout_p));
     std::size_t nb = 0;
     const kernels::AttentionDims d = attention_dims(q.shape(), k.shape(), v.shape(), nb, is_causal, scale);
+    if (dropout_p == 0.0) return flash_attention(q, k, v, d, nb);
     const std::size_t LS = d.L * d.S;
     // D: torch's dropout mask over the (…, L, S) weights, drawn in row-major order (masked entries too)
-    Array D = empty_array();
-    if (dropout_p > 0.0) {
-        Shape ds = q.shape();
-        ds.back() = d.S;
-        D = new_array(ds, "scaled_dot_product_attention");
-        const double keep = 1.0 - dropout_p;
-        const float s = dropout_p == 1.0 ? 0.0f : 1.0f / static_cast<float>(keep);
-        for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] = gen.uniform_double() < keep ? s : 0.0f;
-    }
+    Shape ds = q.shape();
+    ds.back() = d.S;
+    Array D = new_array(ds, "scaled_dot_product_attention");
+    const double keep = 1.0 - dropout_p;
+    const float drop_scale = dropout_p == 1.0 ? 0.0f : 1.0f / static_cast<float>(keep);
+    for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] = gen.uniform_double() < keep ? drop_scale : 0.0f;
     Shape ps = q.shape(), ys = q.shape();
     ps.back() = d.S;
     ys.back() = d.Ev;
     Array P = new_array(ps, "scaled_dot_product_attention"), y = new_array(ys, "scaled_dot_product_attention");
     const float *Q = q.data().data(), *K = k.data().data(), *V = v.data().data();
-    const float* Dp = D.size() ? D.data() : nullptr;
     const double flops = 4.0 * double(nb) * double(LS) * double(d.E + d.Ev);
     parallel_for(nb, 1, flops, 2e5, [&](std::size_t b0, std::size_t b1) {
-        std::vector<float> scratch(Dp ? LS : 0);
+        std::vector<float> scratch(LS);
         for (std::size_t b = b0; b < b1; ++b)
             kernels::attention_forward(d, Q + b * d.L * d.E, K + b * d.S * d.E, d.E, V + b * d.S * d.Ev, d.Ev,
-                                       Dp ? Dp + b * LS : nullptr, P.data() + b * LS, y.data() + b * d.L * d.Ev,
-                                       scratch.data());
+                                       D.data() + b * LS, P.data() + b * LS, y.data() + b * d.L * d.Ev, scratch.data());
     });
     if (!is_grad_enabled()) return Tensor(std::move(y));
     return record("scaled_dot_product_attention", std::move(y), {q, k, v},
@@ -74,12 +108,11 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         const char* op = "scaled_dot_product_attention backward";
         Array dq = new_array(in[0].shape(), op), dk = new_array(in[1].shape(), op), dv = new_array(in[2].shape(), op);
         const std::size_t LS = d.L * d.S;
-        const float* Dp = D.size() ? D.data() : nullptr;
         parallel_for(nb, 1, 2 * flops, 2e5, [&](std::size_t b0, std::size_t b1) {
             std::vector<float> scratch(2 * LS);
             for (std::size_t b = b0; b < b1; ++b)
                 kernels::attention_backward(d, in[0].data().data() + b * d.L * d.E, in[1].data().data() + b * d.S * d.E,
-                                            in[2].data().data() + b * d.S * d.Ev, Dp ? Dp + b * LS : nullptr,
+                                            in[2].data().data() + b * d.S * d.Ev, D.data() + b * LS,
                                             P.data() + b * LS, dy.data() + b * d.L * d.Ev, dq.data() + b * d.L * d.E,
                                             dk.data() + b * d.S * d.E, dv.data() + b * d.S * d.Ev, scratch.data());
         });
@@ -122,12 +155,13 @@ Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCac
             }
     d.S = cache.length + T;
     d.offset = cache.length;
-    Array P = new_array({nb, T, d.S}, "cached_attention"), y = new_array(q.shape(), "cached_attention");
+    Array y = new_array(q.shape(), "cached_attention");
     parallel_for(nb, 1, 4.0 * double(nb) * double(T * d.S * hd), 2e5, [&](std::size_t b0, std::size_t b1) {
+        std::vector<float> scratch(kernels::kFlashScratch), lse(T);
         for (std::size_t b = b0; b < b1; ++b)
-            kernels::attention_forward(d, q.data().data() + b * T * hd, cache.k.data() + b * cap * hd, hd,
-                                       cache.v.data() + b * cap * hd, hd, nullptr, P.data() + b * T * d.S,
-                                       y.data() + b * T * hd, nullptr);
+            kernels::flash_attention_forward(d, q.data().data() + b * T * hd, cache.k.data() + b * cap * hd, hd,
+                                             cache.v.data() + b * cap * hd, hd, y.data() + b * T * hd, lse.data(),
+                                             scratch.data());
     });
     cache.length += T;
     return Tensor(std::move(y));

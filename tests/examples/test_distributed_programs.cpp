@@ -100,8 +100,11 @@ TEST(Gpt2Distributed, AKilledRankEndsTheJobNamingIt) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_NE(status, 0) << out;
     EXPECT_LT(seconds, 30.0);
-    EXPECT_NE(out.find("rank 1"), std::string::npos) << out;
-    EXPECT_NE(out.find("signal 9"), std::string::npos) << out;
+    EXPECT_NE(out.find("signal 9"), std::string::npos) << out;  // mpirun's word
+    // rank 0's: which rank, and where rank 0 was when it noticed
+    EXPECT_NE(out.find("xgrad: rank 1 of 2 (pid "), std::string::npos) << out;
+    EXPECT_NE(out.find("on this host) has ended while rank 0 "), std::string::npos) << out;
+    EXPECT_NE(out.find(" at step "), std::string::npos) << out;
 }
 
 // A rank that hangs (stopped with SIGSTOP) leaves rank 0 waiting in a collective: the watchdog ends the

@@ -1,9 +1,11 @@
 // scaled_dot_product_attention and the book's MultiHeadAttention against PyTorch
 // (tests/reference/attention.txt, made by make_attention_reference.py), gradcheck, the kernel against its
-// scalar reference, the KV cache against the uncached path, and the errors.
+// scalar reference, the blocked (flash) kernels against the whole-matrix ones, the KV cache against the
+// uncached path, and the errors.
 #include "helpers.hpp"
 #include "reference_file.hpp"
 #include "tensor/kernels/attention.hpp"
+#include "tensor/kernels/flash_attention.hpp"
 
 namespace xgrad {
 namespace {
@@ -76,6 +78,42 @@ TEST(Attention, KernelEqualsScalarReference) {
         kernels::attention_forward_ref(d, Q.data(), K.data(), V.data(), Pr.data(), Or.data());
         for (std::size_t i = 0; i < O.size(); ++i) EXPECT_NEAR(O[i], Or[i], 1e-5) << i;
         for (std::size_t i = 0; i < P.size(); ++i) EXPECT_NEAR(P[i], Pr[i], 1e-6) << i;
+    }
+}
+
+// Sizes that cross the blocks (64 queries, 256 keys) and end inside one: full, causal square, and causal
+// with an offset (a cache), against the kernels that keep the whole L×S matrix.
+TEST(Attention, BlockedKernelsEqualTheWholeMatrixOnes) {
+    Generator g(4);
+    struct Case { std::size_t L, S, offset; bool causal; };
+    for (const Case c : {Case{150, 600, 0, false}, Case{300, 300, 0, true}, Case{70, 400, 330, true}, Case{1, 257, 256, true}}) {
+        const std::size_t E = 24, Ev = 20;
+        Array Q = randn({c.L, E}, g).data(), K = randn({c.S, E}, g).data(), V = randn({c.S, Ev}, g).data();
+        Array dO = randn({c.L, Ev}, g).data();
+        const kernels::AttentionDims d{c.L, c.S, E, Ev, 0.3f, c.causal, c.offset};
+        std::vector<float> P(c.L * c.S), O(c.L * Ev), scratch(2 * c.L * c.S), dQ(c.L * E), dK(c.S * E), dV(c.S * Ev);
+        kernels::attention_forward(d, Q.data(), K.data(), E, V.data(), Ev, nullptr, P.data(), O.data(), nullptr);
+        kernels::attention_backward(d, Q.data(), K.data(), V.data(), nullptr, P.data(), dO.data(), dQ.data(), dK.data(),
+                                    dV.data(), scratch.data());
+        std::vector<float> Of(O.size(), NAN), lse(c.L), fs(kernels::kFlashScratch), dQf(dQ.size(), NAN),
+            dKf(dK.size(), NAN), dVf(dV.size(), NAN);
+        kernels::flash_attention_forward(d, Q.data(), K.data(), E, V.data(), Ev, Of.data(), lse.data(), fs.data());
+        kernels::flash_attention_backward(d, Q.data(), K.data(), V.data(), Of.data(), lse.data(), dO.data(), dQf.data(),
+                                          dKf.data(), dVf.data(), fs.data());
+        const std::string at = fmt::format("L {} S {} offset {} causal {}", c.L, c.S, c.offset, c.causal);
+        for (std::size_t i = 0; i < O.size(); ++i) ASSERT_NEAR(Of[i], O[i], 1e-5) << at << " O " << i;
+        for (std::size_t i = 0; i < dQ.size(); ++i) ASSERT_NEAR(dQf[i], dQ[i], 2e-5) << at << " dQ " << i;
+        for (std::size_t i = 0; i < dK.size(); ++i) ASSERT_NEAR(dKf[i], dK[i], 2e-5) << at << " dK " << i;
+        for (std::size_t i = 0; i < dV.size(); ++i) ASSERT_NEAR(dVf[i], dV[i], 2e-5) << at << " dV " << i;
+        for (std::size_t i = 0; i < c.L; ++i) {  // lse: log Σ_j e^(scale·q·k_j) over the keys query i sees
+            double z = 0.0;
+            for (std::size_t j = 0; j < d.visible(i); ++j) {
+                double s = 0.0;
+                for (std::size_t e = 0; e < E; ++e) s += double(Q.data()[i * E + e]) * K.data()[j * E + e];
+                z += std::exp(0.3 * s);
+            }
+            ASSERT_NEAR(lse[i], std::log(z), 1e-4) << at << " lse " << i;
+        }
     }
 }
 
