@@ -1,10 +1,10 @@
-// PyTorch's CPU generator: std::mt19937 words and PyTorch's transforms (uniform_real, normal with a
+// PyTorch's CPU generator: MT19937 words and PyTorch's transforms (uniform_real, normal with a
 // cached second value, normal_fill over blocks of 16, exponential, modulo randint).
 #include "tensor/random.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <sstream>
 
 #include "tensor/error.hpp"
 
@@ -32,7 +32,7 @@ void normal_fill_16(float* d, float mean, float std) {
 
 void Generator::manual_seed(uint64_t seed) {
     seed_ = seed;
-    engine_.seed(static_cast<uint32_t>(seed));  // at::mt19937 keeps the low 32 bits
+    engine_.seed_with(static_cast<uint32_t>(seed));  // at::mt19937 keeps the low 32 bits
     next_normal_.reset();
 }
 
@@ -50,6 +50,19 @@ float Generator::uniform(float from, float to) {  // NOLINT
 }
 
 double Generator::uniform_double() { return static_cast<double>(random64() & ((1ULL << 53) - 1)) / kTwo53; }
+
+void Generator::bernoulli_mask(std::span<float> out, double keep, float value) {
+    constexpr std::size_t kChunk = 512;
+    uint32_t words[2 * kChunk];
+    for (std::size_t at = 0; at < out.size(); at += kChunk) {
+        const std::size_t n = std::min(kChunk, out.size() - at);
+        engine_.fill(words, 2 * n);
+        for (std::size_t i = 0; i < n; ++i) {  // uniform_double() of the pair, high word first
+            const uint64_t bits = ((uint64_t(words[2 * i]) << 32) | words[2 * i + 1]) & ((1ULL << 53) - 1);
+            out[at + i] = static_cast<double>(bits) / kTwo53 < keep ? value : 0.0f;
+        }
+    }
+}
 
 double Generator::normal() {
     if (next_normal_) {
@@ -92,20 +105,11 @@ void Generator::randint(uint64_t n, std::span<uint64_t> out) {
     for (auto& v : out) v = randint(n);
 }
 
-Generator::State Generator::state() const {
-    std::ostringstream s;
-    s << engine_;
-    return {s.str(), seed_, next_normal_};
-}
+Generator::State Generator::state() const { return {engine_.to_text(), seed_, next_normal_}; }
 
 void Generator::set_state(const State& st) {
-    std::istringstream s(st.engine);
-    std::mt19937 e;
-    s >> e;
-    std::string rest;
-    if (s.fail() || (s >> rest, !rest.empty()))
+    if (!engine_.from_text(st.engine))
         throw ValueError("Generator::set_state: the engine state is not 624 words and a position of std::mt19937");
-    engine_ = e;
     seed_ = st.seed;
     next_normal_ = st.next_normal;
 }

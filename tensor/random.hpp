@@ -1,14 +1,16 @@
-// PyTorch's CPU random numbers: a 32-bit Mersenne Twister (std::mt19937, whose output the C++ standard
-// fixes, seeded with the seed's low 32 bits as at::mt19937 is) and PyTorch's transforms of its words.
+// PyTorch's CPU random numbers: a 32-bit Mersenne Twister (std::mt19937's words, which the C++ standard
+// fixes, from tensor/kernels/mt19937.hpp; seeded with the seed's low 32 bits as at::mt19937 is) and
+// PyTorch's transforms of its words.
 // After manual_seed(s), the same sequence of calls gives the numbers torch gives after
 // torch.manual_seed(s): rand, randint, randperm, normals, exponentials (see each function for the
 // exceptions).
 #pragma once
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
+
+#include "tensor/kernels/mt19937.hpp"
 
 namespace xgrad {
 
@@ -29,6 +31,9 @@ public:
     float uniform(float from, float to);
     /// Uniform on [0, 1) from 53 bits of two words (PyTorch's double uniform).
     double uniform_double();
+    /// out[i] = uniform_double() < keep ? value : 0 in order: torch's bernoulli_(keep) mask as dropout
+    /// draws it (the words drawn in bulk).
+    void bernoulli_mask(std::span<float> out, double keep, float value);
     /// N(0, 1) as PyTorch's normal_distribution<double>: Box-Muller on two double uniforms,
     /// r = √(-2 ln(1 - u2)), θ = 2π·u1, returns r·cos θ and keeps r·sin θ for the next call.
     double normal();
@@ -58,7 +63,7 @@ public:
     void set_state(const State& st);
 
 private:
-    std::mt19937 engine_;
+    kernels::Mt19937 engine_;
     uint64_t seed_ = 0;
     std::optional<double> next_normal_;
 };

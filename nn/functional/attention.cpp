@@ -89,7 +89,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     Array D = new_array(ds, "scaled_dot_product_attention");
     const double keep = 1.0 - dropout_p;
     const float drop_scale = dropout_p == 1.0 ? 0.0f : 1.0f / static_cast<float>(keep);
-    for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] = gen.uniform_double() < keep ? drop_scale : 0.0f;
+    gen.bernoulli_mask({D.data(), D.size()}, keep, drop_scale);
     Shape ps = q.shape(), ys = q.shape();
     ps.back() = d.S;
     ys.back() = d.Ev;

@@ -18,7 +18,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
     const double keep = 1.0 - p;
     const float scale = p == 1.0 ? 0.0f : 1.0f / static_cast<float>(keep);
     Array mask = new_array(x.shape(), "dropout");  // the scale where kept, 0 where dropped
-    for (std::size_t i = 0; i < mask.size(); ++i) mask.data()[i] = gen.uniform_double() < keep ? scale : 0.0f;
+    gen.bernoulli_mask({mask.data(), mask.size()}, keep, scale);
     Array y = x.data() * mask;
     return record("dropout", std::move(y), {x}, [mask = std::move(mask)](const Array& dy, const Array&, Inputs in) {
         in[0].accumulate_grad(Array(dy * mask));

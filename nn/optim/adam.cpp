@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "tensor/kernels/optim.hpp"
+#include "tensor/kernels/threads.hpp"
 
 namespace xgrad::nn {
 
@@ -56,8 +57,11 @@ void Adam::step() {
         float* vmax = o.amsgrad ? buffer(st, "max_exp_avg_sq", p).data() : nullptr;
         float* pd = p.mutable_data().data();
         const float* g = p.grad_data().data();
-        for_each_free_span(p, [&](std::size_t b, std::size_t e) {
-            kernels::adam_update(pd + b, g + b, m + b, v + b, vmax ? vmax + b : nullptr, e - b, c);
+        for_each_free_span(p, [&](std::size_t b, std::size_t e) {  // elementwise: any split gives the same bits
+            parallel_for(e - b, 16, double(e - b), kElementwiseGrain, [&](std::size_t i0, std::size_t i1) {
+                const std::size_t at = b + i0;
+                kernels::adam_update(pd + at, g + at, m + at, v + at, vmax ? vmax + at : nullptr, i1 - i0, c);
+            });
         });
     });
 }

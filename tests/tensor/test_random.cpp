@@ -1,8 +1,12 @@
 // The generator against PyTorch's CPU generator (tests/reference/random.txt, written by
 // make_random_reference.py): the same seed gives torch's numbers for rand, uniform_, randn below and
 // from 16 elements, normal_, randint, randperm, exponential_, multinomial and the modules' init.
+#include <random>
+#include <sstream>
+
 #include "helpers.hpp"
 #include "reference_file.hpp"
+#include "tensor/kernels/mt19937.hpp"
 
 namespace xgrad {
 namespace {
@@ -115,6 +119,36 @@ TEST(TorchRandom, StateRoundTripsAndRejectsGarbage) {
     EXPECT_EQ(g.random(), h.random());
     EXPECT_THROW(h.set_state({"1 2 3", 0, std::nullopt}), ValueError);
     EXPECT_THROW(h.set_state({st.engine + " 9", 0, std::nullopt}), ValueError);
+}
+
+// The engine against its reference, std::mt19937: single words and bulk fills of every length across the
+// 624-word regenerations, and the text form (what a checkpoint stores) after each.
+TEST(Mt19937, EqualsStdMt19937WordForWordAndInItsTextForm) {
+    for (uint32_t seed : {0u, 123u, 4294967295u}) {
+        std::mt19937 want(seed);
+        kernels::Mt19937 got(seed);
+        std::vector<uint32_t> words(3000);
+        for (std::size_t round = 0; round < 24; ++round) {
+            const std::size_t n = round * 977 % 2000 + 1;
+            if (round % 3 == 0)
+                for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got(), want()) << seed << " " << round;
+            else {
+                got.fill(words.data(), n);
+                for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(words[i], want()) << seed << " " << round << " " << i;
+            }
+            std::ostringstream text;
+            text << want;
+            ASSERT_EQ(got.to_text(), text.str());
+        }
+    }
+}
+
+TEST(Mt19937, BernoulliMaskIsTheUniformsComparedInOrder) {
+    Generator a(9), b(9);
+    std::vector<float> mask(1500);
+    a.bernoulli_mask(mask, 0.7, 2.5f);
+    for (std::size_t i = 0; i < mask.size(); ++i) ASSERT_EQ(mask[i], b.uniform_double() < 0.7 ? 2.5f : 0.0f) << i;
+    EXPECT_EQ(a.random(), b.random());
 }
 
 }  // namespace
