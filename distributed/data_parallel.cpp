@@ -34,6 +34,7 @@ std::string layout(const std::vector<std::pair<std::string, Tensor>>& tensors) {
 
 DataParallel::DataParallel(const nn::Module& module, DataParallelOptions options) {
     if (world_size() == 1) return;  // nothing to average
+    if ((shared_masks_ = options.dropout_generator)) shared_masks_->set_mask_share(std::size_t(rank()), std::size_t(world_size()));
     for (auto& [name, p] : module.named_parameters())
         if (p.requires_grad()) params_.emplace_back(name, p);
     auto everything = module.named_parameters();  // what the broadcast sends: every parameter and buffer
@@ -60,6 +61,7 @@ DataParallel::DataParallel(const nn::Module& module, DataParallelOptions options
 }
 
 DataParallel::~DataParallel() {
+    if (shared_masks_) shared_masks_->set_mask_share(0, 1);
     for (std::size_t i = 0; i < handles_.size(); ++i) params_[i].second.remove_hook(handles_[i]);
     for (auto& b : buckets_)
         if (b->sum) b->sum->wait();

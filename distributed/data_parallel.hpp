@@ -25,6 +25,8 @@
 //
 // With N ranks each on b rows, the mean over ranks of the per-rank mean losses' gradients is the gradient
 // of the mean loss over all N·b rows — one process on the global batch — up to float summation order.
+// Dropout too: rank r keeps rows [r·b, (r+1)·b) of the masks that process would draw (the batch the
+// masks' first dim), so the ranks drop what it drops.
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -33,6 +35,7 @@
 
 #include "distributed/distributed.hpp"
 #include "nn/module.hpp"
+#include "tensor/random.hpp"
 
 namespace xgrad::distributed {
 
@@ -40,6 +43,10 @@ struct DataParallelOptions {
     std::size_t bucket_bytes = std::size_t(25) << 20;  // DDP's bucket_cap_mb = 25
     bool broadcast_parameters = true;                   // rank 0's parameters and buffers to every rank
     bool overlap = false;                               // send buckets during backward (see above)
+    // The generator dropout draws from: its masks are shared out by rank (Generator::set_mask_share), so
+    // each rank of batch b drops its rows of what one process of batch N·b drops; nullptr: every rank
+    // draws whole masks of its own (the same ones on every rank when they share a seed, as DDP's).
+    Generator* dropout_generator = &default_generator();
 };
 
 class DataParallel {
@@ -74,6 +81,7 @@ private:
     std::vector<std::unique_ptr<Bucket>> buckets_;
     std::size_t next_launch_ = 0;                         // buckets are sent in order: the next to send
     bool overlap_ = true;
+    Generator* shared_masks_ = nullptr;  // its mask share is reset when this ends
     bool round_started_ = false;
     double wait_seconds_ = 0;
 };

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <numbers>
 
+#include <fmt/format.h>
+
 #include "tensor/error.hpp"
 
 namespace xgrad {
@@ -51,7 +53,20 @@ float Generator::uniform(float from, float to) {  // NOLINT
 
 double Generator::uniform_double() { return static_cast<double>(random64() & ((1ULL << 53) - 1)) / kTwo53; }
 
+void Generator::set_mask_share(std::size_t index, std::size_t count) {
+    if (index >= count)
+        throw ValueError(fmt::format("Generator::set_mask_share: share {} of {} does not exist (index < count)", index, count));
+    share_index_ = index;
+    share_count_ = count;
+}
+
+void Generator::pass_over(std::size_t words) {
+    uint32_t scratch[1024];
+    for (std::size_t at = 0; at < words; at += 1024) engine_.fill(scratch, std::min<std::size_t>(1024, words - at));
+}
+
 void Generator::bernoulli_mask(std::span<float> out, double keep, float value) {
+    pass_over(2 * out.size() * share_index_);  // two words an element, the shares in order
     constexpr std::size_t kChunk = 512;
     uint32_t words[2 * kChunk];
     for (std::size_t at = 0; at < out.size(); at += kChunk) {
@@ -62,6 +77,7 @@ void Generator::bernoulli_mask(std::span<float> out, double keep, float value) {
             out[at + i] = static_cast<double>(bits) / kTwo53 < keep ? value : 0.0f;
         }
     }
+    pass_over(2 * out.size() * (share_count_ - 1 - share_index_));
 }
 
 double Generator::normal() {

@@ -32,8 +32,15 @@ public:
     /// Uniform on [0, 1) from 53 bits of two words (PyTorch's double uniform).
     double uniform_double();
     /// out[i] = uniform_double() < keep ? value : 0 in order: torch's bernoulli_(keep) mask as dropout
-    /// draws it (the words drawn in bulk).
+    /// draws it (the words drawn in bulk). With a mask share set (below), `out` is this process's share of
+    /// the whole batch's mask: the words of the shares before and after it are drawn and passed over.
     void bernoulli_mask(std::span<float> out, double keep, float value);
+    /// Data parallelism: this process holds share `index` of `count` equal shares of every batch (rows
+    /// [index·b, (index+1)·b) of count·b, the batch's first dim), so bernoulli_mask keeps share `index`
+    /// of the mask one process would draw for the whole batch. N ranks of batch b then drop what one
+    /// process of batch N·b drops, each rank other elements, and every rank's generator stays where that
+    /// process's would be. (0, 1), the default: the whole mask. Throws ValueError unless index < count.
+    void set_mask_share(std::size_t index, std::size_t count);
     /// N(0, 1) as PyTorch's normal_distribution<double>: Box-Muller on two double uniforms,
     /// r = √(-2 ln(1 - u2)), θ = 2π·u1, returns r·cos θ and keeps r·sin θ for the next call.
     double normal();
@@ -63,8 +70,10 @@ public:
     void set_state(const State& st);
 
 private:
+    void pass_over(std::size_t words);  // draws `words` words and drops them
     kernels::Mt19937 engine_;
     uint64_t seed_ = 0;
+    std::size_t share_index_ = 0, share_count_ = 1;
     std::optional<double> next_normal_;
 };
 

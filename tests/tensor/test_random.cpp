@@ -151,5 +151,35 @@ TEST(Mt19937, BernoulliMaskIsTheUniformsComparedInOrder) {
     EXPECT_EQ(a.random(), b.random());
 }
 
+// Three processes of 700 elements each keep their third of one process's 2,100-element mask, in order,
+// and each generator ends where the one process's does.
+TEST(Mt19937, MaskSharesAreTheWholeMasksThirds) {
+    Generator whole(5);
+    std::vector<float> want(2100);
+    whole.bernoulli_mask(want, 0.9, 1.0f / 0.9f);
+    for (std::size_t r = 0; r < 3; ++r) {
+        Generator mine(5);
+        mine.set_mask_share(r, 3);
+        std::vector<float> got(700);
+        mine.bernoulli_mask(got, 0.9, 1.0f / 0.9f);
+        for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[r * 700 + i]) << r << " " << i;
+        EXPECT_EQ(mine.state().engine, whole.state().engine) << r;
+        mine.set_mask_share(0, 1);  // back to whole masks
+        std::vector<float> next(50), next_whole(50);
+        mine.bernoulli_mask(next, 0.5, 2.0f);
+        Generator copy(5);
+        copy.set_state(whole.state());
+        copy.bernoulli_mask(next_whole, 0.5, 2.0f);
+        EXPECT_EQ(next, next_whole) << r;
+    }
+    Generator g;
+    try {
+        g.set_mask_share(2, 2);
+        ADD_FAILURE() << "share 2 of 2 was taken";
+    } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("share 2 of 2 does not exist"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace xgrad
