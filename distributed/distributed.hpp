@@ -40,9 +40,9 @@ public:
     ProcessGroup(const ProcessGroup&) = delete;
     ProcessGroup& operator=(const ProcessGroup&) = delete;
 
-    /// What main returns: 0 and the interrupted statuses (130, 143: every rank stopped together) finalise
-    /// MPI; any other status aborts the whole job (MPI_Abort), since the other ranks may be waiting for
-    /// this one in a collective and would wait forever.
+    /// What main returns: 0 and the stops on a signal (130 SIGINT, 143 SIGTERM, 138 SIGUSR1: every rank
+    /// stopped at one step) finalise MPI; any other status aborts the whole job (MPI_Abort), since the
+    /// other ranks may be waiting for this one in a collective and would wait forever.
     int exit(int status);
 
 private:

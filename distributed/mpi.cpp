@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -96,7 +97,8 @@ ProcessGroup::~ProcessGroup() {
 int ProcessGroup::exit(int status) {
     if (!active_) return status;
     std::fflush(stdout), std::fflush(stderr);
-    if (status != 0 && status != 130 && status != 143 && g_size > 1) MPI_Abort(MPI_COMM_WORLD, status);
+    const bool stopped = status == 128 + SIGINT || status == 128 + SIGTERM || status == 128 + SIGUSR1;  // together
+    if (status != 0 && !stopped && g_size > 1) MPI_Abort(MPI_COMM_WORLD, status);
     detail::stop_watchdog();
     MPI_Finalize();
     active_ = g_active = false;

@@ -16,7 +16,7 @@ namespace {
 
 std::atomic<int> g_signal{0};  // written by the handler: lock-free, so async-signal-safe
 static_assert(std::atomic<int>::is_always_lock_free);
-struct sigaction g_old_int, g_old_term;
+struct sigaction g_old_int, g_old_term, g_old_usr1;
 
 extern "C" void on_stop_signal(int sig) { g_signal.store(sig); }
 
@@ -30,16 +30,20 @@ StopSignals::StopSignals() {
     sa.sa_flags = SA_RESTART;  // a read or write the signal interrupts goes on
     sigaction(SIGINT, &sa, &g_old_int);
     sigaction(SIGTERM, &sa, &g_old_term);
+    sigaction(SIGUSR1, &sa, &g_old_usr1);  // mpirun forwards it to every rank (it cannot forward SIGTERM)
 }
 
 StopSignals::~StopSignals() {
     sigaction(SIGINT, &g_old_int, nullptr);
     sigaction(SIGTERM, &g_old_term, nullptr);
+    sigaction(SIGUSR1, &g_old_usr1, nullptr);
 }
 
 bool StopSignals::requested() const { return g_signal.load() != 0; }
 int StopSignals::signal() const { return g_signal.load(); }
-const char* StopSignals::what() const { return signal() == SIGTERM ? "terminated" : "interrupted"; }
+const char* StopSignals::what() const {
+    return signal() == SIGTERM ? "terminated" : signal() == SIGUSR1 ? "stopped by SIGUSR1" : "interrupted";
+}
 
 void check_finite_loss(double loss, long step, const std::string& lr_flag) {
     if (!std::isfinite(loss))

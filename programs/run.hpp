@@ -1,6 +1,7 @@
 // What a training program does so that nothing it trains is lost: it stops on a non-finite loss before
 // the update that would spread it, never saves non-finite weights over a file, and on SIGINT or SIGTERM
-// (Ctrl-C, a job scheduler's warning before SIGKILL) finishes its step, saves and exits 130 or 143.
+// (Ctrl-C, a job scheduler's warning before SIGKILL) finishes its step, saves and exits 130 or 143 —
+// 138 on SIGUSR1, the signal mpirun forwards to every rank.
 #pragma once
 #include <map>
 #include <string>
@@ -10,7 +11,7 @@
 
 namespace xgrad::programs {
 
-/// While one lives, SIGINT and SIGTERM no longer kill the program: they set a flag that the training
+/// While one lives, SIGINT, SIGTERM and SIGUSR1 no longer kill the program: they set a flag that the training
 /// loop reads after each step. A signal that comes again sets it again (`timeout` and some schedulers
 /// send theirs to the process and to its group: twice); SIGKILL or SIGQUIT (Ctrl-\) still stop the
 /// program at once. The destructor restores the previous handlers.
@@ -22,9 +23,9 @@ public:
     StopSignals& operator=(const StopSignals&) = delete;
 
     bool requested() const;  ///< a signal came
-    int signal() const;      ///< SIGINT or SIGTERM, or 0
+    int signal() const;      ///< SIGINT, SIGTERM or SIGUSR1, or 0
     int exit_code() const { return 128 + signal(); }  ///< as a shell reports a process the signal killed
-    const char* what() const;  ///< "interrupted" (SIGINT) or "terminated" (SIGTERM)
+    const char* what() const;  ///< "interrupted" (SIGINT), "terminated" (SIGTERM) or "stopped by SIGUSR1"
 };
 
 /// Throws ValueError unless `loss` is finite: "training: the batch loss became nan at step 12 (lower

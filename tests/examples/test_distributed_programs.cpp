@@ -96,6 +96,21 @@ TEST(Gpt2Distributed, SigtermToTheRanksSavesOnRankZeroAndResumes) {
     fs::remove(ckpt);
 }
 
+// mpirun cannot forward SIGTERM (it kills the job after odls_base_sigkill_timeout, 1 s), but forwards
+// SIGUSR1 to every rank: the run stops at one step on all of them and rank 0 saves.
+TEST(Gpt2Distributed, SigusrOneToMpirunSavesOnRankZero) {
+    const fs::path ckpt = scratch("usr1");
+    const std::string cmd = fmt::format("{} {} --epochs 50 --batch-size 1 --save {} & sleep 2; kill -USR1 $!; wait $!",
+                                        kTwoRanks, kSmall, ckpt.string());
+    auto [status, out] = testing::run_program("sh -c", "'" + cmd + "'");
+    EXPECT_EQ(status, 138) << out;
+    EXPECT_NE(out.find("gpt2: stopped by SIGUSR1 at step"), std::string::npos) << out;
+    ASSERT_TRUE(fs::exists(ckpt)) << out;
+    auto [s2, resumed] = testing::run_program(XGRAD_GPT2, kSmall + "--epochs 1 --batch-size 2 --json --resume " + ckpt.string());
+    EXPECT_EQ(s2, 0) << resumed;
+    fs::remove(ckpt);
+}
+
 TEST(Gpt2Distributed, AKilledRankEndsTheJobNamingIt) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::string rank1_dies = "sh -c 'if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then (sleep 2; kill -9 $$) & fi; exec " +
