@@ -107,11 +107,15 @@ Tensor rdiv(float s, const Tensor& x) {
     });
 }
 
-// pow: y = x^p                dx = dy * p * x^(p-1)
+// pow: y = x^p                dx = dy * (p * x^(p-1))
+// (x·x·x for p = 3 and PyTorch's other special exponents: kernels::Pow)
 Tensor pow(const Tensor& x, float p) {
-    Array y = xt::pow(x.data(), p);
+    Array y = new_array(x.shape(), "pow");
+    kernels::map(x.data().data(), y.data(), y.size(), kernels::Pow{p});
     return record("pow", std::move(y), {x}, [p](const Array& dy, const Array&, Inputs in) {
-        in[0].accumulate_grad(Array(dy * p * xt::pow(in[0].data(), p - 1.0f)));
+        Array g = new_array(dy.shape(), "pow backward");
+        kernels::map2(dy.data(), in[0].data().data(), g.data(), g.size(), kernels::PowGrad{p});
+        in[0].accumulate_grad(std::move(g));
     });
 }
 

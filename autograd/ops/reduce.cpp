@@ -97,11 +97,13 @@ Tensor var(const Tensor& x, const std::vector<int>& dims, bool unbiased, bool ke
     double n = 1;
     for (auto d : ds) n *= static_cast<double>(x.shape()[d]);
     const float denom = static_cast<float>(n - (unbiased ? 1.0 : 0.0));
-    Array centered = x.data() - Array(sum_dims(x.data(), ds) / static_cast<float>(n));  // mean kept as (…, 1, …)
-    Array y = sum_dims(Array(centered * centered), ds) / denom;
+    Array mean = sum_dims(x.data(), ds);  // kept as (…, 1, …)
+    mean /= static_cast<float>(n);
+    Array centered = kernels::broadcast_binary(x.data(), mean, x.shape(), kernels::Sub{});
+    Array y = sum_dims(kernels::broadcast_binary(centered, centered, x.shape(), kernels::Mul{}), ds) / denom;
     y.reshape(reduced_shape(x.shape(), ds, keepdim));
     return record("var", std::move(y), {x}, [ds, denom, c = std::move(centered)](const Array& dy, const Array&, Inputs in) {
-        in[0].accumulate_grad(Array(spread(dy, in[0].shape(), ds, 2.0f / denom) * c));
+        in[0].accumulate_grad(kernels::broadcast_binary(spread(dy, in[0].shape(), ds, 2.0f / denom), c, c.shape(), kernels::Mul{}));
     });
 }
 // std: y = √var                                        dx through sqrt and var

@@ -88,6 +88,33 @@ struct Scale {
     float s;
     template <class T> T operator()(T x) const { return x * T(s); }
 };
+/// y = x^p, with PyTorch's forms for its special exponents: 2 x·x, 3 x·x·x, 0.5 √x, -0.5 1/√x, -1 1/x,
+/// -2 1/(x·x), 1 x, 0 one; any other p xsimd::pow (std::pow in the reference).
+struct Pow {
+    float p;
+    static simd::Vec pow_(simd::Vec x, float p) { return xsimd::pow(x, simd::Vec(p)); }
+    static float pow_(float x, float p) { return std::pow(x, p); }
+    static simd::Vec sqrt_(simd::Vec x) { return xsimd::sqrt(x); }
+    static float sqrt_(float x) { return std::sqrt(x); }
+    template <class T> T operator()(T x) const {
+        if (p == 2.0f) return x * x;
+        if (p == 3.0f) return x * x * x;
+        if (p == 0.5f) return sqrt_(x);
+        if (p == -0.5f) return T(1.0f) / sqrt_(x);
+        if (p == -1.0f) return T(1.0f) / x;
+        if (p == -2.0f) return T(1.0f) / (x * x);
+        if (p == 1.0f) return x;
+        if (p == 0.0f) return T(1.0f);
+        return pow_(x, p);
+    }
+};
+/// pow's gradient as PyTorch's pow_backward forms it: dy·(p·x^(p-1)) (zero for p = 0)
+struct PowGrad {
+    float p;
+    template <class T> T operator()(T dy, T x) const {
+        return p == 0.0f ? T(0.0f) : dy * (T(p) * Pow{p - 1.0f}(x));
+    }
+};
 /// tanh's gradient from its output: dy·(1 - y²)
 struct TanhGrad {
     template <class T> T operator()(T dy, T y) const { return dy * (T(1.0f) - y * y); }

@@ -52,6 +52,12 @@ TEST(PyTorchReference, Elementwise) {
     check_case("rdiv_scalar", [](Inputs& x, const Ids&) { return 2.0f / x["x"]; });
     check_case("pow", [](Inputs& x, const Ids&) { return pow(x["x"], 3.0f); });
     check_case("pow_frac", [](Inputs& x, const Ids&) { return pow(x["x"], 0.5f); });
+    check_case("pow_square", [](Inputs& x, const Ids&) { return pow(x["x"], 2.0f); });
+    check_case("pow_inverse", [](Inputs& x, const Ids&) { return pow(x["x"], -1.0f); });
+    check_case("pow_inverse_square", [](Inputs& x, const Ids&) { return pow(x["x"], -2.0f); });
+    check_case("pow_rsqrt", [](Inputs& x, const Ids&) { return pow(x["x"], -0.5f); });
+    check_case("pow_general", [](Inputs& x, const Ids&) { return pow(x["x"], 1.7f); });
+    check_case("pow_zero", [](Inputs& x, const Ids&) { return pow(x["x"], 0.0f); });
     check_case("exp", [](Inputs& x, const Ids&) { return exp(x["x"]); });
     check_case("log", [](Inputs& x, const Ids&) { return log(x["x"]); });
     check_case("tanh", [](Inputs& x, const Ids&) { return tanh(x["x"]); });

@@ -123,6 +123,16 @@ def main():
     case(out, "vecdot_broadcast", lambda a, b: torch.linalg.vecdot(a, b), {"a": randn(2, 1, 3), "b": randn(4, 3)})
     case(out, "vecdot_dim1", lambda a, b: torch.linalg.vecdot(a, b, dim=1), {"a": randn(2, 3, 4), "b": randn(2, 3, 1)})
     case(out, "vecdot_1d", lambda a, b: torch.linalg.vecdot(a, b), {"a": randn(7), "b": randn(7)})
+    # pow's special exponents (PyTorch computes them as products, roots and reciprocals) and one general;
+    # drawn from a generator of their own, so the values after them stay as they were before they came
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        case(out, "pow_square", lambda x: x ** 2.0, {"x": randn(3, 4)})
+        case(out, "pow_inverse", lambda x: x ** -1.0, {"x": pos})
+        case(out, "pow_inverse_square", lambda x: x ** -2.0, {"x": pos})
+        case(out, "pow_rsqrt", lambda x: x ** -0.5, {"x": pos})
+        case(out, "pow_general", lambda x: x ** 1.7, {"x": pos})
+        case(out, "pow_zero", lambda x: x ** 0.0, {"x": randn(3, 4)})
 
     # How PyTorch prints tensors: each record is the values (flat), the shape, then the repr lines.
     prints = []

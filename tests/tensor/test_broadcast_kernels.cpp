@@ -217,5 +217,29 @@ TEST(UnaryKernels, ActivationsAndGradientsMatchTheFloatFormulasAtEveryLength) {
     }
 }
 
+// pow's special exponents are PyTorch's forms bit for bit (x·x·x, 1/√x, …); its gradient is
+// dy·(p·x^(p-1)) with x^(p-1) in the same forms; other exponents are pow within float rounding.
+TEST(UnaryKernels, PowTakesPyTorchsFormsForItsSpecialExponents) {
+    const std::size_t n = 37;
+    Array x = random_array({n}, 600), dy = random_array({n}, 601);
+    for (auto& v : x) v = std::abs(v) + 0.25f;  // positive, for the roots
+    std::vector<float> y(n), g(n);
+    const std::vector<std::pair<float, float (*)(float)>> forms = {
+        {2.0f, [](float v) { return v * v; }},          {3.0f, [](float v) { return v * v * v; }},
+        {0.5f, [](float v) { return std::sqrt(v); }},   {-0.5f, [](float v) { return 1.0f / std::sqrt(v); }},
+        {-1.0f, [](float v) { return 1.0f / v; }},      {-2.0f, [](float v) { return 1.0f / (v * v); }},
+        {1.0f, [](float v) { return v; }},              {0.0f, [](float) { return 1.0f; }}};
+    for (const auto& [p, form] : forms) {
+        kernels::map(x.data(), y.data(), n, kernels::Pow{p});
+        for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], form(x[i])) << "p " << p << " i " << i;
+    }
+    kernels::map2(dy.data(), x.data(), g.data(), n, kernels::PowGrad{3.0f});
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(g[i], dy[i] * (3.0f * (x[i] * x[i]))) << i;
+    kernels::map2(dy.data(), x.data(), g.data(), n, kernels::PowGrad{0.0f});
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(g[i], 0.0f) << i;
+    kernels::map(x.data(), y.data(), n, kernels::Pow{1.7f});
+    for (std::size_t i = 0; i < n; ++i) ASSERT_NEAR(y[i], std::pow(x[i], 1.7f), 4e-7f * std::pow(x[i], 1.7f)) << i;
+}
+
 }  // namespace
 }  // namespace xgrad
