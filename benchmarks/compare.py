@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """benchmarks/compare: the BENCHMARKS.md workloads (W-seed, W-char, W-word, W-emb; W-mlp, W-gpt,
-W-gpt-gelu; W-gpt2) in xgrad, PyTorch (Python) and libtorch (C++, benchmarks/peers/torch_peer.cpp and
+W-gpt-gelu, W-gpt-ops; W-gpt2) in xgrad, PyTorch (Python) and libtorch (C++, benchmarks/peers/torch_peer.cpp and
 lecture_peer.cpp, built here with g++), in one run, interleaved, several repetitions; prints one table
 of medians and ratios.
 
@@ -8,7 +8,9 @@ of medians and ratios.
 
 W-mlp is examples/mlp's step (makemore's MLP, batch 32, SGD); W-gpt examples/gpt's default step (4
 blocks, ReLU); W-gpt-gelu the same with 2 blocks and a tanh-GELU. Their peers are
-benchmarks/peers/lecture_peer.{py,cpp}, the same programs on the same bundled data. Their floor is the
+benchmarks/peers/lecture_peer.{py,cpp}, the same programs on the same bundled data. W-gpt-ops is the char
+GPT a user writes from ops (benchmarks/gpt_from_ops.cpp: the book's chapter-4 LayerNorm, GELU and attention
+at W-gpt-gelu's size) against the same classes in PyTorch (benchmarks/peers/gpt_from_ops.py). Their floor is the
 step's GEMMs (every forward product and its two backward ones) timed one by one with numpy at these
 shapes, plus the optimizer's unavoidable traffic (parameter, gradient and state read and written) at
 numpy's copy bandwidth.
@@ -266,12 +268,12 @@ def cpu_model():
 
 
 def main():
-    import lectures  # W-mlp, W-gpt, W-gpt-gelu (imported here: it imports this module's helpers)
+    import lectures  # W-mlp, W-gpt, W-gpt-gelu, W-gpt-ops (imported here: it imports this module's helpers)
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--install", action="store_true")
-    ap.add_argument("--only", default="W-seed,W-char,W-word,W-emb,W-mlp,W-gpt,W-gpt-gelu")
+    ap.add_argument("--only", default="W-seed,W-char,W-word,W-emb,W-mlp,W-gpt,W-gpt-gelu,W-gpt-ops")
     args = ap.parse_args()
     if args.install:
         subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-torch", "libtorch-dev",
@@ -297,8 +299,8 @@ def main():
                 xs.append(lectures.lecture_xgrad(name, args.threads))
                 if have_torch:
                     ts.append(lectures.lecture_torch(name, args.threads))
-                if lpeer:
-                    ls.append(lectures.lecture_libtorch(name, args.threads, lpeer))
+                if lpeer and (r := lectures.lecture_libtorch(name, args.threads, lpeer)):
+                    ls.append(r)
             fl = lectures.lecture_floor_ms(name, args.threads)
             rows.append((name, med(xs, "step_ms"), med(ts, "step_ms"), med(ls, "step_ms"), float("nan"), fl,
                          max(r["rss"] for r in xs), max((r["rss"] for r in ts), default=float("nan")),

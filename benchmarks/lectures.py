@@ -1,6 +1,7 @@
 """benchmarks/lectures: compare.py's W-mlp, W-gpt and W-gpt-gelu: examples/mlp's and examples/gpt's steps in
-xgrad and in their peers benchmarks/peers/lecture_peer.{py,cpp}, and the floor of each step. Used by
-compare.py (see its docstring); not a program of its own.
+xgrad and in their peers benchmarks/peers/lecture_peer.{py,cpp}; W-gpt-ops: the char GPT written from ops
+(benchmarks/gpt_from_ops.cpp against benchmarks/peers/gpt_from_ops.py, no libtorch peer); and the floor of
+each step. Used by compare.py (see its docstring); not a program of its own.
 """
 import json
 import os
@@ -10,6 +11,7 @@ from compare import HERE, ROOT, measured
 
 MLP = os.path.join(ROOT, "build", "examples", "mlp")
 GPT = os.path.join(ROOT, "build", "examples", "gpt")
+GPT_FROM_OPS = os.path.join(ROOT, "build", "benchmarks", "gpt_from_ops")
 LECTURE_PEER_SRC = os.path.join(HERE, "peers", "lecture_peer.cpp")
 LECTURE_PEER_BIN = os.path.join(ROOT, "out", "lecture_peer")
 LECTURES = {
@@ -17,6 +19,7 @@ LECTURES = {
     "W-mlp": ("mlp", 5000, 0, ""),
     "W-gpt": ("gpt", 300, 4, "relu"),
     "W-gpt-gelu": ("gpt", 300, 2, "gelu"),
+    "W-gpt-ops": ("gpt_from_ops", 300, 2, "gelu"),  # LayerNorm and GELU written from ops, the book's attention
 }
 
 
@@ -33,7 +36,7 @@ def lecture_peer():
 
 def lecture_args(name):
     prog, steps, layers, act = LECTURES[name]
-    return prog, steps, ([str(layers), act] if prog == "gpt" else [])
+    return prog, steps, ([str(layers), act] if prog == "gpt" else [str(layers)] if prog == "gpt_from_ops" else [])
 
 
 def lecture_xgrad(name, threads):
@@ -41,6 +44,8 @@ def lecture_xgrad(name, threads):
     _, _, layers, act = LECTURES[name]
     if prog == "mlp":
         cmd = [MLP, "--steps", str(steps), "--samples", "0", "--json", "--threads", str(threads)]
+    elif prog == "gpt_from_ops":
+        cmd = [GPT_FROM_OPS, "--steps", str(steps), "--threads", str(threads), "--layers", str(layers)]
     else:
         cmd = [GPT, "--max-iters", str(steps), "--eval-iters", "1", "--eval-interval", str(steps + 1), "--max-new-tokens",
                "0", "--json", "--threads", str(threads), "--n-layer", str(layers), "--activation", act]
@@ -51,13 +56,20 @@ def lecture_xgrad(name, threads):
 
 def lecture_torch(name, threads):
     prog, steps, extra = lecture_args(name)
+    if prog == "gpt_from_ops":
+        out, rss = measured(["/usr/bin/python3", os.path.join(HERE, "peers", "gpt_from_ops.py"), str(steps), str(threads),
+                             extra[0]])
+        return {"step_ms": json.loads(out.strip().splitlines()[-1])["ms_per_step"], "rss": rss}
     out, rss = measured(["/usr/bin/python3", os.path.join(HERE, "peers", "lecture_peer.py"), prog, str(steps),
                          str(threads)] + extra)
     return {"step_ms": 1e3 * json.loads(out.strip().splitlines()[-1])["seconds"] / steps, "rss": rss}
 
 
 def lecture_libtorch(name, threads, peer):
+    """None for W-gpt-ops (its only peer is Python's)."""
     prog, steps, extra = lecture_args(name)
+    if prog == "gpt_from_ops":
+        return None
     out, rss = measured([peer, prog, ROOT, str(steps), str(threads)] + extra)
     return {"step_ms": 1e3 * json.loads(out.strip().splitlines()[-1])["seconds"] / steps, "rss": rss}
 
@@ -71,10 +83,12 @@ def lecture_gemms(name):
     else:
         B, T, C, H, V, L = 16, 32, 64, 4, 65, LECTURES[name][2]
         hs = C // H
-        per_layer = [(3 * H, B * T, hs, C), (H * B, T, T, hs), (H * B, T, hs, T), (1, B * T, C, C), (1, B * T, 4 * C, C),
+        qkv = (3, B * T, C, C) if LECTURES[name][0] == "gpt_from_ops" else (3 * H, B * T, hs, C)  # all heads, or each
+        per_layer = [qkv, (H * B, T, T, hs), (H * B, T, hs, T), (1, B * T, C, C), (1, B * T, 4 * C, C),
                      (1, B * T, C, 4 * C)]
         fwd = per_layer * L + [(1, B * T, V, C)]
-        params = V * C + T * C + L * (3 * C * C + C * C + C + C * 4 * C + 4 * C + 4 * C * C + C + 4 * C) + 2 * C + C * V + V
+        params = V * C + T * C + L * (3 * C * C + C * C + C + C * 4 * C + 4 * C + 4 * C * C + C + 4 * C) + 2 * C + C * V
+        params += 0 if LECTURES[name][0] == "gpt_from_ops" else V  # lm_head's bias (out_head has none)
     out = []
     for n, M, N, K in fwd:
         out += [(n, M, N, K), (n, M, K, N), (n, K, N, M)]  # Y = A·B; dA = dY·Bᵀ; dB = Aᵀ·dY
