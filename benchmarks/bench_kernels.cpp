@@ -187,4 +187,25 @@ void BM_read_bandwidth(benchmark::State& st) {
 }
 BENCHMARK(BM_read_bandwidth)->ArgNames({"threads"})->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Generation's matrix-vector products, x (1, K) · Wᵀ for W (N, K): GPT-2's head (50,257 × 768) and its
+// feed-forward (3,072 × 768), against BM_read_bandwidth. Twelve matrices of the size are cycled, so each
+// call reads its matrix from memory, as a token does (124M's weights are far larger than the caches).
+void BM_row_times_transposed(benchmark::State& st) {
+    const auto N = std::size_t(st.range(0)), K = std::size_t(st.range(1));
+    const std::size_t copies = std::max<std::size_t>(1, (std::size_t(600) << 20) / (N * K * sizeof(float)));
+    static std::vector<float> w;
+    w.assign(copies * N * K, 0.5f);
+    std::vector<float> x(K, 1.0f), y(N);
+    xgrad::set_num_threads(static_cast<int>(st.range(2)));
+    std::size_t c = 0;
+    for (auto _ : st) {
+        xgrad::kernels::gemm(false, true, 1, N, K, x.data(), K, w.data() + (c++ % copies) * N * K, K, y.data(), N, false);
+        benchmark::DoNotOptimize(y.data());
+    }
+    st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * N * K * sizeof(float)));
+    xgrad::set_num_threads(1);
+}
+BENCHMARK(BM_row_times_transposed)->ArgNames({"N", "K", "threads"})->Args({50257, 768, 1})->Args({3072, 768, 1})
+    ->Args({50257, 768, 2})->Args({3072, 768, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace

@@ -322,8 +322,10 @@ void row_times_transposed(const Product& g, std::size_t j0, std::size_t j1) {
     std::size_t j = j0;
     for (; j + 4 <= j1; j += 4) {
         const float *b0 = g.B + j * g.ldb, *b1 = b0 + g.ldb, *b2 = b1 + g.ldb, *b3 = b2 + g.ldb;
+        const float* next = b0 + 4 * g.ldb;  // the next four rows, asked for a line at a time while these are read
         Vec c0(0.0f), c1(0.0f), c2(0.0f), c3(0.0f);
         for (std::size_t k = 0; k < body; k += W) {
+            for (std::size_t l = 0; l < 4; ++l) __builtin_prefetch(next + 4 * k + l * W);  // 4 lines per 1 line of each row read
             const Vec x = simd::load(a + k);
             c0 = simd::fma(x, simd::load(b0 + k), c0);
             c1 = simd::fma(x, simd::load(b1 + k), c1);
