@@ -188,13 +188,13 @@ void BM_read_bandwidth(benchmark::State& st) {
 BENCHMARK(BM_read_bandwidth)->ArgNames({"threads"})->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Generation's matrix-vector products, x (1, K) · Wᵀ for W (N, K): GPT-2's head (50,257 × 768) and its
-// feed-forward (3,072 × 768), against BM_read_bandwidth. Twelve matrices of the size are cycled, so each
-// call reads its matrix from memory, as a token does (124M's weights are far larger than the caches).
+// feed-forward (3,072 × 768), against BM_read_bandwidth. Copies of the matrix filling ~600 MB are cycled
+// (4 of the head, 66 of the feed-forward's), so each call reads its matrix from memory, as a token does
+// (124M's weights are far larger than the caches).
 void BM_row_times_transposed(benchmark::State& st) {
     const auto N = std::size_t(st.range(0)), K = std::size_t(st.range(1));
     const std::size_t copies = std::max<std::size_t>(1, (std::size_t(600) << 20) / (N * K * sizeof(float)));
-    static std::vector<float> w;
-    w.assign(copies * N * K, 0.5f);
+    const std::vector<float> w(copies * N * K, 0.5f);
     std::vector<float> x(K, 1.0f), y(N);
     xgrad::set_num_threads(static_cast<int>(st.range(2)));
     std::size_t c = 0;
