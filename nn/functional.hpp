@@ -7,12 +7,17 @@
 #include <string>
 
 #include "autograd/ops.hpp"
+#include "tensor/bf16.hpp"
 
 namespace xgrad::nn {
 
 /// y = x·Wᵀ + b      x (*, in), W (out, in), b (out) or undefined → y (*, out)
 /// dx = dy·W, dW = Σ dyᵀ·x, db = Σ dy over all leading dims. Runs on the GEMM kernel directly.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+/// The same product with W in bfloat16 (x, b and the sums in float32), for inference: it records no
+/// graph, so it throws ValueError when grad mode is on and x or b requires grad (train with W in float32).
+/// Each element equals linear(x, W.to_float(), b) bit for bit.
+Tensor linear(const Tensor& x, const Bf16Matrix& weight, const Tensor& bias = Tensor());
 
 struct EmbeddingOptions {
     /// Row whose gradient is always exactly zero (negative counts from the end, as PyTorch).

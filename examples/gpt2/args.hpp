@@ -17,7 +17,7 @@ struct Args {
     double lr = 4e-4, weight_decay = 0.1, train_ratio = 0.9, temperature = 0.0;
     std::optional<long> top_k;
     std::optional<double> top_p;
-    bool no_cache = false, json = false, overlap = false;
+    bool no_cache = false, bf16 = false, json = false, overlap = false;
     int threads = 1;
 
     xgrad::gpt2::GenerateOptions generate_options() const {

@@ -42,6 +42,7 @@ std::optional<int> parse_args(Args& a, int argc, char** argv) {
     app.add_option("--top-k", a.top_k, "sample from the k likeliest tokens")->check(programs::positive);
     app.add_option("--top-p", a.top_p, "sample from the likeliest tokens whose probability reaches p")->check(CLI::Range(1e-9, 1.0));
     app.add_flag("--no-cache", a.no_cache, "generate without the KV cache (the whole window every token)");
+    app.add_flag("--bf16", a.bf16, "generate with the Linear weights rounded to bfloat16: half the bytes a token reads (inputs and sums stay float32; training stays float32)");
     app.add_option("--from-pretrained", a.from_pretrained, "a Hugging Face GPT-2 folder (config.json, model.safetensors)");
     app.add_option("--save", a.save, "write model, optimizer and progress after each epoch (safetensors)");
     app.add_option("--resume", a.resume, "go on from a --save file (an interrupted run saves to --save or gpt2-interrupted.safetensors)");

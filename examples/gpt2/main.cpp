@@ -122,6 +122,7 @@ int run(const Args& a) {
     if (!distributed::is_main()) return 0;  // rank 0 generates and prints
 
     model->eval();
+    if (a.bf16) nn::use_bf16(*model);
     const auto g0 = std::chrono::steady_clock::now();
     const IdArray out = gpt2::generate(*model, prompt, a.generate_options());
     t.generate = since(g0);

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include <xsimd/xsimd.hpp>
-#if defined(__AVX512F__) || defined(__FMA__)
+#if defined(__AVX512F__) || defined(__FMA__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -40,6 +42,23 @@ inline float fma(float a, float b, float c) {
 
 inline Vec load(const float* p) { return Vec::load_unaligned(p); }
 inline void store(float* p, Vec v) { v.store_unaligned(p); }
+/// kWidth bfloat16 values at p (uint16: a float's top 16 bits), widened to floats (exact: a shift left by 16).
+inline Vec load_bf16(const uint16_t* p) {
+#if defined(__AVX512F__)
+    const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return Vec(_mm512_castsi512_ps(_mm512_slli_epi32(h, 16)));
+#elif defined(__AVX2__)
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return Vec(_mm256_castsi256_ps(_mm256_slli_epi32(h, 16)));
+#else
+    alignas(64) float t[kWidth];
+    for (std::size_t i = 0; i < kWidth; ++i) {
+        const uint32_t u = static_cast<uint32_t>(p[i]) << 16;
+        std::memcpy(&t[i], &u, sizeof u);
+    }
+    return Vec::load_aligned(t);
+#endif
+}
 /// Writes the first n lanes of v to p[0:n] (n ≤ kWidth); writes nothing past p[n-1].
 inline void store_first(float* p, Vec v, std::size_t n) {
 #if defined(__AVX512F__)

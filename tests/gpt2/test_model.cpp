@@ -1,7 +1,7 @@
 // The book's GPTModel (gpt2/model.hpp) and generate() against the book's PyTorch code at the size of its
 // ch. 5 test (tests/reference/gpt2/book_small.json, made by make_gpt2_reference.py): logits and loss
 // from manual_seed(123), greedy, sampled and eos-stopped generations with and without the KV cache, and
-// three AdamW steps with dropout; then the state_dict names, the presets and the errors.
+// three AdamW steps with dropout; bfloat16 weights; then the state_dict names, the presets and the errors.
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -90,6 +90,29 @@ TEST(Gpt2Model, StreamsTokensAndStopsAtEos) {
     EXPECT_EQ(streamed, std::vector<int64_t>(out.begin() + 3, out.end()));
     o.eos_id = streamed[0];  // greedy: the first new token is eos, nothing is appended
     EXPECT_EQ(generate(*model, full_ids({1, 3}, 11), o).shape()[1], 3u);
+}
+
+TEST(Gpt2Model, Bf16WeightsGenerateAsTheModelWithRoundedWeights) {
+    // use_bf16 on every Linear (6 a block and the head) against a twin whose Linear weights are rounded to
+    // bfloat16 and kept in float32: the same logits, bit for bit, and the same ids, cached or not.
+    manual_seed(123);
+    auto model = nn::make<GPTModel>(small());
+    manual_seed(123);
+    auto rounded = nn::make<GPTModel>(small());
+    model->eval(), rounded->eval();
+    EXPECT_EQ(nn::use_bf16(*model), std::size_t(6 * small().n_layers + 1));
+    rounded->apply([](nn::Module& m) {
+        if (auto* l = m.as<nn::Linear>()) l->weight.mutable_data() = Bf16Matrix(l->weight.data()).to_float();
+    });
+    const IdArray idx = ids(ref()["idx"]);
+    {
+        NoGradGuard no_grad;
+        EXPECT_TRUE(xt::all(xt::equal(model(idx).data(), rounded(idx).data())));
+    }
+    const IdArray prompt = slice(idx, 0, 0, 1);
+    const IdArray want = generate(*rounded, prompt, {.max_new_tokens = 15, .use_cache = false});
+    EXPECT_EQ(row0(generate(*model, prompt, {.max_new_tokens = 15, .use_cache = false})), row0(want));
+    EXPECT_EQ(row0(generate(*model, prompt, {.max_new_tokens = 15})), row0(want));  // the window slides past 12
 }
 
 TEST(Gpt2Model, StateDictNamesArePresetsAreTheBooks) {

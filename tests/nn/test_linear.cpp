@@ -1,4 +1,4 @@
-// Linear: PyTorch's values, gradcheck, default init, shapes and errors.
+// Linear: PyTorch's values, gradcheck, default init, shapes and errors, and its bfloat16 weights for inference.
 #include "nn_reference.hpp"
 
 namespace xgrad {
@@ -61,6 +61,60 @@ TEST(Linear, ShapeErrorsNameTheShapes) {
                                                  {"linear", "(2, 3)", "(4, 5)", "in_features = 5"}));
     EXPECT_TRUE(testing::throws_with<ShapeError>([] { linear(zeros({2, 5}), zeros({4, 5}), zeros({3})); },
                                                  {"linear", "bias", "(3)"}));
+}
+
+// x·Wᵀ + b with W rounded to bfloat16, computed in float32: what use_bf16 must give, bit for bit.
+Tensor rounded_linear(const Linear& fc, const Tensor& x) {
+    return linear(x, Tensor(Bf16Matrix(fc.weight.data()).to_float()), fc.bias);
+}
+
+TEST(Linear, Bf16WeightsGiveTheFloatProductOfTheRoundedWeights) {
+    Generator g(5);
+    Linear fc(70, 300, true, g);
+    fc.use_bf16();
+    ASSERT_TRUE(fc.uses_bf16());
+    for (long rows : {1L, 3L}) {  // the matrix-vector kernel, and gemm on widened blocks
+        const Tensor x = randn({rows, 70}, g);
+        NoGradGuard no_grad;
+        const Tensor y = fc.forward(x);
+        EXPECT_TRUE(xt::all(xt::equal(y.data(), rounded_linear(fc, x).data()))) << rows << " rows";
+        EXPECT_FALSE(xt::all(xt::equal(y.data(), linear(x, fc.weight, fc.bias).data())));  // W itself would differ
+        EXPECT_LE(xt::amax(xt::abs(y.data() - linear(x, fc.weight, fc.bias).data()))(), 0.02f);
+    }
+}
+
+TEST(Linear, Bf16WeightsAreForPassesThatRecordNoGraph) {
+    Generator g(6);
+    Linear fc(8, 4, true, g);
+    fc.use_bf16();
+    const Tensor x = randn({2, 8}, g);
+    Tensor y = fc.forward(x);  // grad mode: W itself, and a graph to train through
+    EXPECT_TRUE(xt::all(xt::equal(y.data(), linear(x, fc.weight, fc.bias).data())));
+    y.sum().backward();
+    EXPECT_TRUE(fc.weight.has_grad());
+    // The functional form refuses a graph it cannot record, naming why.
+    EXPECT_TRUE(testing::throws_with<ValueError>([&] { linear(randn({2, 8}, g).requires_grad_(), Bf16Matrix(fc.weight.data())); },
+                                                 {"linear", "bfloat16", "NoGradGuard"}));
+    EXPECT_TRUE(testing::throws_with<ShapeError>([&] { linear(zeros({2, 5}), Bf16Matrix(fc.weight.data())); },
+                                                 {"linear", "(2, 5)", "(4, 8)", "in_features = 8"}));
+    fc.use_bf16(false);
+    EXPECT_FALSE(fc.uses_bf16());
+    NoGradGuard no_grad;
+    EXPECT_TRUE(xt::all(xt::equal(fc.forward(x).data(), linear(x, fc.weight, fc.bias).data())));
+}
+
+TEST(Linear, Bf16CopyFollowsTheWeightThroughAStepAndAReplacement) {
+    Generator g(7);
+    Linear fc(16, 16, false, g);
+    use_bf16(fc);  // the module-wide form, on the module itself
+    const Tensor x = randn({1, 16}, g);
+    SGD opt(fc.parameters(), {.lr = 0.5});
+    fc.forward(x).sum().backward();
+    opt.step();  // W changes in place
+    NoGradGuard no_grad;
+    EXPECT_TRUE(xt::all(xt::equal(fc.forward(x).data(), rounded_linear(fc, x).data())));
+    fc.weight = randn({16, 16}, g);  // W replaced by another tensor
+    EXPECT_TRUE(xt::all(xt::equal(fc.forward(x).data(), rounded_linear(fc, x).data())));
 }
 
 }  // namespace
