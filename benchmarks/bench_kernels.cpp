@@ -9,6 +9,7 @@
 #include <cblas.h>
 #endif
 
+#include "tensor/kernels/bf16.hpp"
 #include "tensor/kernels/gather.hpp"
 #include "tensor/kernels/gemm.hpp"
 #include "tensor/kernels/optim.hpp"
@@ -206,6 +207,25 @@ void BM_row_times_transposed(benchmark::State& st) {
     xgrad::set_num_threads(1);
 }
 BENCHMARK(BM_row_times_transposed)->ArgNames({"N", "K", "threads"})->Args({50257, 768, 1})->Args({3072, 768, 1})
+    ->Args({50257, 768, 2})->Args({3072, 768, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same products with W in bfloat16 (kernels::gemm_bf16, `gpt2 --bf16`): half the bytes a call reads.
+// Bytes processed are the bf16 matrix's, so GB/s compares with BM_read_bandwidth as the float32 one does.
+void BM_row_times_transposed_bf16(benchmark::State& st) {
+    const auto N = std::size_t(st.range(0)), K = std::size_t(st.range(1));
+    const std::size_t copies = std::max<std::size_t>(1, (std::size_t(600) << 20) / (N * K * sizeof(uint16_t)));
+    const std::vector<uint16_t> w(copies * N * K, xgrad::kernels::to_bf16(0.5f));
+    std::vector<float> x(K, 1.0f), y(N);
+    xgrad::set_num_threads(static_cast<int>(st.range(2)));
+    std::size_t c = 0;
+    for (auto _ : st) {
+        xgrad::kernels::gemm_bf16(1, N, K, x.data(), w.data() + (c++ % copies) * N * K, y.data());
+        benchmark::DoNotOptimize(y.data());
+    }
+    st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * N * K * sizeof(uint16_t)));
+    xgrad::set_num_threads(1);
+}
+BENCHMARK(BM_row_times_transposed_bf16)->ArgNames({"N", "K", "threads"})->Args({50257, 768, 1})->Args({3072, 768, 1})
     ->Args({50257, 768, 2})->Args({3072, 768, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -10,9 +10,12 @@
             book's KV-cache generation (peers/book_gpt_kv_cache.py), each with OPENBLAS_CORETYPE as set
             and unset (the faster is reported) and OPENBLAS_NUM_THREADS pinned; and the bound of cached
             generation: the bytes a token must read (every weight once, and the cached keys and values)
-            over the machine's read bandwidth measured in the same run (bench_kernels' BM_read_bandwidth).
+            over the machine's read bandwidth measured in the same run (bench_kernels' BM_read_bandwidth);
+            and xgrad's cached generation with bfloat16 weights (--bf16): tokens/s beside float32's and its
+            own bound, and how many of its greedy ids are float32's.
 
     /usr/bin/python3 benchmarks/gpt2.py --build build [--new-tokens 100] [--threads 1] [--folder /tmp/gpt2-124M]
+                                        [--checkpoint FILE]  (a trained 124M: its greedy ids with --bf16)
 """
 import argparse
 import json
@@ -70,8 +73,9 @@ def run(cmd, env=None):
     return json.loads(r.stdout.strip().splitlines()[-1]), int(r.stderr.strip().splitlines()[-1]) / 1024
 
 
-def torch_generate(n, threads, env, cached):
-    """The book's model in PyTorch generating n tokens greedily: (its --json-like result, peak RSS in MB)."""
+def torch_generate(n, threads, env, cached, bf16=False):
+    """The book's model in PyTorch generating n tokens greedily: (its --json-like result, peak RSS in MB).
+    bf16: the model cast with .to(torch.bfloat16) (weights and activations in bfloat16)."""
     code = f"""
 import sys, time, json, torch
 sys.path.insert(0, {os.path.join(ROOT, 'tests', 'reference')!r})
@@ -82,6 +86,7 @@ torch.set_num_threads({threads})
 torch.manual_seed(123)
 cfg = {{"vocab_size": 50257, "context_length": 1024, "emb_dim": 768, "n_heads": 12, "n_layers": 12, "drop_rate": 0.1, "qkv_bias": False}}
 m = GPTModel(cfg); m.eval()
+if {bf16}: m = m.to(torch.bfloat16)
 idx = torch.tensor([[15496, 11, 314, 716]])
 t = time.perf_counter()
 out = generate_cached(m, idx, {n}, 1024) if {cached} else generate(m, idx, {n}, 1024)
@@ -100,12 +105,22 @@ def read_bandwidth(build, threads):
     return max(b["bytes_per_second"] for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration")
 
 
-def bytes_per_token(new_tokens, prompt=4, C=768, V=50257, layers=12):
+def bytes_per_token(new_tokens, prompt=4, C=768, V=50257, layers=12, matrix_bytes=4):
     """What one cached token must read: every block's weights, the final norm and the (untied) head once,
-    and the keys and values cached so far (at the mean position of the run)."""
-    block = 3 * C * C + C * C + C + 4 * C * C + 4 * C + 4 * C * C + C + 4 * C
+    and the keys and values cached so far (at the mean position of the run). matrix_bytes: 2 when the
+    Linear layers' weight matrices are bfloat16 (--bf16); vectors and the cache stay float32."""
+    matrices = layers * (3 * C * C + C * C + 4 * C * C + 4 * C * C) + V * C
+    vectors = layers * (C + 4 * C + C + 4 * C) + 2 * C
     cache = layers * 2 * (prompt + new_tokens / 2) * C
-    return 4 * (layers * block + 2 * C + V * C + cache)
+    return matrix_bytes * matrices + 4 * (vectors + cache)
+
+
+def same_prefix(a, b):
+    """How many leading ids two generations share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def main():
@@ -114,6 +129,8 @@ def main():
     p.add_argument("--folder", default="/tmp/gpt2-124M-random")
     p.add_argument("--new-tokens", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--checkpoint", help="a trained 124M: the file of `gpt2 --context-length 256 --epochs 10 --save FILE` "
+                   "(the book's ch. 5 pretraining), to compare its greedy ids with --bf16 against float32's")
     a = p.parse_args()
     gpt2 = os.path.join(a.build, "examples", "gpt2")
     make_folder(a.folder)
@@ -131,6 +148,7 @@ def main():
     common = ["--seed", "123", "--context-length", "1024", "--prompt", "Hello, I am", "--max-new-tokens", str(a.new_tokens),
               "--json", "--threads", str(a.threads)]
     cached, cached_rss = run([gpt2] + common)
+    bf16, bf16_rss = run([gpt2] + common + ["--bf16"])
     uncached, uncached_rss = run([gpt2] + common + ["--no-cache"])
     env_unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
     as_set = "OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
@@ -147,6 +165,26 @@ def main():
               f"xgrad / PyTorch {ours['tokens_per_second'] / best['tokens_per_second']:.2f}x; ids equal: {ours['ids'] == best['ids']}")
     print(f"bound of cached generation: {bytes_per_token(a.new_tokens) / 2**20:.0f} MB a token at {bandwidth / 1e9:.1f} GB/s "
           f"= {bound:.1f} tok/s; xgrad's KV cache {cached['tokens_per_second'] / bound:.2f}x the bound")
+    bound16 = bandwidth / bytes_per_token(a.new_tokens, matrix_bytes=2)
+    agree = same_prefix(bf16["ids"], cached["ids"]) - (len(cached["ids"]) - a.new_tokens)  # not the prompt's
+    print(f"bf16 weights (--bf16), cached: {bf16['tokens_per_second']:.1f} tok/s = {bf16['tokens_per_second'] / cached['tokens_per_second']:.2f}x "
+          f"float32's (peak RSS {bf16_rss:.0f} MB); bound {bytes_per_token(a.new_tokens, matrix_bytes=2) / 2**20:.0f} MB a token = "
+          f"{bound16:.1f} tok/s, {bf16['tokens_per_second'] / bound16:.2f}x it; greedy ids as float32's for the first {agree} of {a.new_tokens}")
+    peers = {name: torch_generate(a.new_tokens, a.threads, env, True, bf16=True)[0]["tokens_per_second"]
+             for name, env in ((as_set, dict(os.environ)), ("OPENBLAS_CORETYPE unset", env_unset))}
+    print(f"PyTorch's KV-cache generation with the model in bfloat16 (.to(torch.bfloat16)): {max(peers.values()):.1f} tok/s "
+          f"[{', '.join(f'{k}: {v:.1f}' for k, v in peers.items())}]; xgrad --bf16 / PyTorch bf16 "
+          f"{bf16['tokens_per_second'] / max(peers.values()):.2f}x")
+
+    if a.checkpoint:
+        trained = [gpt2, "--resume", a.checkpoint, "--epochs", "0", "--context-length", "256", "--prompt", "Every effort moves you",
+                   "--max-new-tokens", str(a.new_tokens), "--json", "--threads", str(a.threads)]
+        f32, b16 = run(trained)[0], run(trained + ["--bf16"])[0]
+        agree = same_prefix(b16["ids"], f32["ids"]) - (len(f32["ids"]) - a.new_tokens)
+        print(f"trained {a.checkpoint}, greedy from \"Every effort moves you\": bf16 weights give float32's ids for the first "
+              f"{agree} of {a.new_tokens} ({b16['tokens_per_second']:.1f} against {f32['tokens_per_second']:.1f} tok/s)\n"
+              f"  float32: {f32['text']!r}\n  bf16:    {b16['text']!r}")
+
 
 if __name__ == "__main__":
     main()
