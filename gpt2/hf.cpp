@@ -126,14 +126,14 @@ Config read_hf_config(const std::string& dir) {
 
 namespace {
 
-// dst (c × r) = the transpose of src's r × c block whose rows are ld floats apart, in 32 × 32 tiles so
-// that both sides stay in cache.
+// dst (c × r) = the transpose of src's r × c block whose rows are ld floats apart, in 16 × 16 tiles so
+// that both sides stay in cache, each tile written a row of dst at a time (contiguous stores).
 void transpose_into(const float* src, std::size_t r, std::size_t c, std::size_t ld, float* dst) {
-    constexpr std::size_t B = 32;
+    constexpr std::size_t B = 16;
     for (std::size_t i0 = 0; i0 < r; i0 += B)
         for (std::size_t j0 = 0; j0 < c; j0 += B)
-            for (std::size_t i = i0; i < std::min(r, i0 + B); ++i)
-                for (std::size_t j = j0; j < std::min(c, j0 + B); ++j) dst[j * r + i] = src[i * ld + j];
+            for (std::size_t j = j0; j < std::min(c, j0 + B); ++j)
+                for (std::size_t i = i0; i < std::min(r, i0 + B); ++i) dst[j * r + i] = src[i * ld + j];
 }
 
 // One tensor to load: its name in the file, the shape the config implies, and where its values go —
@@ -236,11 +236,15 @@ void load_hf_weights(GPTModel& model, const std::string& dir) {
         f.seekg(std::streamoff(data_start + e.begin));
         if (t.direct && e.dtype == "F32") {
             f.read(reinterpret_cast<char*>(t.direct), std::streamsize(n * 4));
-        } else {
-            bytes.resize(e.end - e.begin);
+        } else {  // through `values`: F32 read straight into it, BF16 and F16 widened
             values.resize(n);
-            f.read(bytes.data(), std::streamsize(bytes.size()));
-            to_float(e.dtype, bytes.data(), values.data(), n);
+            if (e.dtype == "F32") {
+                f.read(reinterpret_cast<char*>(values.data()), std::streamsize(n * 4));
+            } else {
+                bytes.resize(e.end - e.begin);
+                f.read(bytes.data(), std::streamsize(bytes.size()));
+                to_float(e.dtype, bytes.data(), values.data(), n);
+            }
             if (t.direct) std::copy(values.begin(), values.end(), t.direct);
             else t.put(values.data());
         }
