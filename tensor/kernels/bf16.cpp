@@ -8,7 +8,7 @@
 
 #include "tensor/kernels/gemm.hpp"
 #include "tensor/kernels/gemm_pack.hpp"
-#include "tensor/kernels/simd.hpp"
+#include "tensor/kernels/matvec.hpp"
 #include "tensor/kernels/threads.hpp"
 
 namespace xgrad::kernels {
@@ -21,8 +21,6 @@ uint16_t to_bf16(float x) {
     return static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
 }
 
-float from_bf16(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
-
 void to_bf16(const float* x, uint16_t* h, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) h[i] = to_bf16(x[i]);
 }
@@ -30,48 +28,6 @@ void to_bf16(const float* x, uint16_t* h, std::size_t n) {
 void from_bf16(const uint16_t* h, float* x, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) x[i] = from_bf16(h[i]);
 }
-
-namespace {
-
-using simd::Vec;
-constexpr std::size_t W = simd::kWidth;
-
-// y[j] = Σ_k x[k]·B[j, k] for j in [j0, j1): gemm's row_times_transposed (the same sums, in the same
-// order: one vector of lanes in k order, summed across, then the tail) reading bfloat16 rows, widened
-// a vector at a time as they are loaded. Four rows at a time, the next four asked for meanwhile.
-void row_times_transposed_bf16(const float* x, const uint16_t* B, std::size_t K, float* y, std::size_t j0,
-                               std::size_t j1) {
-    const std::size_t body = K / W * W;
-    auto finish = [&](std::size_t j, Vec acc) {
-        float s = simd::sum(acc);
-        for (std::size_t k = body; k < K; ++k) s = simd::fma(x[k], from_bf16(B[j * K + k]), s);
-        y[j] = s;
-    };
-    std::size_t j = j0;
-    for (; j + 4 <= j1; j += 4) {
-        const uint16_t *b0 = B + j * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
-        const uint16_t* next = b0 + 4 * K;  // 4·W next values (two 64-byte lines) per W of each row read
-        Vec c0(0.0f), c1(0.0f), c2(0.0f), c3(0.0f);
-        for (std::size_t k = 0; k < body; k += W) {
-            __builtin_prefetch(next + 4 * k);
-            __builtin_prefetch(next + 4 * k + 2 * W);
-            const Vec a = simd::load(x + k);
-            c0 = simd::fma(a, simd::load_bf16(b0 + k), c0);
-            c1 = simd::fma(a, simd::load_bf16(b1 + k), c1);
-            c2 = simd::fma(a, simd::load_bf16(b2 + k), c2);
-            c3 = simd::fma(a, simd::load_bf16(b3 + k), c3);
-        }
-        finish(j, c0), finish(j + 1, c1), finish(j + 2, c2), finish(j + 3, c3);
-    }
-    for (; j < j1; ++j) {
-        const uint16_t* b = B + j * K;
-        Vec c(0.0f);
-        for (std::size_t k = 0; k < body; k += W) c = simd::fma(simd::load(x + k), simd::load_bf16(b + k), c);
-        finish(j, c);
-    }
-}
-
-}  // namespace
 
 void gemm_bf16(std::size_t M, std::size_t N, std::size_t K, const float* x, const uint16_t* B, float* y) {
     if (M == 0 || N == 0) return;
@@ -83,7 +39,10 @@ void gemm_bf16(std::size_t M, std::size_t N, std::size_t K, const float* x, cons
     const bool tiny = K <= KC && M * N * K <= 4096;  // gemm's own small-product path: widen B and call it
     if (M == 1 && !tiny)
         return parallel_for(N, 16, 2.0 * double(N) * double(K), 1e6,
-                            [&](std::size_t j0, std::size_t j1) { row_times_transposed_bf16(x, B, K, y, j0, j1); });
+                            [&](std::size_t j0, std::size_t j1) {
+                                // gemm's own one-pass kernel (matvec.hpp), reading bfloat16 rows
+                                matvec_detail::row_times_transposed(x, B, K, K, y, false, j0, j1);
+                            });
     // Blocks of 512 rows of B (1.5 MB of floats at K = 768): few enough blocks that packing x again for
     // each costs little; gemm's columns are independent of each other, so the split changes no bits.
     const std::size_t rows = tiny ? N : 512;

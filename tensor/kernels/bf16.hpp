@@ -4,6 +4,7 @@
 // which reads every weight once a token. The products here keep x and the sums in float32: only the
 // weights are rounded.
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -13,7 +14,7 @@ namespace xgrad::kernels {
 /// values beyond the largest bfloat16 (≈ 3.39e38) round to ±inf, and every NaN becomes the NaN 0xFFFF.
 uint16_t to_bf16(float x);
 /// The float a bfloat16 stands for (exact).
-float from_bf16(uint16_t h);
+inline float from_bf16(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
 /// h[i] = to_bf16(x[i]), x[i] = from_bf16(h[i]) for i < n.
 void to_bf16(const float* x, uint16_t* h, std::size_t n);
 void from_bf16(const uint16_t* h, float* x, std::size_t n);

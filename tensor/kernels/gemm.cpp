@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/kernels/gemm_pack.hpp"
+#include "tensor/kernels/matvec.hpp"
 #include "tensor/kernels/simd.hpp"
 #include "tensor/kernels/threads.hpp"
 
@@ -306,42 +307,6 @@ void multiply_range(const Product& g, std::size_t r0, std::size_t r1, std::size_
     }
 }
 
-// One row times a transposed B (M = 1, op(B) = Bᵀ: a Linear layer on one position, as in generation):
-// C[j] = (C[j] +) Σ_k A[k]·B[j, k], each a dot product down a contiguous row of B, four rows at a time so
-// a load of A serves four. No packing: every element of B is read once, straight from memory, which
-// is all the product can be (a matrix-vector product is bound by the bandwidth that reads B). Each
-// C[j] is simd::dot's sum (one vector of lanes in k order, then the tail), whatever the thread split.
-void row_times_transposed(const Product& g, std::size_t j0, std::size_t j1) {
-    const float* a = g.A;
-    const std::size_t K = g.K, body = K / W * W;
-    auto finish = [&](std::size_t j, Vec acc) {
-        float s = simd::sum(acc);
-        for (std::size_t k = body; k < K; ++k) s = simd::fma(a[k], g.B[j * g.ldb + k], s);
-        g.C[j] = g.accumulate ? g.C[j] + s : s;
-    };
-    std::size_t j = j0;
-    for (; j + 4 <= j1; j += 4) {
-        const float *b0 = g.B + j * g.ldb, *b1 = b0 + g.ldb, *b2 = b1 + g.ldb, *b3 = b2 + g.ldb;
-        const float* next = b0 + 4 * g.ldb;  // the next four rows, asked for a line at a time while these are read
-        Vec c0(0.0f), c1(0.0f), c2(0.0f), c3(0.0f);
-        for (std::size_t k = 0; k < body; k += W) {
-            for (std::size_t l = 0; l < 4; ++l) __builtin_prefetch(next + 4 * k + l * W);  // 4 lines per 1 line of each row read
-            const Vec x = simd::load(a + k);
-            c0 = simd::fma(x, simd::load(b0 + k), c0);
-            c1 = simd::fma(x, simd::load(b1 + k), c1);
-            c2 = simd::fma(x, simd::load(b2 + k), c2);
-            c3 = simd::fma(x, simd::load(b3 + k), c3);
-        }
-        finish(j, c0), finish(j + 1, c1), finish(j + 2, c2), finish(j + 3, c3);
-    }
-    for (; j < j1; ++j) {
-        const float* b = g.B + j * g.ldb;
-        Vec c(0.0f);
-        for (std::size_t k = 0; k < body; k += W) c = simd::fma(simd::load(a + k), simd::load(b + k), c);
-        finish(j, c);
-    }
-}
-
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
@@ -356,7 +321,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     if (K <= KC && M * N * K <= 4096) return tiny_product(g);
     const double flops = 2.0 * double(M) * double(N) * double(K);
     if (M == 1 && trans_b && !trans_a)
-        return parallel_for(N, 16, flops, 1e6, [&](std::size_t j0, std::size_t j1) { row_times_transposed(g, j0, j1); });
+        return parallel_for(N, 16, flops, 1e6, [&](std::size_t j0, std::size_t j1) {
+            matvec_detail::row_times_transposed(A, B, ldb, K, C, accumulate, j0, j1);  // one pass over B (matvec.hpp)
+        });
     // Work is split over threads once: by rows, or by columns when there are too few rows (a vocabulary's
     // 65 rows). Every C element is computed the same way whatever the split, so the bits do not depend
     // on the thread count.
