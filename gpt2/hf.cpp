@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tensor/kernels/bf16.hpp"
+
 namespace xgrad::gpt2 {
 
 namespace fs = std::filesystem;
@@ -36,24 +38,24 @@ struct Entry {
 
 std::size_t dtype_size(const std::string& dtype) { return dtype == "F32" ? 4 : 2; }
 
-// bytes of `dtype` → floats
+// 2-byte values of `dtype` (BF16 or F16) → floats
 void to_float(const std::string& dtype, const char* src, float* dst, std::size_t n) {
-    if (dtype == "F32") return void(std::memcpy(dst, src, n * 4));
     for (std::size_t i = 0; i < n; ++i) {
         uint16_t h;
         std::memcpy(&h, src + 2 * i, 2);
-        uint32_t bits;
         if (dtype == "BF16") {
-            bits = uint32_t(h) << 16;
-        } else {  // F16: sign, 5-bit exponent, 10-bit mantissa
-            const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-            if (exp == 0x1f) bits = sign | 0x7f800000 | (man << 13);
-            else if (exp != 0) bits = sign | ((exp + 112) << 23) | (man << 13);
-            else {
-                float v = std::ldexp(float(man), -24);
-                std::memcpy(&bits, &v, 4);
-                bits |= sign;
-            }
+            dst[i] = kernels::from_bf16(h);
+            continue;
+        }
+        // F16: sign, 5-bit exponent, 10-bit mantissa
+        uint32_t bits;
+        const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+        if (exp == 0x1f) bits = sign | 0x7f800000 | (man << 13);
+        else if (exp != 0) bits = sign | ((exp + 112) << 23) | (man << 13);
+        else {
+            float v = std::ldexp(float(man), -24);
+            std::memcpy(&bits, &v, 4);
+            bits |= sign;
         }
         std::memcpy(dst + i, &bits, 4);
     }

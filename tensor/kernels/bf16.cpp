@@ -35,8 +35,7 @@ void gemm_bf16(std::size_t M, std::size_t N, std::size_t K, const float* x, cons
         std::fill_n(y, M * N, 0.0f);
         return;
     }
-    using gemm_detail::KC;
-    const bool tiny = K <= KC && M * N * K <= 4096;  // gemm's own small-product path: widen B and call it
+    const bool tiny = gemm_detail::is_tiny(M, N, K);  // gemm's own small-product path: widen B and call it
     if (M == 1 && !tiny)
         return parallel_for(N, 16, 2.0 * double(N) * double(K), 1e6,
                             [&](std::size_t j0, std::size_t j1) {

@@ -318,7 +318,7 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
         return;
     }
     const Product g{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate};
-    if (K <= KC && M * N * K <= 4096) return tiny_product(g);
+    if (is_tiny(M, N, K)) return tiny_product(g);
     const double flops = 2.0 * double(M) * double(N) * double(K);
     if (M == 1 && trans_b && !trans_a)
         return parallel_for(N, 16, flops, 1e6, [&](std::size_t j0, std::size_t j1) {

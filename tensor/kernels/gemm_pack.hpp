@@ -15,6 +15,9 @@ constexpr std::size_t KC = 256;              // k block: an A panel (MR×KC) sta
 constexpr std::size_t MC = MR * 10;          // rows of A per packed block (L2)
 constexpr std::size_t NC = NR * 32;          // columns of B per packed block (KC×NC floats in L2)
 
+/// A product small enough to skip packing (the lecture's 11×8×2): gemm's tiny_product path.
+constexpr bool is_tiny(std::size_t M, std::size_t N, std::size_t K) { return K <= KC && M * N * K <= 4096; }
+
 /// Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels (panel q holds columns j0+q·NR.., k-major,
 /// zero-padded); with partial_only, only a last panel narrower than NR.
 void pack_b(bool tb, const float* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
